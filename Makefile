@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` (the app with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app recovery
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres setup-db lint clean
+
+$(VENV)/bin/python:
+	scripts/bootstrap-python.sh $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+instance/config.py:
+	mkdir -p instance
+	printf 'SECRET_KEY = "%s"\n' "$$($(PY) -c 'import secrets; print(secrets.token_hex(32))')" > $@
+	@echo "Created instance/config.py with a fresh SECRET_KEY (not committed)."
+
+setup-db: $(VENV)/.runtime instance/config.py
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+
+run: setup-db
+	@echo ""
+	@echo "Recovery is starting on http://$(HOST):$(PORT)"
+	@echo "Demo logins (password: recovery-demo): staff@demo.local  clinician@demo.local  patient@demo.local"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev
+	@echo "== tests on SQLite =="
+	$(PY) -m pytest
+	@echo "== tests on PostgreSQL =="
+	scripts/with-postgres.sh $(PY) -m pytest
+
+test-sqlite: $(VENV)/.dev
+	$(PY) -m pytest
+
+test-postgres: $(VENV)/.dev
+	scripts/with-postgres.sh $(PY) -m pytest
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,83 @@
+"""Recovery: follow patients after vertebroplasty or kyphoplasty."""
+
+import os
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import babel, csrf, db, login_manager, migrate
+from .models.types import render_migration_type
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI, error handlers."""
+    instance_path = os.environ.get("RECOVERY_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(test_config)
+    config_module.check(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .database import configure_engine
+    from .i18n import select_locale
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(__file__), "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        render_item=render_migration_type,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience."""
+    from .auth.views import bp as auth_bp
+    from .clinic.views import bp as clinic_bp
+    from .patient.views import bp as patient_bp
+    from .staff.views import bp as staff_bp
+
+    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp):
+        app.register_blueprint(bp)
+
+
+def register_commands(app: Flask) -> None:
+    """Every operational action is a `flask` command."""
+    from .cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly pages for errors; never a stack trace."""
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters that show UTC times in the viewer's or patient's time zone."""
+    from .display import register
+
+    register(app)

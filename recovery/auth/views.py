@@ -1,0 +1,89 @@
+"""Sign-in, sign-out, set-password links and /healthz."""
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import text
+
+from ..extensions import db, login_manager
+from ..models import User, utcnow
+from ..services import accounts
+from ..services.errors import ValidationError
+from .forms import EmptyForm, LoginForm, SetPasswordForm
+
+bp = Blueprint("auth", __name__)
+
+HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.home"}
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOMES[current_user.role]))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(url_for(HOMES[user.role]))
+        form.password.errors = [_("That e-mail and password do not match an active account.")]
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."))
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.index"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    now = utcnow()
+    user = accounts.token_user(token, now)
+    if user is None:
+        return render_template("auth/link_expired.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password_with_token(token, form.password.data, form.confirm.data, now)
+        except ValidationError as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                getattr(form, name, form.password).errors = [message]
+            return render_template("auth/set_password.html", form=form, user=user), 400
+        db.session.commit()
+        logout_user()
+        flash(_("Your password is set. Please sign in."))
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/set_password.html", form=form, user=user), status
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # the database does not answer: say so, do not crash
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok")

@@ -1,0 +1,46 @@
+"""Configuration defaults, read from the environment; instance/config.py overrides them."""
+
+import os
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work; the message says what to fix."""
+
+
+def from_environment(instance_path: str) -> dict:
+    """Return the settings that come from environment variables, with safe defaults."""
+    sqlite_path = os.path.join(instance_path, "recovery.sqlite")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
+        "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "America/Chicago"),
+        "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Spine Recovery Clinic"),
+        "CLINIC_PHONE_DAY": os.environ.get("CLINIC_PHONE_DAY", "(219) 555-0100"),
+        "CLINIC_PHONE_AFTER_HOURS": os.environ.get("CLINIC_PHONE_AFTER_HOURS", "(219) 555-0199"),
+        "INVITE_VALID_HOURS": int(os.environ.get("INVITE_VALID_HOURS", "72")),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["en", "es"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def check(config) -> None:
+    """Refuse to start with a configuration that would be unsafe or cannot work."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError(
+            "SECRET_KEY is not set: put SECRET_KEY = '...' in instance/config.py "
+            "or export SECRET_KEY (make run creates one for you)."
+        )
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(config["CLINIC_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
+            "(for example America/Chicago)."
+        ) from None

@@ -1,0 +1,39 @@
+"""Template helpers: times are stored in UTC and shown in the patient's (or clinic's) zone."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_date, format_datetime
+
+
+def to_local(value: datetime | None, tz_name: str | None = None) -> datetime | None:
+    """Convert an aware UTC datetime to `tz_name`, defaulting to the clinic's zone."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(tz_name or current_app.config["CLINIC_TIMEZONE"]))
+
+
+def local_datetime(value: datetime | None, tz_name: str | None = None) -> str:
+    """A UTC time as a readable local date and time with its zone abbreviation."""
+    local = to_local(value, tz_name)
+    if local is None:
+        return ""
+    return f"{format_datetime(local.replace(tzinfo=None), 'medium')} {local.tzname()}"
+
+
+def register(app) -> None:
+    """Expose the helpers as Jinja filters and globals."""
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["datetime_local_input"] = lambda v, tz=None: (
+        to_local(v, tz).strftime("%Y-%m-%dT%H:%M") if v else ""
+    )
+
+    @app.context_processor
+    def clinic():
+        return {
+            "clinic_name": app.config["CLINIC_NAME"],
+            "clinic_phone_day": app.config["CLINIC_PHONE_DAY"],
+            "clinic_phone_after_hours": app.config["CLINIC_PHONE_AFTER_HOURS"],
+        }

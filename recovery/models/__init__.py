@@ -1,0 +1,22 @@
+"""The domain model; importing this package registers every table."""
+
+from .audit import AuditEvent
+from .checkins import MEDICATION, RED_FLAGS, Alert, CheckIn, CheckInRevision
+from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
+from .procedures import (
+    ANAESTHESIA,
+    APPOINTMENT_KINDS,
+    FRACTURE_CAUSES,
+    LEVELS,
+    PROCEDURE_TYPES,
+    SETTINGS,
+    Appointment,
+    Procedure,
+)
+from .types import utcnow
+
+__all__ = [
+    "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
+    "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
+    "CheckIn", "CheckInRevision", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
+]

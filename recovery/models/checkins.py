@@ -1,0 +1,101 @@
+"""Daily check-ins, their edit history, and the alerts they raise."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+MEDICATION = ("none", "otc", "prescription")
+RED_FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
+
+
+class CheckIn(db.Model):
+    """How a patient is on one local day; submitting again that day updates this row."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "local_date", name="uq_checkins_patient_day"),
+        CheckConstraint("pain_now BETWEEN 0 AND 10", name="pain_now"),
+        CheckConstraint("worst_pain BETWEEN 0 AND 10", name="worst_pain"),
+        CheckConstraint("walking_level BETWEEN 0 AND 4", name="walking_level"),
+        CheckConstraint("minutes_upright BETWEEN 0 AND 1440", name="minutes_upright"),
+        CheckConstraint("medication IN ('none', 'otc', 'prescription')", name="medication"),
+        CheckConstraint("note IS NULL OR length(note) <= 1000", name="note"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    local_date: Mapped[date]
+    pain_now: Mapped[int]
+    worst_pain: Mapped[int]
+    walking_level: Mapped[int]
+    minutes_upright: Mapped[int]
+    medication: Mapped[str] = mapped_column(String(16))
+    sleep_disturbed: Mapped[bool]
+    flag_neuro: Mapped[bool] = mapped_column(default=False)
+    flag_chest: Mapped[bool] = mapped_column(default=False)
+    flag_infection: Mapped[bool] = mapped_column(default=False)
+    flag_calf: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    is_72h_check: Mapped[bool] = mapped_column(default=False)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff, by phone
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient = relationship("Patient")
+    procedure = relationship("Procedure")
+    entered_by = relationship("User")
+    revisions: Mapped[list["CheckInRevision"]] = relationship(
+        back_populates="checkin", order_by="CheckInRevision.id"
+    )
+
+    @property
+    def red_flags(self) -> list[str]:
+        return [f for f in RED_FLAGS if getattr(self, f)]
+
+
+class CheckInRevision(db.Model):
+    """An earlier version of a check-in, kept when the same day's check-in is submitted again."""
+
+    __tablename__ = "checkin_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="revisions")
+
+
+class Alert(db.Model):
+    """Something a clinician should look at; open until acknowledged with a note."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        # A red flag on one check-in raises one alert per flag, however often it is resubmitted.
+        UniqueConstraint("checkin_id", "kind", "detail", name="uq_alerts_checkin_kind_detail"),
+        CheckConstraint("severity IN ('urgent', 'high', 'routine')", name="severity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(64), default="")
+    severity: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    patient = relationship("Patient")
+    acknowledged_by = relationship("User")
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

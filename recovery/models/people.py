@@ -1,0 +1,102 @@
+"""People: user accounts, patients, and one-time set-password tokens."""
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+ROLES = ("patient", "clinician", "staff")
+LANGUAGES = ("en", "es")
+
+
+class User(UserMixin, db.Model):
+    """A login: patient, clinician or staff member."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('patient', 'clinician', 'staff')", name="role"),
+        # E-mails are stored lower-cased, so plain uniqueness is case-insensitive uniqueness.
+        CheckConstraint("email IS NULL OR email = lower(email)", name="email_lower"),
+        # Patients may have no e-mail (they log in with their record number); others may not.
+        CheckConstraint("email IS NOT NULL OR role = 'patient'", name="email_required"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    patient: Mapped["Patient | None"] = relationship(
+        back_populates="user", foreign_keys="Patient.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and per request
+        return self.active
+
+
+class Patient(db.Model):
+    """A person followed after vertebral augmentation."""
+
+    __tablename__ = "patients"
+    __table_args__ = (
+        CheckConstraint("preferred_language IN ('en', 'es')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    date_of_birth: Mapped[date]
+    phone: Mapped[str] = mapped_column(String(32))
+    caregiver_name: Mapped[str | None] = mapped_column(String(120))
+    caregiver_phone: Mapped[str | None] = mapped_column(String(32))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64))
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    discharged: Mapped[bool] = mapped_column(default=False)
+    demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[user_id])
+    clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
+    procedures: Mapped[list["Procedure"]] = relationship(  # noqa: F821
+        back_populates="patient", order_by="Procedure.performed_at"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.user.display_name
+
+    @property
+    def email(self) -> str | None:
+        """The patient's e-mail is their account's: one place, so the two never disagree."""
+        return self.user.email
+
+    @property
+    def current_procedure(self):
+        """The latest procedure: the one the patient is recovering from now."""
+        return self.procedures[-1] if self.procedures else None
+
+
+class SetPasswordToken(db.Model):
+    """A one-time, expiring link that lets a user choose a password; only its hash is kept."""
+
+    __tablename__ = "set_password_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invite or reset
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,1 @@
+"""The domain: every write goes through here; functions flush and leave the commit to the caller."""

@@ -1,0 +1,125 @@
+"""Enrolment: staff create a patient and their account, search, and discharge."""
+
+import re
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import LANGUAGES, Patient, User
+from . import audit
+from .accounts import create_user, find_user, issue_set_password_token
+from .errors import NotFound, ValidationError
+from .validate import Fields
+
+RECORD_NUMBER = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+
+
+def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
+    """Create a patient and their account; return it with a one-time set-password token."""
+    fields = Fields(data)
+    name = fields.text("display_name", 120, required=True)
+    email = fields.email("email", required=False)
+    record_number = fields.text("record_number", 32, required=True)
+    dob = fields.day("date_of_birth")
+    phone = fields.phone("phone")
+    caregiver_name = fields.text("caregiver_name", 120)
+    caregiver_phone = fields.phone("caregiver_phone", required=False)
+    language = fields.choice("preferred_language", LANGUAGES, default="en")
+    tz = fields.timezone("timezone", current_app.config["CLINIC_TIMEZONE"])
+    clinician_id = fields.integer("clinician_id", 1, 2**31 - 1, required=False)
+
+    if record_number and not RECORD_NUMBER.match(record_number):
+        fields.fail("record_number", _l("Use 3 to 32 letters, digits or dashes."))
+    elif record_number and db.session.scalar(
+        select(Patient.id).where(Patient.record_number == record_number)
+    ):
+        fields.fail("record_number", _l("A patient with this record number already exists."))
+    if dob and (dob >= now.date() or dob < date(1900, 1, 1)):
+        fields.fail("date_of_birth", _l("Please enter a date of birth in the past."))
+    if email and find_user(email):
+        fields.fail("email", _l("An account with this e-mail already exists."))
+    clinician = _clinician(fields, clinician_id)
+    fields.done()
+
+    user = create_user(email, "patient", name)
+    patient = Patient(
+        user=user,
+        record_number=record_number,
+        date_of_birth=dob,
+        phone=phone,
+        caregiver_name=caregiver_name,
+        caregiver_phone=caregiver_phone,
+        preferred_language=language,
+        timezone=tz,
+        clinician=clinician,
+        created_at=now,
+    )
+    db.session.add(patient)
+    db.session.flush()
+    token = issue_set_password_token(user, now, "invite", created_by=actor)
+    audit.record(actor, "patient.enrol", patient, now)
+    return patient, token
+
+
+def _clinician(fields: Fields, clinician_id: int | None) -> User | None:
+    if clinician_id is None:
+        return None
+    user = db.session.get(User, clinician_id)
+    if user is None or user.role != "clinician" or not user.active:
+        fields.fail("clinician_id", _l("Please choose one of the clinic's clinicians."))
+        return None
+    return user
+
+
+def clinicians() -> list[User]:
+    """Active clinicians, for the assignment drop-down."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.role == "clinician", User.active).order_by(User.display_name)
+        )
+    )
+
+
+def get_patient(patient_id) -> Patient:
+    """The patient with this id, or NotFound."""
+    patient = db.session.get(Patient, patient_id) if isinstance(patient_id, int) else None
+    if patient is None:
+        raise NotFound(patient_id)
+    return patient
+
+
+def search_patients(query: str | None, limit: int = 100) -> list[Patient]:
+    """Patients whose name, record number, phone or e-mail contains the query."""
+    stmt = select(Patient).join(Patient.user).order_by(func.lower(User.display_name)).limit(limit)
+    query = (query or "").strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.display_name).like(like),
+                func.lower(Patient.record_number).like(like),
+                Patient.phone.like(f"%{query}%"),
+                User.email.like(like),
+            )
+        )
+    return list(db.session.scalars(stmt))
+
+
+def issue_link(patient: Patient, actor: User, now: datetime) -> str:
+    """A fresh invite (no password yet) or password-reset token; older links stop working."""
+    purpose = "reset" if patient.user.password_hash else "invite"
+    token = issue_set_password_token(patient.user, now, purpose, created_by=actor)
+    audit.record(actor, f"patient.{purpose}_link", patient, now)
+    return token
+
+
+def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:
+    """Mark a patient discharged from follow-up; their history stays."""
+    if patient.discharged:
+        raise ValidationError({"discharged": str(_l("This patient is already discharged."))})
+    patient.discharged = True
+    audit.record(actor, "patient.discharge", patient, now)
+    db.session.flush()

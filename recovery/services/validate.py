@@ -1,0 +1,180 @@
+"""Field parsers shared by forms, CLI and the JSON API: each returns a clean value or records an error.
+
+A `Fields` collects every problem in one pass, so a person sees all the messages at once.
+"""
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+
+from .errors import ValidationError
+
+TRUE = {"1", "true", "yes", "y", "on"}
+FALSE = {"0", "false", "no", "n", "off", ""}
+
+
+class Fields:
+    """Parse a mapping of raw input field by field, collecting errors."""
+
+    def __init__(self, data):
+        self.data = data or {}
+        self.errors: dict[str, str] = {}
+
+    def raw(self, name):
+        value = self.data.get(name)
+        return value.strip() if isinstance(value, str) else value
+
+    def fail(self, name, message):
+        self.errors.setdefault(name, str(message))
+
+    def done(self) -> None:
+        """Raise the collected errors, if any."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def integer(self, name, lo, hi, required=True):
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                self.fail(name, _l("Please enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+            return None
+        if isinstance(value, bool) or isinstance(value, float):
+            value = str(value)
+        if isinstance(value, str):
+            if not value.lstrip("-").isdigit():
+                self.fail(name, _l("Please enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+                return None
+            value = int(value)
+        if not isinstance(value, int) or not lo <= value <= hi:
+            self.fail(name, _l("Please enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
+            return None
+        return value
+
+    def decimal(self, name, lo, hi, required=False):
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                self.fail(name, _l("This field is required."))
+            return None
+        try:
+            number = float(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number != number or not lo < number <= hi:
+            self.fail(name, _l("Please enter a number above %(lo)s and at most %(hi)s.", lo=lo, hi=hi))
+            return None
+        return round(number, 1)
+
+    def choice(self, name, choices, required=True, default=None):
+        value = self.raw(name)
+        if value is None or value == "":
+            if required and default is None:
+                self.fail(name, _l("Please choose one of the options."))
+            return default
+        if value not in choices:
+            self.fail(name, _l("Please choose one of the options."))
+            return None
+        return value
+
+    def boolean(self, name, required=True):
+        value = self.raw(name)
+        if isinstance(value, bool):
+            return value
+        if value is None and not required:
+            return False
+        text = str(value).lower() if value is not None else None
+        if text in TRUE:
+            return True
+        if text in FALSE and (text != "" or not required):
+            return False
+        self.fail(name, _l("Please answer yes or no."))
+        return None
+
+    def text(self, name, max_length, required=False):
+        value = self.raw(name)
+        if value is None or value == "":
+            if required:
+                self.fail(name, _l("This field is required."))
+            return None
+        if not isinstance(value, str):
+            self.fail(name, _l("Please enter text."))
+            return None
+        if len(value) > max_length:
+            self.fail(name, _l("Please keep this to %(n)s characters or fewer.", n=max_length))
+            return None
+        return value
+
+    def email(self, name, required=True):
+        value = self.text(name, 254, required=required)
+        if value is None:
+            return None
+        try:
+            return validate_email(value, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            self.fail(name, _l("Please enter a valid e-mail address."))
+            return None
+
+    def phone(self, name, required=True):
+        value = self.text(name, 32, required=required)
+        if value is None:
+            return None
+        digits = [c for c in value if c.isdigit()]
+        if len(digits) < 7 or any(not (c.isdigit() or c in " +-().") for c in value):
+            self.fail(name, _l("Please enter a phone number (digits, spaces, + - ( ) only)."))
+            return None
+        return value
+
+    def day(self, name, required=True):
+        value = self.raw(name)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if value is None or value == "":
+            if required:
+                self.fail(name, _l("Please enter a date (YYYY-MM-DD)."))
+            return None
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(name, _l("Please enter a real date (YYYY-MM-DD)."))
+            return None
+
+    def local_datetime(self, name, tz: ZoneInfo, required=True):
+        """A wall-clock date and time in `tz` (a form's datetime-local), returned as aware UTC."""
+        value = self.raw(name)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=tz)
+            return value.astimezone(ZoneInfo("UTC"))
+        if value is None or value == "":
+            if required:
+                self.fail(name, _l("Please enter a date and time."))
+            return None
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(name, _l("Please enter a real date and time (YYYY-MM-DD HH:MM)."))
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed.astimezone(ZoneInfo("UTC"))
+
+    def timezone(self, name, default):
+        value = self.raw(name) or default
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            self.fail(name, _l("Please choose a valid time zone."))
+            return None
+        return value
+
+    def clock(self, name, default: time | None = None):
+        value = self.raw(name)
+        if value in (None, ""):
+            return default
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError:
+            self.fail(name, _l("Please enter a time (HH:MM)."))
+            return None

@@ -1,0 +1,168 @@
+"""Shared fixtures: an app on SQLite (or PostgreSQL when TEST_DATABASE_URL is set), users, a client.
+
+The schema is built once per run by the real migrations, so every test also proves them;
+each test then starts from empty tables.
+"""
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete
+from werkzeug.security import generate_password_hash
+
+from recovery import create_app
+from recovery.extensions import db
+from recovery.models import Patient, User, utcnow
+from recovery.services import procedures
+
+# The one compliant password every test account uses.
+TEST_PASSWORD = "correct-horse-battery-9"
+_TEST_HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: scrypt is slow on purpose
+# A fixed instant for service tests that pass `now` explicitly (09:00 in Chicago).
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Build the schema once by running the migrations from empty."""
+    app = _make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        db.drop_all()
+        from sqlalchemy import text
+
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.session.remove()
+        db.engine.dispose()
+    return database_url
+
+
+def _make_app(database_url, instance_path, **extra):
+    os.environ["RECOVERY_INSTANCE_PATH"] = str(instance_path)
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(_schema, tmp_path):
+    app = _make_app(_schema, tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(delete(table))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token of the form on `url`, as a browser would submit it."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with the shared test password."""
+    counter = {"n": 0}
+
+    def make(role="staff", email=None, name=None, active=True):
+        counter["n"] += 1
+        user = User(
+            email=email or f"{role}{counter['n']}@example.org",
+            role=role,
+            display_name=name or f"{role.title()} {counter['n']}",
+            password_hash=_TEST_HASH,
+            active=active,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_patient(app, make_user):
+    """Create a patient (with account and, by default, a procedure 2 days before NOW)."""
+    counter = {"n": 0}
+
+    def make(procedure=True, performed_at=None, baseline_pain=8, tz="America/Chicago", **overrides):
+        counter["n"] += 1
+        user = make_user("patient", email=overrides.pop("email", None), name=overrides.pop("name", None))
+        fields = {
+            "record_number": f"MRN-{counter['n']:04d}",
+            "date_of_birth": datetime(1948, 3, 2).date(),
+            "phone": "219-555-0142",
+            "timezone": tz,
+        }
+        fields.update(overrides)
+        patient = Patient(user=user, **fields)
+        db.session.add(patient)
+        db.session.flush()
+        if procedure:
+            performed = performed_at or utcnow() - timedelta(days=2)
+            staff = db.session.scalar(db.select(User).where(User.role == "staff")) or make_user("staff")
+            procedures.record_procedure(
+                patient,
+                {
+                    "type": "kyphoplasty",
+                    "performed_at": performed,
+                    "levels": "L1",
+                    "fracture_cause": "osteoporosis",
+                    "anaesthesia": "local",
+                    "setting": "outpatient",
+                    "baseline_pain": baseline_pain,
+                },
+                staff,
+                max(utcnow(), performed + timedelta(minutes=1)),
+            )
+        db.session.commit()
+        return patient
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form."""
+
+    def do(user):
+        token = csrf_token(client, "/login")
+        response = client.post(
+            "/login", data={"login": user.email, "password": TEST_PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
