@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import delete
 from werkzeug.security import generate_password_hash
@@ -61,9 +62,24 @@ def _make_app(database_url, instance_path, **extra):
     return create_app(config)
 
 
+class FreshContextClient(FlaskClient):
+    """Give every request its own app context, as in production.
+
+    Tests hold an app context open for direct service calls; without this, requests would
+    share its `g` (Flask-Login's cached user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own objects see what the request wrote
+        return response
+
+
 @pytest.fixture
 def app(_schema, tmp_path):
     app = _make_app(_schema, tmp_path)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -86,4 +86,4 @@ def test_matrix(app, world, actor):
             ("/patient", "/staff", "/clinic")
         ):
             assert "/login" in response.headers["Location"]
-    assert failures == []
+    assert failures == [], "\n".join(failures)
