@@ -6,7 +6,7 @@ each test then starts from empty tables.
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -16,14 +16,15 @@ from werkzeug.security import generate_password_hash
 
 from recovery import create_app
 from recovery.extensions import db
-from recovery.models import Patient, User, utcnow
+from recovery.models import Alert, Patient, User, utcnow
 from recovery.services import procedures
+from recovery.services.checkins import save_checkin
 
 # The one compliant password every test account uses.
 TEST_PASSWORD = "correct-horse-battery-9"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: scrypt is slow on purpose
 # A fixed instant for service tests that pass `now` explicitly (09:00 in Chicago).
-NOW = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -182,3 +183,37 @@ def login(client):
         return user
 
     return do
+
+
+@pytest.fixture
+def world(app, make_user, make_patient, client):
+    """Two patients with a check-in each, an alert for A, a clinician, staff, a deactivated user."""
+    app.config["WTF_CSRF_ENABLED"] = False  # the matrix tests authorization; CSRF has its own tests
+    a, b = make_patient(), make_patient()
+    answers = {"pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20,
+               "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "yes",
+               "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+    checkin_a = save_checkin(a, answers, utcnow()).checkin
+    checkin_b = save_checkin(b, {**answers, "flag_neuro": "no"}, utcnow()).checkin
+    db.session.commit()
+    alert_a = db.session.scalar(db.select(Alert).where(Alert.patient_id == a.id))
+    users = {
+        "patient_a": a.user, "patient_b": b.user, "clinician": make_user("clinician"),
+        "staff": make_user("staff"), "inactive": make_user("staff", active=False),
+    }
+    ids = {
+        "patient_a": a.id, "patient_b": b.id, "checkin_a": checkin_a.id, "checkin_b": checkin_b.id,
+        "procedure_a": a.current_procedure.id, "alert_a": alert_a.id,
+        "appointment_a": a.current_procedure.appointments[0].id,
+    }
+    return users, ids
+
+
+def client_as(app, users, actor):
+    """A test client signed in as `actor` of the matrix world (anonymous if not a user)."""
+    client = app.test_client()
+    if actor in users:
+        with client.session_transaction() as session:
+            session["_user_id"] = str(users[actor].id)
+            session["_fresh"] = True
+    return client

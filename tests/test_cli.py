@@ -1,0 +1,73 @@
+"""Operational commands: the database set-up `make run` does, create-user, and config errors."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from recovery import create_app
+from recovery.config import ConfigError
+from recovery.extensions import db
+from recovery.models import User
+
+from .conftest import TEST_PASSWORD
+
+
+def _flask(instance, *args):
+    env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(instance), "SECRET_KEY": "cli-test"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "recovery", *args],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_make_run_database_setup_on_an_empty_instance_folder(tmp_path):
+    instance = tmp_path / "instance"
+    result = _flask(instance, "init-db")
+    assert result.returncode == 0, result.stderr
+    database = instance / "recovery.sqlite"
+    assert database.exists()
+    tables = {r[0] for r in sqlite3.connect(database).execute("SELECT name FROM sqlite_master")}
+    assert {"users", "patients", "procedures", "checkins", "appointments", "alerts"} <= tables
+    # Running it again (every `make run` does) is harmless.
+    assert _flask(instance, "init-db").returncode == 0
+
+
+def test_create_user_makes_a_clinician_who_can_log_in(runner, client):
+    result = runner.invoke(args=["create-user", "--email", "Dr.Who@Example.org", "--role", "clinician",
+                                 "--name", "Dr Who", "--password", TEST_PASSWORD])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "dr.who@example.org"))
+    assert user.role == "clinician"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--email", "not-an-email", "--role", "staff", "--name", "X", "--password", TEST_PASSWORD],
+     "valid e-mail"),
+    (["--email", "a@example.org", "--role", "staff", "--name", "X", "--password", "short"],
+     "at least 10 characters"),
+    (["--email", "a@example.org", "--role", "admin", "--name", "X", "--password", TEST_PASSWORD],
+     "admin"),
+])
+def test_create_user_rejects_bad_input_and_writes_nothing(runner, args, message):
+    result = runner.invoke(args=["create-user", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(select(db.func.count()).select_from(User)) == 0
+
+
+def test_missing_secret_key_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_unknown_clinic_timezone_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="CLINIC_TIMEZONE"):
+        create_app({"SECRET_KEY": "x", "CLINIC_TIMEZONE": "Mars/Olympus"})
