@@ -13,10 +13,12 @@ from .procedures import (
     Appointment,
     Procedure,
 )
+from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .types import utcnow
 
 __all__ = [
     "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
-    "CheckIn", "CheckInRevision", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
+    "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
+    "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
 ]

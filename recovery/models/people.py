@@ -1,9 +1,9 @@
 """People: user accounts, patients, and one-time set-password tokens."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,6 +48,7 @@ class Patient(db.Model):
     __tablename__ = "patients"
     __table_args__ = (
         CheckConstraint("preferred_language IN ('en', 'es')", name="language"),
+        CheckConstraint("reminder_time BETWEEN '08:00:00' AND '20:30:00.000000'", name="reminder_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +62,9 @@ class Patient(db.Model):
     timezone: Mapped[str] = mapped_column(String(64))
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     discharged: Mapped[bool] = mapped_column(default=False)
+    # Reminder preferences: e-mail on/off and the local time of the daily nudge (08:00-20:30).
+    email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reminder_time: Mapped[time] = mapped_column(default=time(18, 0), server_default="18:00:00")
     demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
