@@ -74,9 +74,11 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_set_password_token(user: User, now: datetime, purpose="invite", created_by=None) -> str:
-    """Create a one-time link token; earlier unused tokens of the user stop working."""
-    for old in db.session.scalars(
+def issue_set_password_token(
+    user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True
+) -> str:
+    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
+    for old in () if not revoke_others else db.session.scalars(
         select(SetPasswordToken).where(
             SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None)
         )

@@ -1,0 +1,214 @@
+"""The dispatcher: plan, claim, re-check, send, mark sent — exactly once across processes.
+
+Claiming is atomic (a conditional UPDATE on SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL) and
+each reminder is committed on its own, so a second scheduler, a retry or a restart never sends
+a reminder twice. A row left in `sending` by a process that died is reclaimed when its lease ends.
+"""
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Alert, CallTask, Reminder, SchedulerHeartbeat
+from ..services.accounts import issue_set_password_token
+from ..services.procedures import mark_missed_72h_checks
+from . import channels, outbox
+from .rules import hold_for_quiet_hours
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+CALL_DEADLINE = timedelta(hours=24)
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatcher run did (for logs and tests)."""
+
+    sent: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+
+
+def default_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dispatch_due(now: datetime, worker: str | None = None, batch: int = 200) -> DispatchReport:
+    """Materialise reminders from the rules, then claim and deliver every one that is due."""
+    worker = worker or default_worker()
+    plan_all(now)
+    report = DispatchReport()
+    while True:
+        claimed = claim(now, worker, batch)
+        for reminder_id in claimed:
+            deliver(reminder_id, now, worker, report)
+        if len(claimed) < batch:
+            return report
+
+
+def plan_all(now: datetime) -> None:
+    """The sweep: mark missed 72-hour checks and re-plan every patient who may be owed something."""
+    mark_missed_72h_checks(now)
+    db.session.commit()
+    for patient in outbox.sweep_patients(now):
+        outbox.sync_patient(patient, now)
+        db.session.commit()
+
+
+def _claimable(now: datetime):
+    ready = and_(
+        Reminder.status == "pending",
+        Reminder.due_at <= now,
+        or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
+    )
+    abandoned = and_(Reminder.status == "sending", Reminder.lease_until < now)
+    return or_(ready, abandoned)
+
+
+def claim(now: datetime, worker: str, batch: int) -> list[int]:
+    """Atomically take up to `batch` due reminders for this worker; others skip them."""
+    values = {"status": "sending", "lease_until": now + LEASE, "claimed_by": worker}
+    candidates = select(Reminder.id).where(_claimable(now)).order_by(Reminder.due_at).limit(batch)
+    if db.engine.dialect.name == "postgresql":
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
+        if ids:
+            db.session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(**values))
+    else:
+        ids = []
+        for reminder_id in list(db.session.scalars(candidates)):
+            result = db.session.execute(
+                update(Reminder).where(Reminder.id == reminder_id, _claimable(now)).values(**values)
+            )
+            if result.rowcount == 1:  # 0: another dispatcher took it between our read and write
+                ids.append(reminder_id)
+    db.session.commit()
+    return ids
+
+
+def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport) -> None:
+    """Re-check one claimed reminder against current data, send it, and record the outcome."""
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.status != "sending" or reminder.claimed_by != worker:
+        return
+    if not still_applies(reminder, now):
+        _finish(reminder, "cancelled", now, error="no longer applies")
+        report.dropped.append(reminder_id)
+        return
+    if reminder.channel != "staff":
+        held = hold_for_quiet_hours(now, ZoneInfo(reminder.patient.timezone), outbox.policy())
+        if held > now:  # quiet hours (e.g. catching up after an outage at night): wait for 08:00
+            _release(reminder, held, now)
+            report.held.append(reminder_id)
+            return
+    try:
+        _send(reminder, now)
+    except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
+        db.session.rollback()
+        reminder = db.session.get(Reminder, reminder_id)
+        _failed_attempt(reminder, now, error, report)
+        return
+    _finish(reminder, "sent", now)
+    report.sent.append(reminder_id)
+
+
+def still_applies(reminder: Reminder, now: datetime) -> bool:
+    """Is this reminder still owed under the current data (moved, cancelled, done, opted out)?"""
+    patient = reminder.patient
+    if reminder.kind == "invite":
+        user = patient.user
+        return bool(user.email) and user.active and user.password_hash is None
+    if reminder.idempotency_key not in outbox.owed(patient, now):
+        return False
+    return not (reminder.channel == "email" and not (patient.user.email and patient.email_reminders))
+
+
+def _send(reminder: Reminder, now: datetime) -> None:
+    if reminder.channel == "in_app":
+        return  # the inbox shows sent in-app reminders
+    if reminder.channel == "staff":
+        _escalate(reminder, now)
+        return
+    token = None
+    if reminder.kind == "invite":
+        token = issue_set_password_token(reminder.patient.user, now, "invite", revoke_others=False)
+    message = channels.compose(reminder, now, invite_token=token)
+    db.session.flush()
+    channels.send_email(message)
+
+
+def _escalate(reminder: Reminder, now: datetime) -> None:
+    """Missed 72-hour check: a call task for staff and an alert for the clinicians."""
+    appointment_id = reminder.appointment_id
+    db.session.add(CallTask(patient_id=reminder.patient_id, appointment_id=appointment_id,
+                            reason="missed_72h", created_at=now, due_by=now + CALL_DEADLINE))
+    db.session.add(Alert(patient_id=reminder.patient_id, kind="missed_72h",
+                         detail=f"appointment:{appointment_id}", severity="high", created_at=now))
+
+
+def _finish(reminder: Reminder, status: str, now: datetime, error: str | None = None) -> None:
+    reminder.status = status
+    reminder.lease_until = None
+    reminder.updated_at = now
+    if status == "sent":
+        reminder.sent_at = now
+    if error:
+        reminder.last_error = error
+    try:
+        db.session.commit()
+    except IntegrityError:  # e.g. a call task that already exists: the work was done once
+        db.session.rollback()
+        db.session.execute(update(Reminder).where(Reminder.id == reminder.id).values(
+            status=status, lease_until=None, updated_at=now, sent_at=now if status == "sent" else None))
+        db.session.commit()
+
+
+def _release(reminder: Reminder, until: datetime, now: datetime) -> None:
+    reminder.status = "pending"
+    reminder.lease_until = None
+    reminder.next_attempt_at = until
+    reminder.updated_at = now
+    db.session.commit()
+
+
+def _failed_attempt(reminder: Reminder, now: datetime, error: Exception, report) -> None:
+    """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""
+    reminder.attempts += 1
+    reminder.last_error = f"{type(error).__name__}: {error}"[:500]
+    reminder.lease_until = None
+    reminder.updated_at = now
+    if reminder.attempts >= MAX_ATTEMPTS:
+        reminder.status = "failed"
+        report.failed.append(reminder.id)
+    else:
+        reminder.status = "pending"
+        reminder.next_attempt_at = now + timedelta(minutes=2 ** (reminder.attempts - 1))
+        report.retried.append(reminder.id)
+    log.warning("reminder %s attempt %s failed: %s", reminder.id, reminder.attempts, error)
+    db.session.commit()
+
+
+def beat(name: str, now: datetime) -> None:
+    """Record that scheduler `name` is alive."""
+    row = db.session.get(SchedulerHeartbeat, name)
+    if row is None:
+        db.session.add(SchedulerHeartbeat(name=name, beat_at=now))
+    else:
+        row.beat_at = now
+    db.session.commit()
+
+
+def scheduler_alive(now: datetime, max_age: timedelta = timedelta(minutes=5)) -> bool:
+    """True when some scheduler wrote a heartbeat within `max_age`."""
+    latest = db.session.scalar(select(db.func.max(SchedulerHeartbeat.beat_at)))
+    return latest is not None and now - latest <= max_age
+

@@ -1,0 +1,68 @@
+"""Links carried by reminder e-mails: a one-time check-in link and a signed unsubscribe link."""
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import CheckinLink, Patient
+
+CHECKIN_LINK_HOURS = 24
+UNSUBSCRIBE_MAX_AGE = timedelta(days=120)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_checkin_link(patient: Patient, for_date: date, now: datetime) -> str:
+    """A single-use token that opens this patient's check-in for `for_date`, valid 24 hours."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        CheckinLink(
+            patient_id=patient.id, token_hash=_hash(token), for_date=for_date, created_at=now,
+            expires_at=now + timedelta(hours=CHECKIN_LINK_HOURS),
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def checkin_link(token: str, now: datetime) -> CheckinLink | None:
+    """The unused, unexpired link for `token`, or None."""
+    link = db.session.scalar(select(CheckinLink).where(CheckinLink.token_hash == _hash(token or "")))
+    if link is None or link.used_at is not None or link.expires_at <= now:
+        return None
+    return link
+
+
+def use_checkin_link(link: CheckinLink, now: datetime) -> bool:
+    """Mark the link used; False if another request used it first (so it works once)."""
+    result = db.session.execute(
+        update(CheckinLink)
+        .where(CheckinLink.id == link.id, CheckinLink.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="reminder-preferences")
+
+
+def unsubscribe_token(patient: Patient) -> str:
+    """A signed token naming the patient, for the e-mail's unsubscribe link."""
+    return _serializer().dumps(patient.id)
+
+
+def patient_from_unsubscribe(token: str) -> Patient | None:
+    """The patient a valid, unexpired unsubscribe token names, else None (never why)."""
+    try:
+        patient_id = _serializer().loads(token, max_age=int(UNSUBSCRIBE_MAX_AGE.total_seconds()))
+    except BadSignature:
+        return None
+    return db.session.get(Patient, patient_id) if isinstance(patient_id, int) else None

@@ -1,0 +1,130 @@
+"""The outbox: reminder rows kept in step with the rules whenever anything changes."""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Appointment, CheckIn, Patient, Procedure, User
+from ..models.reminders import Reminder
+from .rules import AppointmentFacts, PatientFacts, Planned, Policy, plan
+
+PLANNED_KINDS = ("check_72h", "check_72h_repeat", "follow_up_before", "follow_up_morning",
+                 "daily_nudge", "escalation")
+
+
+def policy() -> Policy:
+    """The rules' timings, with the offsets the clinic configured."""
+    config = current_app.config
+    return Policy(
+        follow_up_before=timedelta(hours=config.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", 48)),
+    )
+
+
+def load_facts(patient: Patient, now: datetime) -> PatientFacts:
+    """What the rules need about one patient, in three small queries."""
+    procedure = patient.current_procedure
+    appointments = ()
+    dates = frozenset()
+    if procedure is not None:
+        appointments = tuple(
+            AppointmentFacts(a.id, a.kind, a.scheduled_for, a.status, a.revision, a.updated_at)
+            for a in db.session.scalars(
+                select(Appointment).where(Appointment.patient_id == patient.id)
+            )
+        )
+        recent = (now - timedelta(days=2)).date()
+        dates = frozenset(
+            db.session.scalars(
+                select(CheckIn.local_date).where(
+                    CheckIn.patient_id == patient.id, CheckIn.local_date >= recent
+                )
+            )
+        )
+    return PatientFacts(
+        patient_id=patient.id,
+        timezone=patient.timezone,
+        reminder_time=patient.reminder_time,
+        email_enabled=bool(patient.user.email) and patient.email_reminders,
+        active=patient.user.active and not patient.discharged,
+        procedure_at=procedure.performed_at if procedure else None,
+        procedure_recorded_at=procedure.recorded_at if procedure else None,
+        appointments=appointments,
+        checkin_dates=dates,
+    )
+
+
+def owed(patient: Patient, now: datetime) -> dict[str, Planned]:
+    """The reminders the rules say this patient is owed now, by idempotency key."""
+    return {p.key: p for p in plan(load_facts(patient, now), now, policy())}
+
+
+def sync_patient(patient: Patient, now: datetime) -> None:
+    """Bring the patient's pending reminders in line with the rules (insert, move, cancel)."""
+    wanted = owed(patient, now)
+    rows = {
+        r.idempotency_key: r
+        for r in db.session.scalars(
+            select(Reminder).where(Reminder.patient_id == patient.id, Reminder.kind.in_(PLANNED_KINDS))
+        )
+    }
+    for key, row in rows.items():
+        if row.status != "pending":
+            continue
+        if key not in wanted:
+            row.status = "cancelled"
+            row.last_error = "no longer applies"
+            row.updated_at = now
+        elif row.due_at != wanted[key].due_at:
+            row.due_at = wanted[key].due_at
+            row.updated_at = now
+    for key, item in wanted.items():
+        if key in rows:
+            continue
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Reminder(
+                        idempotency_key=key, patient_id=patient.id, appointment_id=item.appointment_id,
+                        kind=item.kind, channel=item.channel, for_date=item.for_date, due_at=item.due_at,
+                        status="pending", created_at=now, updated_at=now,
+                    )
+                )
+        except IntegrityError:  # another process planned it first: the key makes that harmless
+            pass
+    db.session.flush()
+
+
+def sweep_patients(now: datetime) -> list[Patient]:
+    """Patients the rules may still owe something: recent procedures or visits ahead."""
+    horizon = now - timedelta(days=Policy().weekly_until_day + 2)
+    upcoming = select(Appointment.patient_id).where(
+        Appointment.status == "scheduled", Appointment.scheduled_for >= now - timedelta(days=2)
+    )
+    recent = select(Procedure.patient_id).where(Procedure.performed_at >= horizon)
+    pending = select(Reminder.patient_id).where(Reminder.status == "pending")
+    return list(
+        db.session.scalars(
+            select(Patient)
+            .join(Patient.user)
+            .where(
+                or_(Patient.id.in_(upcoming), Patient.id.in_(recent), Patient.id.in_(pending)),
+            )
+            .where(User.role == "patient")
+        )
+    )
+
+
+def enqueue_invite(patient: Patient, token_id: int, now: datetime) -> Reminder | None:
+    """E-mail the set-password invitation (when the patient has an e-mail address)."""
+    if not patient.user.email:
+        return None
+    reminder = Reminder(
+        idempotency_key=f"invite:{patient.id}:t{token_id}:email", patient_id=patient.id,
+        kind="invite", channel="email", due_at=now, status="pending", created_at=now, updated_at=now,
+    )
+    db.session.add(reminder)
+    db.session.flush()
+    return reminder

@@ -1,0 +1,152 @@
+"""The reminder rules: a pure function from a patient's facts and `now` to the reminders owed.
+
+Re-running it at any time converges: the outbox inserts what is missing, cancels what is no
+longer owed, and the dispatcher asks it again just before sending.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+UTC = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Timings of the rules; the clinic may change the offsets in config."""
+
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    follow_up_before: timedelta = timedelta(days=2)
+    follow_up_morning: time = time(8, 0)
+    repeat_after: timedelta = timedelta(hours=12)
+    escalate_after: timedelta = timedelta(hours=24)
+    late_record_cutoff: timedelta = timedelta(hours=12)
+    daily_until_day: int = 14
+    weekly_until_day: int = 84
+    nudge_horizon_days: int = 7
+
+
+@dataclass(frozen=True)
+class AppointmentFacts:
+    id: int
+    kind: str
+    scheduled_for: datetime
+    status: str
+    revision: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+    """Everything the rules look at for one patient."""
+
+    patient_id: int
+    timezone: str
+    reminder_time: time
+    email_enabled: bool  # has an e-mail address and has not opted out
+    active: bool  # account active and not discharged
+    procedure_at: datetime | None
+    procedure_recorded_at: datetime | None
+    appointments: tuple[AppointmentFacts, ...] = ()
+    checkin_dates: frozenset[date] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A reminder the rules say is owed."""
+
+    key: str
+    kind: str
+    channel: str
+    due_at: datetime
+    appointment_id: int | None = None
+    for_date: date | None = None
+
+
+def hold_for_quiet_hours(due: datetime, tz: ZoneInfo, policy: Policy) -> datetime:
+    """Move a patient-facing time that falls in quiet hours (21:00-08:00 local) to 08:00."""
+    local = due.astimezone(tz)
+    if policy.quiet_end <= local.time() < policy.quiet_start:
+        return due
+    day = local.date() if local.time() < policy.quiet_end else local.date() + timedelta(days=1)
+    return at_local(day, policy.quiet_end, tz)
+
+
+def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time on a local day (DST-aware)."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
+
+
+def plan(facts: PatientFacts, now: datetime, policy: Policy = Policy()) -> list[Planned]:
+    """Every reminder owed to (or about) this patient at `now`."""
+    if not facts.active or facts.procedure_at is None:
+        return []
+    tz = ZoneInfo(facts.timezone)
+    channels = ("email", "in_app") if facts.email_enabled else ("in_app",)
+    owed: list[Planned] = []
+    check_day = _check_72h(facts, tz, channels, policy, owed)
+    _follow_ups(facts, now, tz, channels, policy, owed)
+    _nudges(facts, now, tz, channels, policy, check_day, owed)
+    return owed
+
+
+def _patient(owed, kind, ref, channels, due, appointment_id=None, for_date=None, pid=0):
+    for channel in channels:
+        owed.append(Planned(f"{kind}:{pid}:{ref}:{channel}", kind, channel, due, appointment_id, for_date))
+
+
+def _check_72h(facts, tz, channels, policy, owed) -> date | None:
+    """72 h: ask; 12 h later: ask again; 24 h later: staff call task and clinician alert."""
+    check = next((a for a in facts.appointments if a.kind == "check_72h"), None)
+    if check is None or check.status in ("completed", "cancelled"):
+        return None
+    due = check.scheduled_for
+    if facts.procedure_recorded_at and facts.procedure_recorded_at > due + policy.late_record_cutoff:
+        return None  # recorded after the fact: too late to remind anyone
+    ref = f"a{check.id}r{check.revision}"
+    first = hold_for_quiet_hours(due, tz, policy)
+    _patient(owed, "check_72h", ref, channels, first, check.id, pid=facts.patient_id)
+    repeat = hold_for_quiet_hours(due + policy.repeat_after, tz, policy)
+    _patient(owed, "check_72h_repeat", ref, channels, repeat, check.id, pid=facts.patient_id)
+    owed.append(Planned(f"escalation:{facts.patient_id}:{ref}:staff", "escalation", "staff",
+                        due + policy.escalate_after, check.id))
+    return first.astimezone(tz).date()
+
+
+def _follow_ups(facts, now, tz, channels, policy, owed) -> None:
+    """Two days before, and on the morning of, each scheduled follow-up still ahead."""
+    for visit in facts.appointments:
+        if visit.kind != "follow_up" or visit.status != "scheduled" or visit.scheduled_for <= now:
+            continue
+        ref = f"a{visit.id}r{visit.revision}"
+        before = hold_for_quiet_hours(visit.scheduled_for - policy.follow_up_before, tz, policy)
+        if before >= visit.updated_at and before < visit.scheduled_for:
+            _patient(owed, "follow_up_before", ref, channels, before, visit.id, pid=facts.patient_id)
+        morning = at_local(visit.scheduled_for.astimezone(tz).date(), policy.follow_up_morning, tz)
+        if visit.updated_at <= morning < visit.scheduled_for:
+            _patient(owed, "follow_up_morning", ref, channels, morning, visit.id, pid=facts.patient_id)
+
+
+def nudge_days(policy: Policy = Policy()) -> list[int]:
+    """Days after the procedure with a check-in nudge: daily to day 14, then weekly to week 12."""
+    daily = list(range(1, policy.daily_until_day + 1))
+    weekly = list(range(policy.daily_until_day + 7, policy.weekly_until_day + 1, 7))
+    return daily + weekly
+
+
+def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
+    """The daily nudge at the patient's chosen time, for today and the next few days only."""
+    procedure_day = facts.procedure_at.astimezone(tz).date()
+    today = now.astimezone(tz).date()
+    for n in nudge_days(policy):
+        day = procedure_day + timedelta(days=n)
+        if day < today:
+            continue  # a nudge for a past day is no longer useful
+        if day > today + timedelta(days=policy.nudge_horizon_days):
+            break
+        if day in facts.checkin_dates or day == check_day:
+            continue
+        due = hold_for_quiet_hours(at_local(day, facts.reminder_time, tz), tz, policy)
+        _patient(owed, "daily_nudge", f"d{day.isoformat()}", channels, due, None, day,
+                 pid=facts.patient_id)
