@@ -1,4 +1,6 @@
-"""Operational `flask` commands: init-db, create-user, seed-demo."""
+"""Operational `flask` commands: database, accounts, demo data, the scheduler, the mail sink."""
+
+import os
 
 import click
 from flask import current_app
@@ -52,4 +54,42 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(summary)
 
 
-commands = [init_db, create_user, seed_demo]
+@click.command("scheduler")
+@click.option("--name", default=None, help="Worker name for the heartbeat (default host:pid).")
+@click.option("--interval", default=30, show_default=True, help="Seconds between sweeps.")
+@with_appcontext
+def scheduler(name: str | None, interval: int) -> None:
+    """Run the reminder scheduler in the foreground until stopped (SIGTERM or Ctrl-C)."""
+    import logging
+
+    from . import scheduler as scheduler_module
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo(f"Reminder scheduler started (every {interval} s). Stop with Ctrl-C.")
+    scheduler_module.run(current_app._get_current_object(), name, interval)
+    click.echo("Reminder scheduler stopped.")
+
+
+@click.command("send-due-reminders")
+@with_appcontext
+def send_due_reminders() -> None:
+    """Plan and send every due reminder once, then exit (for cron or by hand)."""
+    from .reminders.dispatch import dispatch_due
+
+    report = dispatch_due(utcnow())
+    click.echo(f"sent {len(report.sent)}, dropped {len(report.dropped)}, "
+               f"retrying {len(report.retried)}, failed {len(report.failed)}, held {len(report.held)}")
+
+
+@click.command("smtp-sink")
+@click.option("--port", default=8025, show_default=True)
+@click.option("--maildir", default=None, help="Folder to save messages in (default instance/mail).")
+@with_appcontext
+def smtp_sink(port: int, maildir: str | None) -> None:
+    """A local SMTP server that prints and saves every message (development only)."""
+    from .devmail import serve
+
+    serve(port, maildir or os.path.join(current_app.instance_path, "mail"))
+
+
+commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, smtp_sink]

@@ -58,6 +58,8 @@ def _make_app(database_url, instance_path, **extra):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SERVER_NAME": "localhost",
+        "SCHEDULER_REQUIRED": False,  # tests that need the heartbeat turn it on
+        "BASE_URL": "http://localhost",
     }
     config.update(extra)
     return create_app(config)

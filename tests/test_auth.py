@@ -87,3 +87,16 @@ def test_patient_can_log_in_with_record_number(client, make_patient):
     user = db.session.get(User, patient.user_id)
     assert _login(client, patient.record_number, TEST_PASSWORD).status_code == 302
     assert user.role == "patient"
+
+
+def test_healthz_names_the_scheduler_when_its_heartbeat_is_stale(app, client):
+    from recovery.reminders.dispatch import beat
+
+    app.config["SCHEDULER_REQUIRED"] = True
+    response = client.get("/healthz")  # never started
+    assert response.status_code == 503
+    assert "scheduler" in response.get_json()
+    beat("worker-1", utcnow() - timedelta(minutes=6))
+    assert client.get("/healthz").status_code == 503
+    beat("worker-1", utcnow())
+    assert client.get("/healthz").get_json() == {"status": "ok"}

@@ -1,12 +1,13 @@
 """Sign-in, sign-out, set-password links and /healthz."""
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
 from ..extensions import db, login_manager
 from ..models import User, utcnow
+from ..reminders.dispatch import scheduler_alive
 from ..services import accounts
 from ..services.errors import ValidationError
 from .forms import EmptyForm, LoginForm, SetPasswordForm
@@ -86,4 +87,6 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # the database does not answer: say so, do not crash
         return jsonify(status="error", database="unreachable"), 503
+    if current_app.config["SCHEDULER_REQUIRED"] and not scheduler_alive(utcnow()):
+        return jsonify(status="error", scheduler="no heartbeat for 5 minutes"), 503
     return jsonify(status="ok")
