@@ -1,13 +1,105 @@
 """Patient pages: today's check-in, history, what to expect."""
 
-from flask import Blueprint, render_template
+from datetime import datetime
+
+from babel.dates import format_skeleton
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..access import restrict_blueprint
+from ..display import to_local
+from ..extensions import db
+from ..models import utcnow
+from ..services import checkins
+from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
+from ..services.errors import NotFound, ValidationError
+from . import forms, progress
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
 restrict_blueprint(bp, "patient")
 
 
+@bp.context_processor
+def _helpers():
+    return {"when": when}
+
+
+def when(value: datetime) -> str:
+    """A UTC time as a short day and time in the patient's zone, e.g. "Wed, Nov 25, 9:30 PM CST"."""
+    patient = current_user.patient
+    local = to_local(value, patient.timezone if patient else None)
+    day = format_skeleton("MMMEd", local, locale=get_locale())
+    clock = f"{format_time(local.replace(tzinfo=None), 'short')} {local.tzname()}"
+    return _("%(day)s, %(time)s", day=day, time=clock)
+
+
 @bp.route("/")
 def home():
-    return render_template("patient/home.html")
+    summary = progress.summarise(current_user.patient, utcnow())
+    return render_template("patient/home.html", s=summary, **forms.choices())
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+def checkin():
+    patient = current_user.patient
+    now = utcnow()
+    if request.method == "GET":
+        today = progress.todays_checkin(patient, now)
+        return _checkin_form(patient, today, forms.prefill(today), {})
+    if patient is None:  # an account whose patient record is not set up yet
+        errors = {"form": _("Your record is not set up yet.")}
+        return _checkin_form(None, None, request.form, errors, 400)
+    try:
+        result = checkins.save_checkin(patient, request.form, now)
+    except ValidationError as error:
+        db.session.rollback()  # nothing of a refused check-in is kept
+        today = progress.todays_checkin(patient, now)
+        return _checkin_form(patient, today, request.form, error.errors, 400)
+    db.session.commit()
+    if result.red_flags:
+        return render_template(
+            "patient/urgent.html",
+            checkin=result.checkin,
+            emergency=any(f in EMERGENCY_FLAGS for f in result.red_flags),
+            flags=result.red_flags,
+            flag_labels=FLAG_LABELS,
+        )
+    if result.created:
+        flash(_("Thank you. Your check-in for today is saved."))
+    else:
+        flash(_("Thank you. Today's check-in is updated."))
+    return redirect(url_for("patient.home"))
+
+
+def _checkin_form(patient, today, values, errors, status=200):
+    return render_template(
+        "patient/checkin.html", patient=patient, today=today, values=values, errors=errors,
+        **forms.choices(),
+    ), status
+
+
+@bp.route("/history")
+def history():
+    patient = current_user.patient
+    items = checkins.patient_checkins(patient) if patient is not None else []
+    return render_template("patient/history.html", checkins=items, **forms.choices())
+
+
+@bp.route("/checkins/<int:checkin_id>")
+def checkin_detail(checkin_id: int):
+    patient = current_user.patient
+    if patient is None:
+        abort(404)
+    try:
+        item = checkins.patient_checkin(patient, checkin_id)
+    except NotFound:
+        abort(404)
+    return render_template("patient/checkin_detail.html", checkin=item, patient=patient,
+                           **forms.choices())
+
+
+@bp.route("/expect")
+def expect():
+    return render_template("patient/expect.html")

@@ -1,0 +1,86 @@
+"""What the patient's pages say about now: day of recovery, today's check-in, pain against baseline.
+
+Read-only: these functions gather what the services already hold; they write nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ..models import Appointment, CheckIn, Patient, Procedure
+from ..services.checkins import local_today, patient_checkins
+from ..services.procedures import CHECK_WINDOW, check_72h
+from ..services.responder import is_responder
+
+# Stages of recovery by the last day (since the procedure) each covers: relief comes at once or
+# within 72 hours, most people are back to normal activities in a few weeks, most fractures heal
+# in 8-12 weeks (shared CLINICAL.md, "What the clinic tells patients").
+STAGES = ((3, "first_days"), (27, "first_weeks"), (83, "healing"))
+LATER = "later"
+
+
+@dataclass
+class Summary:
+    """Everything the home page shows about a patient's recovery today."""
+
+    patient: Patient | None
+    procedure: Procedure | None = None
+    today: date | None = None
+    day: int | None = None  # days since the procedure; 0 is the procedure day
+    procedure_date: date | None = None
+    todays_checkin: CheckIn | None = None
+    latest: CheckIn | None = None
+    responder: bool | None = None
+    stage: str | None = None
+    check_72h: Appointment | None = None
+    check_window: tuple[datetime, datetime] | None = None
+    check_72h_due: bool = False  # the 72-hour check still waits for a check-in
+
+    @property
+    def checkins_open(self) -> bool:
+        return self.procedure is not None and not self.patient.discharged
+
+
+def stage(day: int) -> str:
+    """The stage of recovery a day since the procedure falls in."""
+    for last_day, name in STAGES:
+        if day <= last_day:
+            return name
+    return LATER
+
+
+def procedure_day(patient: Patient, procedure: Procedure) -> date:
+    """The calendar day of the procedure in the patient's time zone."""
+    return procedure.performed_at.astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def todays_checkin(patient: Patient | None, now: datetime) -> CheckIn | None:
+    """The check-in the patient already made today (their local day), if any."""
+    if patient is None:
+        return None
+    today = local_today(patient, now)
+    return next((c for c in patient_checkins(patient) if c.local_date == today), None)
+
+
+def summarise(patient: Patient | None, now: datetime) -> Summary:
+    """Gather the home page's facts; a patient without a procedure gets a summary saying so."""
+    if patient is None:
+        return Summary(patient=None)
+    procedure = patient.current_procedure
+    summary = Summary(patient=patient, procedure=procedure, today=local_today(patient, now))
+    if procedure is None:
+        return summary
+    summary.procedure_date = procedure_day(patient, procedure)
+    summary.day = max(0, (summary.today - summary.procedure_date).days)
+    summary.stage = stage(summary.day)
+    own = [c for c in patient_checkins(patient) if c.procedure_id == procedure.id]
+    summary.latest = own[0] if own else None
+    summary.todays_checkin = next((c for c in own if c.local_date == summary.today), None)
+    if summary.latest is not None:
+        summary.responder = is_responder(procedure.baseline_pain, summary.latest.pain_now)
+    check = check_72h(procedure)
+    if check is not None:
+        summary.check_72h = check
+        summary.check_window = tuple(procedure.performed_at + w for w in CHECK_WINDOW)
+        summary.check_72h_due = check.status == "scheduled" and now <= summary.check_window[1]
+    return summary
