@@ -1,14 +1,17 @@
 """Enrolment: staff create a patient and their account, search, and discharge."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import LANGUAGES, Patient, User
+from ..models import LANGUAGES, Patient, SetPasswordToken, User
 from . import audit
 from .accounts import create_user, find_user, issue_set_password_token
 from .errors import NotFound, ValidationError
@@ -33,9 +36,7 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
 
     if record_number and not RECORD_NUMBER.match(record_number):
         fields.fail("record_number", _l("Use 3 to 32 letters, digits or dashes."))
-    elif record_number and db.session.scalar(
-        select(Patient.id).where(Patient.record_number == record_number)
-    ):
+    elif record_number and _record_number_taken(record_number):
         fields.fail("record_number", _l("A patient with this record number already exists."))
     if dob and (dob >= now.date() or dob < date(1900, 1, 1)):
         fields.fail("date_of_birth", _l("Please enter a date of birth in the past."))
@@ -44,24 +45,37 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
     clinician = _clinician(fields, clinician_id)
     fields.done()
 
-    user = create_user(email, "patient", name)
-    patient = Patient(
-        user=user,
-        record_number=record_number,
-        date_of_birth=dob,
-        phone=phone,
-        caregiver_name=caregiver_name,
-        caregiver_phone=caregiver_phone,
-        preferred_language=language,
-        timezone=tz,
-        clinician=clinician,
-        created_at=now,
-    )
-    db.session.add(patient)
-    db.session.flush()
+    try:
+        # A savepoint: a concurrent enrolment that took the e-mail or record number between
+        # our checks and this insert becomes the same message, not a server error.
+        with db.session.begin_nested():
+            user = create_user(email, "patient", name)
+            patient = Patient(
+                user=user,
+                record_number=record_number,
+                date_of_birth=dob,
+                phone=phone,
+                caregiver_name=caregiver_name,
+                caregiver_phone=caregiver_phone,
+                preferred_language=language,
+                timezone=tz,
+                clinician=clinician,
+                created_at=now,
+            )
+            db.session.add(patient)
+    except IntegrityError:
+        raise ValidationError(
+            {"record_number": str(_l("A patient with this record number or e-mail already exists."))}
+        ) from None
     token = issue_set_password_token(user, now, "invite", created_by=actor)
     audit.record(actor, "patient.enrol", patient, now)
     return patient, token
+
+
+def _record_number_taken(record_number: str) -> bool:
+    # Compared without case: "mrn-7" and "MRN-7" on two letters would only confuse people.
+    taken = select(Patient.id).where(func.upper(Patient.record_number) == record_number.upper())
+    return db.session.scalar(taken) is not None
 
 
 def _clinician(fields: Fields, clinician_id: int | None) -> User | None:
@@ -93,16 +107,24 @@ def get_patient(patient_id) -> Patient:
 
 def search_patients(query: str | None, limit: int = 100) -> list[Patient]:
     """Patients whose name, record number, phone or e-mail contains the query."""
-    stmt = select(Patient).join(Patient.user).order_by(func.lower(User.display_name)).limit(limit)
+    stmt = (
+        select(Patient)
+        .join(Patient.user)
+        .options(contains_eager(Patient.user), selectinload(Patient.procedures))
+        .order_by(func.lower(User.display_name), Patient.id)
+        .limit(limit)
+    )
     query = (query or "").strip()
     if query:
-        like = f"%{query.lower()}%"
+        # Escape LIKE's wildcards so "%" or "_" typed in the box match themselves.
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped.lower()}%"
         stmt = stmt.where(
             or_(
-                func.lower(User.display_name).like(like),
-                func.lower(Patient.record_number).like(like),
-                Patient.phone.like(f"%{query}%"),
-                User.email.like(like),
+                func.lower(User.display_name).like(like, escape="\\"),
+                func.lower(Patient.record_number).like(like, escape="\\"),
+                Patient.phone.like(f"%{escaped}%", escape="\\"),
+                User.email.like(like, escape="\\"),
             )
         )
     return list(db.session.scalars(stmt))
@@ -114,6 +136,39 @@ def issue_link(patient: Patient, actor: User, now: datetime) -> str:
     token = issue_set_password_token(patient.user, now, purpose, created_by=actor)
     audit.record(actor, f"patient.{purpose}_link", patient, now)
     return token
+
+
+def open_link(user: User, now: datetime) -> SetPasswordToken | None:
+    """The user's newest set-password link that still works, if any."""
+    return db.session.scalar(
+        select(SetPasswordToken)
+        .where(
+            SetPasswordToken.user_id == user.id,
+            SetPasswordToken.used_at.is_(None),
+            SetPasswordToken.expires_at > now,
+        )
+        .order_by(SetPasswordToken.created_at.desc(), SetPasswordToken.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class AccountStatus:
+    """Where a patient's account stands: active, password chosen, a link waiting to be used."""
+
+    active: bool
+    password_set: bool
+    link: SetPasswordToken | None
+
+    @property
+    def invite_pending(self) -> bool:
+        return not self.password_set and self.link is not None
+
+
+def account_status(patient: Patient, now: datetime) -> AccountStatus:
+    """The state of a patient's login, for the staff page."""
+    user = patient.user
+    return AccountStatus(user.active, bool(user.password_hash), open_link(user, now))
 
 
 def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:

@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from . import audit
-from .errors import ValidationError
+from .errors import NotFound
 from .validate import Fields
 
 CHECK_72H = timedelta(hours=72)
@@ -109,6 +109,25 @@ def correct_procedure(procedure: Procedure, data, actor: User, now: datetime) ->
     settle_72h_check(procedure, now)
     audit.record(actor, "procedure.correct", procedure.patient, now)
     return procedure
+
+
+def get_procedure(procedure_id) -> Procedure:
+    """The procedure with this id, or NotFound."""
+    procedure = db.session.get(Procedure, procedure_id) if isinstance(procedure_id, int) else None
+    if procedure is None:
+        raise NotFound(procedure_id)
+    return procedure
+
+
+def patient_appointments(patient: Patient) -> list[Appointment]:
+    """All of a patient's appointments, across procedures, in time order."""
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.patient_id == patient.id)
+            .order_by(Appointment.scheduled_for, Appointment.id)
+        )
+    )
 
 
 def check_72h(procedure: Procedure) -> Appointment | None:

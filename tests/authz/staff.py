@@ -1,7 +1,43 @@
-"""Matrix rows for the staff blueprint."""
+"""Matrix rows for the staff blueprint.
+
+POSTs carry no data: a form that validates answers 400, an action that needs no input
+redirects (302) or renders its result (200). An unknown id is 404 for staff and still 403
+for everyone else, so ids cannot be probed. Discharge comes last: it changes patient A.
+"""
 
 from . import Row, only
 
+PATIENT = "/staff/patients/<int:patient_id>"
+PROCEDURE_NEW = "/staff/patients/<int:patient_id>/procedures/new"
+PROCEDURE_EDIT = "/staff/procedures/<int:procedure_id>/edit"
+LINK = "/staff/patients/<int:patient_id>/link"
+CHECKIN = "/staff/patients/<int:patient_id>/checkin"
+DISCHARGE = "/staff/patients/<int:patient_id>/discharge"
+UNKNOWN = 999999
+
 ROWS = [
     Row("/staff/", "GET", "/staff/", only("staff")),
+    Row("/staff/", "GET", "/staff/?q=MRN", only("staff")),
+    Row("/staff/patients/new", "GET", "/staff/patients/new", only("staff")),
+    Row("/staff/patients/new", "POST", "/staff/patients/new", only("staff", 400)),
+    Row(PATIENT, "GET", "/staff/patients/{patient_a}", only("staff")),
+    Row(PATIENT, "GET", "/staff/patients/{patient_b}", only("staff")),
+    Row(PATIENT, "GET", f"/staff/patients/{UNKNOWN}", only("staff", 404)),
+    Row(PROCEDURE_NEW, "GET", "/staff/patients/{patient_a}/procedures/new", only("staff")),
+    Row(PROCEDURE_NEW, "POST", "/staff/patients/{patient_a}/procedures/new", only("staff", 400)),
+    Row(PROCEDURE_NEW, "GET", f"/staff/patients/{UNKNOWN}/procedures/new", only("staff", 404)),
+    Row(PROCEDURE_NEW, "POST", f"/staff/patients/{UNKNOWN}/procedures/new", only("staff", 404)),
+    Row(PROCEDURE_EDIT, "GET", "/staff/procedures/{procedure_a}/edit", only("staff")),
+    Row(PROCEDURE_EDIT, "POST", "/staff/procedures/{procedure_a}/edit", only("staff", 400)),
+    Row(PROCEDURE_EDIT, "GET", f"/staff/procedures/{UNKNOWN}/edit", only("staff", 404)),
+    Row(PROCEDURE_EDIT, "POST", f"/staff/procedures/{UNKNOWN}/edit", only("staff", 404)),
+    Row(LINK, "POST", "/staff/patients/{patient_a}/link", only("staff")),
+    Row(LINK, "POST", f"/staff/patients/{UNKNOWN}/link", only("staff", 404)),
+    Row(CHECKIN, "GET", "/staff/patients/{patient_a}/checkin", only("staff")),
+    Row(CHECKIN, "POST", "/staff/patients/{patient_a}/checkin", only("staff", 400)),
+    Row(CHECKIN, "GET", f"/staff/patients/{UNKNOWN}/checkin", only("staff", 404)),
+    Row(CHECKIN, "POST", f"/staff/patients/{UNKNOWN}/checkin", only("staff", 404)),
+    Row(DISCHARGE, "POST", f"/staff/patients/{UNKNOWN}/discharge", only("staff", 404)),
+    Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),
+    Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),  # again
 ]
