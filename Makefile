@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app recovery
 HOST ?= 127.0.0.1
 PORT ?= 5000
+MAIL_PORT ?= 8025
 
 .PHONY: run test test-sqlite test-postgres setup-db lint clean
 
@@ -28,12 +29,18 @@ setup-db: $(VENV)/.runtime instance/config.py
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 
+# The web server, the reminder scheduler and a local SMTP sink (mail lands in instance/mail/);
+# Ctrl-C stops all three.
 run: setup-db
 	@echo ""
 	@echo "Recovery is starting on http://$(HOST):$(PORT)"
 	@echo "Demo logins (password: recovery-demo): staff@demo.local  clinician@demo.local  patient@demo.local"
+	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@trap 'kill 0' EXIT INT TERM; \
+	MAIL_PORT=$(MAIL_PORT) $(FLASK) smtp-sink --port $(MAIL_PORT) & \
+	MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler & \
+	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	@echo "== tests on SQLite =="

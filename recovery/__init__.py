@@ -54,10 +54,11 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
     from .auth.views import bp as auth_bp
     from .clinic.views import bp as clinic_bp
+    from .links.views import bp as links_bp
     from .patient.views import bp as patient_bp
     from .staff.views import bp as staff_bp
 
-    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp):
+    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp):
         app.register_blueprint(bp)
 
 

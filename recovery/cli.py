@@ -71,12 +71,16 @@ def scheduler(name: str | None, interval: int) -> None:
 
 
 @click.command("send-due-reminders")
+@click.option("--now", "at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), default=None,
+              help="Act as if it were this time (ISO 8601 with offset), e.g. to replay a day.")
+@click.option("--name", default=None, help="Worker name (default host:pid).")
+@click.option("--batch", default=200, show_default=True, help="Reminders claimed at a time.")
 @with_appcontext
-def send_due_reminders() -> None:
+def send_due_reminders(at, name, batch) -> None:
     """Plan and send every due reminder once, then exit (for cron or by hand)."""
     from .reminders.dispatch import dispatch_due
 
-    report = dispatch_due(utcnow())
+    report = dispatch_due(at or utcnow(), name, batch)
     click.echo(f"sent {len(report.sent)}, dropped {len(report.dropped)}, "
                f"retrying {len(report.retried)}, failed {len(report.failed)}, held {len(report.held)}")
 

@@ -118,3 +118,8 @@ def test_follow_up_reminders_two_days_before_and_that_morning():
 
 def test_nothing_for_a_discharged_or_deactivated_patient():
     assert plan(facts(active=False), PROCEDURE) == []
+
+
+def test_after_the_72_hour_window_closes_only_the_staff_escalation_remains():
+    owed = plan(facts(), PROCEDURE + timedelta(hours=97))
+    assert {p.kind for p in owed if "72h" in p.kind or p.kind == "escalation"} == {"escalation"}

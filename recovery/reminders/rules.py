@@ -85,7 +85,7 @@ def plan(facts: PatientFacts, now: datetime, policy: Policy = Policy()) -> list[
     tz = ZoneInfo(facts.timezone)
     channels = ("email", "in_app") if facts.email_enabled else ("in_app",)
     owed: list[Planned] = []
-    check_day = _check_72h(facts, tz, channels, policy, owed)
+    check_day = _check_72h(facts, now, tz, channels, policy, owed)
     _follow_ups(facts, now, tz, channels, policy, owed)
     _nudges(facts, now, tz, channels, policy, check_day, owed)
     return owed
@@ -96,7 +96,7 @@ def _patient(owed, kind, ref, channels, due, appointment_id=None, for_date=None,
         owed.append(Planned(f"{kind}:{pid}:{ref}:{channel}", kind, channel, due, appointment_id, for_date))
 
 
-def _check_72h(facts, tz, channels, policy, owed) -> date | None:
+def _check_72h(facts, now, tz, channels, policy, owed) -> date | None:
     """72 h: ask; 12 h later: ask again; 24 h later: staff call task and clinician alert."""
     check = next((a for a in facts.appointments if a.kind == "check_72h"), None)
     if check is None or check.status in ("completed", "cancelled"):
@@ -106,9 +106,10 @@ def _check_72h(facts, tz, channels, policy, owed) -> date | None:
         return None  # recorded after the fact: too late to remind anyone
     ref = f"a{check.id}r{check.revision}"
     first = hold_for_quiet_hours(due, tz, policy)
-    _patient(owed, "check_72h", ref, channels, first, check.id, pid=facts.patient_id)
-    repeat = hold_for_quiet_hours(due + policy.repeat_after, tz, policy)
-    _patient(owed, "check_72h_repeat", ref, channels, repeat, check.id, pid=facts.patient_id)
+    if now < due + policy.escalate_after:  # once the window has closed, only staff can act
+        _patient(owed, "check_72h", ref, channels, first, check.id, pid=facts.patient_id)
+        repeat = hold_for_quiet_hours(due + policy.repeat_after, tz, policy)
+        _patient(owed, "check_72h_repeat", ref, channels, repeat, check.id, pid=facts.patient_id)
     owed.append(Planned(f"escalation:{facts.patient_id}:{ref}:staff", "escalation", "staff",
                         due + policy.escalate_after, check.id))
     return first.astimezone(tz).date()

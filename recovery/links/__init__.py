@@ -1,0 +1,1 @@
+"""Pages opened from reminder e-mails without signing in: one-time check-in, e-mail preferences."""

@@ -1,0 +1,60 @@
+"""One-time check-in links and the unsubscribe page; each token proves who it is for."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import utcnow
+from ..patient import forms as patient_forms
+from ..reminders import links
+from ..services import checkins
+from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
+from ..services.errors import ValidationError
+
+bp = Blueprint("links", __name__)
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+def checkin(token: str):
+    """Today's check-in for the patient the link was sent to: works once, for 24 hours, that day."""
+    now = utcnow()
+    link = links.checkin_link(token, now)
+    if link is None or link.for_date != checkins.local_today(link.patient, now):
+        return render_template("links/expired.html"), 404
+    patient = link.patient
+    if request.method == "POST":
+        try:
+            result = checkins.save_checkin(patient, request.form, now)
+            if not links.use_checkin_link(link, now):
+                raise ValidationError({"form": _("This link was already used.")})
+        except ValidationError as error:
+            db.session.rollback()
+            return _form(patient, token, request.form, error.errors, 400)
+        db.session.commit()
+        if result.red_flags:
+            return render_template(
+                "patient/urgent.html", checkin=result.checkin, flags=result.red_flags,
+                emergency=any(f in EMERGENCY_FLAGS for f in result.red_flags), flag_labels=FLAG_LABELS,
+            )
+        return render_template("links/thanks.html", patient=patient)
+    return _form(patient, token, {}, {})
+
+
+def _form(patient, token, values, errors, status=200):
+    return render_template(
+        "links/checkin.html", patient=patient, token=token, values=values, errors=errors,
+        **patient_forms.choices(),
+    ), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """Turn reminder e-mails off from the link in any e-mail (in-app reminders continue)."""
+    patient = links.patient_from_unsubscribe(token)
+    if patient is None:
+        abort(404)
+    if request.method == "POST":
+        patient.email_reminders = False
+        db.session.commit()
+        return render_template("links/unsubscribed.html")
+    return render_template("links/unsubscribe.html", token=token)
