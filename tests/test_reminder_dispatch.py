@@ -149,3 +149,37 @@ def test_unsent_follow_up_reminders_follow_a_reschedule(make_patient, smtp_sink)
     assert {r.due_at for r in rows if f"a{visit.id}r2:" in r.idempotency_key
             and r.kind == "follow_up_before"} == {
         PROCEDURE + timedelta(days=19)}
+
+
+def test_enrolment_emails_the_invite_once_with_a_working_link(app, make_user, smtp_sink, client):
+    import re
+
+    from recovery.models import utcnow
+    from recovery.services.enrolment import enrol_patient
+
+    staff = make_user("staff")
+    now = utcnow()
+    enrol_patient({"display_name": "Rosa Diaz", "email": "rosa@example.org", "record_number": "MRN-777",
+                   "date_of_birth": "1950-04-01", "phone": "219-555-0101"}, staff, now)
+    db.session.commit()
+    dispatch_due(now)
+    dispatch_due(now + timedelta(minutes=1))
+    invites = [m for m in smtp_sink.messages if m["Subject"] == "Set your password for Recovery"]
+    assert len(invites) == 1 and invites[0]["To"] == "rosa@example.org"
+    path = re.search(r"http://localhost(/set-password/[\w-]+)", invites[0].get_body(("plain",)).get_content())
+    assert client.get(path.group(1)).status_code == 200
+
+
+def test_discharge_cancels_every_pending_reminder(make_patient, make_user, smtp_sink):
+    from recovery.services.enrolment import discharge_patient
+
+    patient = _patient(make_patient)
+    dispatch_due(PROCEDURE + timedelta(hours=1))
+    assert db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.patient_id == patient.id, Reminder.status == "pending")) > 0
+    discharge_patient(patient, make_user("staff"), PROCEDURE + timedelta(hours=2))
+    db.session.commit()
+    dispatch_due(PROCEDURE + timedelta(hours=100))
+    statuses = set(db.session.scalars(select(Reminder.status).where(Reminder.patient_id == patient.id)))
+    assert statuses == {"cancelled"}
+    assert smtp_sink.messages == []

@@ -117,12 +117,12 @@ def sweep_patients(now: datetime) -> list[Patient]:
     )
 
 
-def enqueue_invite(patient: Patient, token_id: int, now: datetime) -> Reminder | None:
+def enqueue_invite(patient: Patient, now: datetime) -> Reminder | None:
     """E-mail the set-password invitation (when the patient has an e-mail address)."""
     if not patient.user.email:
         return None
     reminder = Reminder(
-        idempotency_key=f"invite:{patient.id}:t{token_id}:email", patient_id=patient.id,
+        idempotency_key=f"invite:{patient.id}:{now.isoformat()}:email", patient_id=patient.id,
         kind="invite", channel="email", due_at=now, status="pending", created_at=now, updated_at=now,
     )
     db.session.add(reminder)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import LANGUAGES, Patient, SetPasswordToken, User
+from ..reminders import outbox
 from . import audit
 from .accounts import create_user, find_user, issue_set_password_token
 from .errors import NotFound, ValidationError
@@ -68,6 +69,7 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
             {"record_number": str(_l("A patient with this record number or e-mail already exists."))}
         ) from None
     token = issue_set_password_token(user, now, "invite", created_by=actor)
+    outbox.enqueue_invite(patient, now)
     audit.record(actor, "patient.enrol", patient, now)
     return patient, token
 
@@ -134,6 +136,8 @@ def issue_link(patient: Patient, actor: User, now: datetime) -> str:
     """A fresh invite (no password yet) or password-reset token; older links stop working."""
     purpose = "reset" if patient.user.password_hash else "invite"
     token = issue_set_password_token(patient.user, now, purpose, created_by=actor)
+    if purpose == "invite":
+        outbox.enqueue_invite(patient, now)
     audit.record(actor, f"patient.{purpose}_link", patient, now)
     return token
 
@@ -178,3 +182,4 @@ def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:
     patient.discharged = True
     audit.record(actor, "patient.discharge", patient, now)
     db.session.flush()
+    outbox.sync_patient(patient, now)  # nothing more is sent to a discharged patient

@@ -20,6 +20,7 @@ from ..models import (
     Procedure,
     User,
 )
+from ..reminders import outbox
 from . import audit
 from .errors import NotFound
 from .validate import Fields
@@ -85,6 +86,7 @@ def record_procedure(patient: Patient, data, actor: User, now: datetime) -> Proc
     )
     db.session.flush()
     settle_72h_check(procedure, now)
+    outbox.sync_patient(patient, now)
     audit.record(actor, "procedure.record", patient, now)
     return procedure
 
@@ -107,6 +109,7 @@ def correct_procedure(procedure: Procedure, data, actor: User, now: datetime) ->
         )
     db.session.flush()
     settle_72h_check(procedure, now)
+    outbox.sync_patient(procedure.patient, now)
     audit.record(actor, "procedure.correct", procedure.patient, now)
     return procedure
 
