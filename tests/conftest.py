@@ -136,7 +136,8 @@ def make_patient(app, make_user):
     """Create a patient (with account and, by default, a procedure 2 days before NOW)."""
     counter = {"n": 0}
 
-    def make(procedure=True, performed_at=None, baseline_pain=8, tz="America/Chicago", **overrides):
+    def make(procedure=True, performed_at=None, baseline_pain=8, tz="America/Chicago", recorded_at=None,
+             **overrides):
         counter["n"] += 1
         user = make_user("patient", email=overrides.pop("email", None), name=overrides.pop("name", None))
         fields = {
@@ -164,7 +165,7 @@ def make_patient(app, make_user):
                     "baseline_pain": baseline_pain,
                 },
                 staff,
-                max(utcnow(), performed + timedelta(minutes=1)),
+                recorded_at or max(utcnow(), performed + timedelta(minutes=1)),
             )
         db.session.commit()
         return patient
@@ -219,3 +220,35 @@ def client_as(app, users, actor):
             session["_user_id"] = str(users[actor].id)
             session["_fresh"] = True
     return client
+
+
+class _Sink:
+    """Collects what the SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """A real SMTP server (aiosmtpd) on a free localhost port, wired into the app's config."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    yield sink
+    controller.stop()
