@@ -1,0 +1,69 @@
+"""Words for the codes the clinician pages show (translated; colour is never the only signal)."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..services.alerts import FLAG_LABELS
+from ..services.checkins import WALKING_LEVELS
+
+STATUS = {
+    "responding": _l("Responding"),
+    "not_responding": _l("Not responding yet"),
+    "no_checkin": _l("No check-in yet"),
+    "no_procedure": _l("No procedure recorded"),
+}
+STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn"}
+PROCEDURE_TYPES = {"vertebroplasty": _l("Vertebroplasty"), "kyphoplasty": _l("Kyphoplasty")}
+FRACTURE_CAUSES = {
+    "osteoporosis": _l("Osteoporosis"),
+    "osteogenesis_imperfecta": _l("Osteogenesis imperfecta"),
+    "spinal_tumour": _l("Spinal tumour"),
+    "trauma": _l("Trauma"),
+    "other": _l("Other"),
+}
+ANAESTHESIA = {"local": _l("Local"), "general": _l("General")}
+SETTINGS = {"outpatient": _l("Outpatient"), "overnight": _l("Overnight stay")}
+MEDICATION = {
+    "none": _l("None"),
+    "otc": _l("Over the counter"),
+    "prescription": _l("Prescription"),
+}
+APPOINTMENT_KINDS = {"check_72h": _l("72-hour check"), "follow_up": _l("Follow-up"), "other": _l("Other")}
+APPOINTMENT_STATUSES = {
+    "scheduled": _l("Scheduled"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "missed": _l("Missed"),
+}
+ALERT_KINDS = {"red_flag": _l("Red flag")}
+SEVERITY = {"urgent": _l("Urgent"), "high": _l("High"), "routine": _l("Routine")}
+LANGUAGE_NAMES = {"en": _l("English"), "es": _l("Spanish")}
+
+
+def signed(number: int | None) -> str:
+    """A change in pain with its sign, using a true minus: −5, +1, 0."""
+    if number is None:
+        return ""
+    if number < 0:
+        return f"\N{MINUS SIGN}{-number}"
+    return f"+{number}" if number > 0 else "0"
+
+
+def labels() -> dict:
+    """Everything the clinic templates need to turn codes into words."""
+    return {
+        "status_label": STATUS,
+        "status_badge": STATUS_BADGE,
+        "procedure_label": PROCEDURE_TYPES,
+        "cause_label": FRACTURE_CAUSES,
+        "anaesthesia_label": ANAESTHESIA,
+        "setting_label": SETTINGS,
+        "medication_label": MEDICATION,
+        "walking_label": WALKING_LEVELS,
+        "flag_label": FLAG_LABELS,
+        "appointment_kind_label": APPOINTMENT_KINDS,
+        "appointment_status_label": APPOINTMENT_STATUSES,
+        "alert_kind_label": ALERT_KINDS,
+        "severity_label": SEVERITY,
+        "language_label": LANGUAGE_NAMES,
+        "signed": signed,
+    }

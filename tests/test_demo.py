@@ -1,0 +1,242 @@
+"""seed-demo: a plausible, deterministic cohort; demo logins; refusals; re-seeding without duplicates."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from recovery import demo
+from recovery.extensions import db
+from recovery.models import (
+    Alert,
+    Appointment,
+    AuditEvent,
+    CheckIn,
+    CheckInRevision,
+    Patient,
+    Procedure,
+    Reminder,
+    SetPasswordToken,
+    User,
+    utcnow,
+)
+from recovery.services.clinic import patient_summaries
+
+from .conftest import NOW, csrf_token
+
+DEMO_LOGINS = {"staff@demo.local": "/staff/", "clinician@demo.local": "/clinic/",
+               "patient@demo.local": "/patient/"}
+
+
+def _row_counts() -> dict:
+    return {t.name: db.session.scalar(select(func.count()).select_from(t))
+            for t in db.metadata.sorted_tables}
+
+
+def _content() -> dict:
+    """Every demo fact keyed by natural keys (record numbers, e-mails), never by database ids."""
+    owner, actor, entered = aliased(User), aliased(User), aliased(User)
+    mrn = Patient.record_number
+    return {
+        "users": sorted(
+            (u.email or "", u.role, u.display_name, u.active, u.created_at, u.password_hash)
+            for u in db.session.scalars(select(User))
+        ),
+        "patients": db.session.execute(
+            select(mrn, owner.display_name, Patient.date_of_birth, Patient.phone, Patient.caregiver_name,
+                   Patient.preferred_language, Patient.timezone, actor.email, Patient.discharged,
+                   Patient.demo, Patient.created_at)
+            .join(owner, owner.id == Patient.user_id).outerjoin(actor, actor.id == Patient.clinician_id)
+            .order_by(mrn)
+        ).all(),
+        "procedures": db.session.execute(
+            select(mrn, Procedure.type, Procedure.performed_at, Procedure.levels, Procedure.fracture_cause,
+                   Procedure.anaesthesia, Procedure.setting, Procedure.cement_volume_ml,
+                   Procedure.cement_leakage, Procedure.baseline_pain, Procedure.recorded_at)
+            .join(Patient).order_by(mrn, Procedure.performed_at)
+        ).all(),
+        "appointments": db.session.execute(
+            select(mrn, Appointment.kind, Appointment.scheduled_for, Appointment.status,
+                   Appointment.revision, Appointment.updated_at)
+            .join(Patient, Patient.id == Appointment.patient_id).order_by(mrn, Appointment.scheduled_for)
+        ).all(),
+        "checkins": db.session.execute(
+            select(mrn, CheckIn.local_date, CheckIn.pain_now, CheckIn.worst_pain, CheckIn.walking_level,
+                   CheckIn.minutes_upright, CheckIn.medication, CheckIn.sleep_disturbed,
+                   CheckIn.flag_neuro, CheckIn.flag_chest, CheckIn.flag_infection, CheckIn.flag_calf,
+                   CheckIn.note, CheckIn.is_72h_check, entered.email, CheckIn.created_at,
+                   CheckIn.updated_at)
+            .join(Patient, Patient.id == CheckIn.patient_id)
+            .outerjoin(entered, entered.id == CheckIn.entered_by_id)
+            .order_by(mrn, CheckIn.local_date)
+        ).all(),
+        "revisions": sorted(
+            (r.checkin.patient.record_number, r.checkin.local_date, r.replaced_at,
+             sorted((k, str(v)) for k, v in r.snapshot.items() if k != "entered_by_id"))
+            for r in db.session.scalars(select(CheckInRevision))
+        ),
+        "alerts": db.session.execute(
+            select(mrn, Alert.kind, Alert.detail, Alert.severity, Alert.created_at, Alert.acknowledged_at,
+                   actor.email, Alert.note)
+            .join(Patient, Patient.id == Alert.patient_id)
+            .outerjoin(actor, actor.id == Alert.acknowledged_by_id)
+            .order_by(mrn, Alert.created_at, Alert.detail)
+        ).all(),
+        "audit": sorted(
+            (str(row[0]), row[1], str(row[2]), row[3])
+            for row in db.session.execute(
+                select(actor.email, AuditEvent.action, mrn, AuditEvent.at)
+                .outerjoin(actor, actor.id == AuditEvent.actor_id)
+                .outerjoin(Patient, Patient.id == AuditEvent.patient_id)
+            )
+        ),
+        "reminders": db.session.execute(
+            select(mrn, Reminder.kind, Reminder.channel, Reminder.for_date, Reminder.due_at, Reminder.status,
+                   Reminder.created_at, Reminder.updated_at)
+            .join(Patient, Patient.id == Reminder.patient_id)
+            .order_by(mrn, Reminder.kind, Reminder.due_at, Reminder.channel, Reminder.status)
+        ).all(),
+        "tokens": sorted(
+            (t.user.patient.record_number if t.user.patient else t.user.email, t.purpose, t.created_at,
+             t.expires_at, t.used_at)
+            for t in db.session.scalars(select(SetPasswordToken))
+        ),
+    }
+
+
+def _open_alerts() -> int:
+    return db.session.scalar(select(func.count()).select_from(Alert).where(Alert.acknowledged_at.is_(None)))
+
+
+def _seed(now=NOW) -> str:
+    summary = demo.seed(now)
+    db.session.commit()
+    return summary
+
+
+def test_seed_demo_makes_a_plausible_cohort_through_the_cli(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Demo cohort ready" in result.output
+    now = utcnow()
+    patients = db.session.scalars(select(Patient)).all()
+    assert len(patients) >= 40
+    assert all(p.demo for p in patients)
+    types = {p.current_procedure.type for p in patients}
+    assert types == {"vertebroplasty", "kyphoplasty"}
+    for patient in patients:
+        performed = patient.current_procedure.performed_at
+        assert now - timedelta(days=91) < performed < now
+    baselines = [p.current_procedure.baseline_pain for p in patients]
+    assert 7 <= sum(baselines) / len(baselines) <= 9
+    assert db.session.scalar(select(func.max(CheckIn.created_at))) < now
+
+    rows = patient_summaries(now, include_discharged=True)
+    statuses = [r.status for r in rows]
+    assert statuses.count("responding") > len(rows) / 2
+    assert statuses.count("not_responding") >= len(rows) / 5  # a sizeable minority
+    assert sum(r.open_alerts for r in rows) >= 1 and any(r.urgent for r in rows)
+    assert db.session.scalar(select(func.count()).select_from(Alert).where(Alert.acknowledged_at.is_not(None)))
+    checks = dict(db.session.execute(
+        select(Appointment.status, func.count()).where(Appointment.kind == "check_72h")
+        .group_by(Appointment.status)).all())
+    assert checks.get("completed", 0) > 10 and checks.get("missed", 0) >= 2
+    assert db.session.scalar(select(func.count()).select_from(CheckInRevision)) > 0
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.entered_by_id.is_not(None)))
+    assert any(p.discharged for p in patients)
+    # Missed days: someone's check-ins leave gaps in the first two weeks.
+    days = db.session.execute(select(CheckIn.patient_id, CheckIn.local_date).order_by(CheckIn.local_date)).all()
+    by_patient = {}
+    for patient_id, day in days:
+        by_patient.setdefault(patient_id, []).append(day)
+    assert any(any((b - a).days > 1 for a, b in zip(d, d[1:], strict=False)) for d in by_patient.values())
+
+
+def test_the_three_demo_logins_can_sign_in(app, client, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for email, home in DEMO_LOGINS.items():
+        response = client.post("/login", data={"login": email, "password": "recovery-demo",
+                                               "csrf_token": csrf_token(client, "/login")})
+        assert response.status_code == 302, email
+        assert response.headers["Location"].endswith(home)
+        assert client.get(home).status_code == 200
+        client.post("/logout", data={"csrf_token": csrf_token(client, home)})
+    pat = db.session.scalar(select(Patient).join(Patient.user).where(User.email == "patient@demo.local"))
+    assert pat.current_procedure.type == "kyphoplasty"
+    assert 2 <= (utcnow() - pat.current_procedure.performed_at).days <= 5
+    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.patient_id == pat.id)) >= 3
+
+
+def test_seeding_twice_gives_identical_content_and_no_duplicates(app):
+    _seed()
+    counts, content = _row_counts(), _content()
+    _seed()
+    assert _row_counts() == counts
+    assert _content() == content
+
+
+def test_reseeding_clears_what_people_did_with_the_demo(app, client, make_user, login):
+    _seed()
+    counts, open_alerts = _row_counts(), _open_alerts()
+    real = login(make_user("clinician"))  # a real account looking at demo patients
+    patient_id = db.session.scalar(select(Patient.id).order_by(Patient.id))
+    assert client.get(f"/clinic/patients/{patient_id}").status_code == 200
+    alert = db.session.scalar(select(Alert).where(Alert.acknowledged_at.is_(None)))
+    page = f"/clinic/patients/{alert.patient_id}"
+    response = client.post(f"/clinic/alerts/{alert.id}/ack",
+                           data={"note": "Called.", "csrf_token": csrf_token(client, page)})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == real.id))
+    assert _open_alerts() == open_alerts - 1
+    _seed()
+    assert db.session.get(User, real.id) is not None  # real accounts stay
+    after = _row_counts()
+    after["users"] -= 1
+    assert after == counts
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == real.id)) == 0
+    assert _open_alerts() == open_alerts  # the acknowledgement made on the old demo is gone
+
+
+def test_seed_demo_refuses_a_database_with_real_patients_and_writes_nothing(app, runner, make_patient):
+    make_patient()
+    before = _row_counts()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "did not create" in result.output
+    assert _row_counts() == before
+    with pytest.raises(demo.DemoRefused):
+        demo.seed(NOW)
+    db.session.rollback()
+    assert _row_counts() == before
+
+
+def test_if_empty_seeds_an_empty_database(app, runner):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "Demo cohort ready" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Patient)) >= 40
+
+
+def test_if_empty_skips_a_database_that_already_has_users(app, runner, make_user):
+    make_user("clinician")
+    before = _row_counts()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "left it unchanged" in result.output
+    assert _row_counts() == before
+
+
+def test_all_demo_accounts_share_one_password_hash_computed_once(app, monkeypatch):
+    calls = []
+    real = demo.generate_password_hash
+
+    def counting(password):
+        calls.append(password)
+        return real(password)
+
+    monkeypatch.setattr(demo, "generate_password_hash", counting)
+    demo._password_hash.cache_clear()
+    _seed()
+    assert calls == ["recovery-demo"]
+    hashes = set(db.session.scalars(select(User.password_hash)))
+    assert len(hashes) == 1
