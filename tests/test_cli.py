@@ -33,8 +33,15 @@ def test_make_run_database_setup_on_an_empty_instance_folder(tmp_path):
     assert database.exists()
     tables = {r[0] for r in sqlite3.connect(database).execute("SELECT name FROM sqlite_master")}
     assert {"users", "patients", "procedures", "checkins", "appointments", "alerts"} <= tables
-    # Running it again (every `make run` does) is harmless.
+    seeded = _flask(instance, "seed-demo", "--if-empty")
+    assert seeded.returncode == 0, seeded.stderr
+    count = "SELECT count(*) FROM patients"
+    patients = sqlite3.connect(database).execute(count).fetchone()[0]
+    assert patients >= 40
+    # Running the set-up again (every `make run` does) changes nothing.
     assert _flask(instance, "init-db").returncode == 0
+    assert _flask(instance, "seed-demo", "--if-empty").returncode == 0
+    assert sqlite3.connect(database).execute(count).fetchone()[0] == patients
 
 
 def test_create_user_makes_a_clinician_who_can_log_in(runner, client):
