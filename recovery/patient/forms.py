@@ -1,12 +1,13 @@
-"""The check-in form's choices and words; the service (services.checkins) does the validation.
+"""The patient forms' choices and words; the services (checkins, preferences) do the validation.
 
-The form is plain HTML rather than a FlaskForm because save_checkin parses the raw answers
-itself, so field names, limits and messages live in one place.
+The forms are plain HTML rather than FlaskForms because the services parse the raw answers
+themselves, so field names, limits and messages live in one place.
 """
 
 from flask_babel import lazy_gettext as _l
 
 from ..models import RED_FLAGS
+from ..services import preferences
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 
@@ -57,4 +58,27 @@ def choices() -> dict:
         "flag_labels": FLAG_LABELS,
         "red_flags": RED_FLAGS,
         "note_max": NOTE_MAX,
+    }
+
+
+# The settings page: time zones by the name people know them by.
+TIMEZONE_LABELS = {
+    "America/New_York": _l("Eastern time (New York)"),
+    "America/Chicago": _l("Central time (Chicago)"),
+    "America/Denver": _l("Mountain time (Denver)"),
+    "America/Phoenix": _l("Arizona (Phoenix, no daylight saving)"),
+    "America/Los_Angeles": _l("Pacific time (Los Angeles)"),
+    "America/Anchorage": _l("Alaska time (Anchorage)"),
+    "Pacific/Honolulu": _l("Hawaii time (Honolulu)"),
+}
+# Each language under its own name, untranslated, so a reader finds theirs whatever the page's language.
+LANGUAGE_LABELS = {"en": "English", "es": "Español"}
+
+
+def settings_choices(current_timezone: str | None) -> dict:
+    """The options the settings form offers; a zone outside the short list is shown by its name."""
+    zones = preferences.timezone_choices(current_timezone)
+    return {
+        "timezone_options": [(z, TIMEZONE_LABELS.get(z, z)) for z in zones],
+        "language_options": list(LANGUAGE_LABELS.items()),
     }

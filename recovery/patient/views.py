@@ -1,10 +1,10 @@
-"""Patient pages: today's check-in, history, what to expect."""
+"""Patient pages: today's check-in, history, what to expect, messages and settings."""
 
 from datetime import datetime
 
 from babel.dates import format_skeleton
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_time, get_locale
+from flask_babel import force_locale, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..access import restrict_blueprint
 from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
-from ..services import checkins
+from ..services import checkins, inbox, preferences
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.errors import NotFound, ValidationError
 from . import forms, progress
@@ -23,7 +23,13 @@ restrict_blueprint(bp, "patient")
 
 @bp.context_processor
 def _helpers():
-    return {"when": when}
+    return {"when": when, "unread_messages": unread_messages}
+
+
+def unread_messages() -> int:
+    """The unread count for the navigation: one COUNT query, run only by pages that show it."""
+    patient = getattr(current_user, "patient", None)  # None for anonymous users and other roles
+    return inbox.unread_count(patient) if patient is not None else 0
 
 
 def when(value: datetime) -> str:
@@ -103,3 +109,43 @@ def checkin_detail(checkin_id: int):
 @bp.route("/expect")
 def expect():
     return render_template("patient/expect.html")
+
+
+@bp.route("/inbox", endpoint="inbox")
+def messages():
+    """The patient's in-app reminders, newest first; opening the page marks them read."""
+    patient = current_user.patient
+    items = inbox.inbox(patient) if patient is not None else []
+    unread = [m.id for m in items if m.unread]
+    if unread:  # only what this page shows: a message sent meanwhile stays new
+        inbox.mark_read(patient, utcnow(), ids=unread)
+        db.session.commit()
+    return render_template("patient/inbox.html", messages=items, patient=patient)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The patient's reminder preferences: prefilled form, checked on save, reminders re-planned."""
+    patient = current_user.patient
+    if request.method == "GET":
+        values = preferences.current_values(patient) if patient is not None else {}
+        return _settings_form(patient, values, {})
+    if patient is None:
+        return _settings_form(None, request.form, {"form": _("Your record is not set up yet.")}, 400)
+    try:
+        preferences.update_preferences(patient, request.form, utcnow())
+    except ValidationError as error:
+        db.session.rollback()
+        return _settings_form(patient, request.form, error.errors, 400)
+    db.session.commit()
+    with force_locale(patient.preferred_language):  # thank them in the language they just chose
+        flash(_("Your settings are saved."))
+    return redirect(url_for("patient.settings"))
+
+
+def _settings_form(patient, values, errors, status=200):
+    current_zone = patient.timezone if patient is not None else None
+    return render_template(
+        "patient/settings.html", patient=patient, values=values, errors=errors,
+        **forms.settings_choices(current_zone),
+    ), status

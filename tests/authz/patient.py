@@ -16,4 +16,9 @@ ROWS = [
     Row("/patient/checkins/<int:checkin_id>", "GET", "/patient/checkins/999999",
         only("patient", 404)),
     Row("/patient/expect", "GET", "/patient/expect", only("patient")),
+    # Each patient's inbox holds only their own messages; there are no ids to guess.
+    Row("/patient/inbox", "GET", "/patient/inbox", only("patient")),
+    Row("/patient/settings", "GET", "/patient/settings", only("patient")),
+    # An empty form is refused field by field (the time, zone and language are required).
+    Row("/patient/settings", "POST", "/patient/settings", only("patient", 400)),
 ]

@@ -1,0 +1,122 @@
+"""A patient's own reminder preferences: e-mail on or off, the nudge's time, time zone, language."""
+
+from datetime import datetime, time
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+
+from ..models import LANGUAGES, Patient
+from ..reminders import outbox
+from .validate import Fields
+
+# The schema allows 08:00-20:30 so that the nudge never falls in quiet hours (21:00-08:00).
+EARLIEST = time(8, 0)
+LATEST = time(20, 30)
+# The zones the form offers; any other IANA zone already on the record is offered too.
+US_TIMEZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+)
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def timezone_choices(current: str | None) -> list[str]:
+    """The zones to offer: the short US list, with the patient's current zone first if it is not on it."""
+    if current and current not in US_TIMEZONES:
+        return [current, *US_TIMEZONES]
+    return list(US_TIMEZONES)
+
+
+def current_values(patient: Patient) -> dict[str, str]:
+    """The patient's preferences as the strings the settings form posts."""
+    return {
+        "email_reminders": "yes" if patient.email_reminders else "no",
+        "reminder_time": patient.reminder_time.strftime("%H:%M"),
+        "timezone": patient.timezone,
+        "preferred_language": patient.preferred_language,
+    }
+
+
+def update_preferences(patient: Patient, data, now: datetime) -> list[str]:
+    """Validate and save the patient's preferences, then re-plan their pending reminders.
+
+    Raises ValidationError with a message for every bad field and changes nothing then.
+    Returns the names of the fields that changed.
+    """
+    fields = Fields(data)
+    email_reminders = _email_reminders(fields, patient)
+    reminder_time = _reminder_time(fields)
+    zone = _timezone(fields)
+    language = fields.choice("preferred_language", LANGUAGES)
+    fields.done()
+
+    wanted = {
+        "email_reminders": email_reminders,
+        "reminder_time": reminder_time,
+        "timezone": zone,
+        "preferred_language": language,
+    }
+    changed = [name for name, value in wanted.items() if getattr(patient, name) != value]
+    for name in changed:
+        setattr(patient, name, wanted[name])
+    # Pending reminders move to the new time or zone (or lose their e-mail copy) at once.
+    outbox.sync_patient(patient, now)
+    return changed
+
+
+def _email_reminders(fields: Fields, patient: Patient) -> bool:
+    if not patient.email:
+        # Without an address the choice means nothing; keep what is stored, but never pretend.
+        if fields.raw("email_reminders") in (None, "", "no"):
+            return patient.email_reminders
+        fields.fail(
+            "email_reminders",
+            _l(
+                "The clinic has no e-mail address for you, so reminders come only here in Recovery. "
+                "To get them by e-mail, ask the clinic to add your address."
+            ),
+        )
+        return patient.email_reminders
+    return fields.boolean("email_reminders")
+
+
+def _reminder_time(fields: Fields) -> time | None:
+    if fields.raw("reminder_time") in (None, ""):
+        fields.fail("reminder_time", _l("Please enter a time (HH:MM)."))
+        return None
+    value = fields.clock("reminder_time")
+    if value is None:
+        return None
+    if value.tzinfo is not None:  # "08:00+02:00": the zone is chosen separately
+        fields.fail("reminder_time", _l("Please enter a time (HH:MM)."))
+        return None
+    value = value.replace(second=0, microsecond=0)
+    if not EARLIEST <= value <= LATEST:
+        fields.fail(
+            "reminder_time",
+            _l(
+                "Choose a time between %(start)s and %(end)s.",
+                start=EARLIEST.strftime("%H:%M"),
+                end=LATEST.strftime("%H:%M"),
+            ),
+        )
+        return None
+    return value
+
+
+def _timezone(fields: Fields) -> str | None:
+    value = fields.raw("timezone")
+    if not isinstance(value, str) or value not in _iana_zones():
+        fields.fail("timezone", _l("Please choose a valid time zone."))
+        return None
+    return value
