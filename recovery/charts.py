@@ -1,0 +1,240 @@
+"""Figures from plain data: plotly figures as JSON-ready dicts, with no request and no database.
+
+A page puts a figure in `<script type="application/json" id="...">{{ figure|tojson }}</script>`
+next to `<div data-chart="that id"></div>`; static/charts.js draws every such pair with the
+plotly.min.js served from /static, so no inline script is needed.
+
+The expected-recovery band: where the cohort has at least `min_patients` (default 20) patients in
+a bucket, the band is their 25th-75th percentiles there; elsewhere it is DEFAULT_BAND, drawn from
+shared CLINICAL.md: a typical responder falls from about 8 to about 3-4 within the first week and
+stays there (EVOLVE: 8.7 at baseline, 3.5 at 7 days, 3.3 at 1 month), and relief may be immediate
+or take up to 72 hours. So the default upper edge starts near a typical baseline (8) and reaches
+5 by day 7, the lower edge reaches 2, and the band then holds 2-5 to week 12. It is a reading
+aid chosen by hand, not a measured range and not a target.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# (day since the procedure, low, high); linear in between, flat after the last day.
+DEFAULT_BAND = ((0, 4.5, 8.0), (1, 4.0, 7.5), (2, 3.5, 7.0), (3, 3.0, 6.5), (7, 2.0, 5.0),
+                (84, 2.0, 5.0))
+BAND_DAYS = (0, 1, 2, 3, 7, 14, 21, 28, 42, 56, 84)  # the cohort buckets' nominal days
+MIN_PATIENTS = 20
+
+COLOURS = {
+    "pain_now": "#1f5fa8", "worst_pain": "#b34d00", "baseline": "#555555", "walking": "#6a3d9a",
+    "red_flag": "#c00000", "marker": "#767676", "band": "rgba(46, 139, 87, 0.18)",
+    "vertebroplasty": "#1f5fa8", "kyphoplasty": "#b34d00",
+}
+FILLS = {"vertebroplasty": "rgba(31, 95, 168, 0.15)", "kyphoplasty": "rgba(179, 77, 0, 0.15)"}
+DEFAULT_TEXT = {
+    "pain_now": "Pain now", "worst_pain": "Worst pain (last 24 h)", "baseline": "Before the procedure",
+    "band": "Expected recovery", "walking": "Walking", "red_flag": "Red flag",
+    "pain_axis": "Pain (0-10)", "day_axis": "Days since the procedure",
+    "walking_levels": ("Bed or chair", "Steps with help", "Indoors, aid", "Indoors", "Outdoors"),
+    "median": "median", "iqr": "middle half (IQR)", "patients": "patients",
+    "your_pain": "Your pain", "your_day_axis": "Days since your procedure",
+    "no_pain": "0 no pain", "worst": "10 worst",
+}
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One check-in on the patient's chart."""
+
+    day: int  # days since the procedure; 0 is the procedure day
+    pain_now: int
+    worst_pain: int
+    walking_level: int
+    red_flags: tuple[str, ...] = ()  # short labels of the red flags reported that day
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A dated event drawn as a vertical line: the 72-hour check, a follow-up visit."""
+
+    day: float
+    label: str
+    kind: str = "follow_up"
+
+
+@dataclass(frozen=True)
+class Band:
+    """The expected-recovery band; `sources` says, per day, "cohort" or "default"."""
+
+    days: tuple[int, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """"cohort", "default" or "mixed", for the page's caption."""
+        kinds = set(self.sources)
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def default_band_at(day: float) -> tuple[float, float]:
+    """The default band's (low, high) on a day, interpolated linearly between its table rows."""
+    if day <= DEFAULT_BAND[0][0]:
+        return DEFAULT_BAND[0][1:]
+    for (d0, lo0, hi0), (d1, lo1, hi1) in zip(DEFAULT_BAND, DEFAULT_BAND[1:], strict=False):
+        if d0 <= day <= d1:
+            t = (day - d0) / (d1 - d0)
+            return round(lo0 + t * (lo1 - lo0), 3), round(hi0 + t * (hi1 - hi0), 3)
+    return DEFAULT_BAND[-1][1:]
+
+
+def default_band(days: Sequence[int] = BAND_DAYS) -> Band:
+    """The documented default band on the given days."""
+    pairs = [default_band_at(d) for d in days]
+    return Band(tuple(days), tuple(p[0] for p in pairs), tuple(p[1] for p in pairs),
+                ("default",) * len(days))
+
+
+def expected_band(points: Iterable, min_patients: int = MIN_PATIENTS) -> Band:
+    """The band from cohort points (each with day, n, q1, q3): their quartiles where n is at least
+    `min_patients`, the default on the other days."""
+    days, low, high, sources = [], [], [], []
+    for point in points:
+        days.append(point.day)
+        if point.n >= min_patients and point.q1 is not None:
+            low.append(float(point.q1))
+            high.append(float(point.q3))
+            sources.append("cohort")
+        else:
+            lo, hi = default_band_at(point.day)
+            low.append(lo)
+            high.append(hi)
+            sources.append("default")
+    return Band(tuple(days), tuple(low), tuple(high), tuple(sources))
+
+
+def _text(text: Mapping | None) -> dict:
+    return {**DEFAULT_TEXT, **{k: v for k, v in (text or {}).items()}}
+
+
+def _band_traces(band: Band, name: str, colour: str, row=None) -> list:
+    edge = {"x": list(band.days), "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    return [
+        go.Scatter(**edge, y=list(band.low), showlegend=False, name=f"{name} (low)"),
+        go.Scatter(**edge, y=list(band.high), fill="tonexty", fillcolor=colour, name=name),
+    ]
+
+
+def _layout(**extra) -> dict:
+    return {
+        "template": "none", "autosize": True, "height": 440, "hovermode": "closest",
+        "font": {"family": "system-ui, sans-serif", "size": 13},
+        "margin": {"l": 56, "r": 16, "t": 32, "b": 48},
+        "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        **extra,
+    }
+
+
+def patient_figure(points: Sequence[DayPoint], baseline: int | None, markers: Sequence[Marker] = (),
+                   band: Band | None = None, text: Mapping | None = None) -> dict:
+    """Pain now and worst pain by day with baseline, band, events and red flags; walking below."""
+    t = _text(text)
+    last = max([7, *(p.day for p in points), *(m.day for m in markers)])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.7, 0.3])
+    if band is not None:
+        for trace in _band_traces(band, t["band"], COLOURS["band"]):
+            fig.add_trace(trace, row=1, col=1)
+    if baseline is not None:
+        fig.add_trace(go.Scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
+                                 line={"color": COLOURS["baseline"], "dash": "dash"}), row=1, col=1)
+    days = [p.day for p in points]
+    for key, dash in (("pain_now", "solid"), ("worst_pain", "dot")):
+        fig.add_trace(go.Scatter(x=days, y=[getattr(p, key) for p in points], mode="lines+markers",
+                                 name=t[key], line={"color": COLOURS[key], "dash": dash}), row=1, col=1)
+    flagged = [p for p in points if p.red_flags]
+    if flagged:
+        fig.add_trace(go.Scatter(
+            x=[p.day for p in flagged], y=[p.pain_now for p in flagged], mode="markers", name=t["red_flag"],
+            marker={"symbol": "triangle-up", "size": 14, "color": COLOURS["red_flag"]},
+            hovertext=["; ".join(p.red_flags) for p in flagged], hoverinfo="text+x",
+        ), row=1, col=1)
+    fig.add_trace(go.Scatter(x=days, y=[p.walking_level for p in points], mode="lines+markers",
+                             name=t["walking"], line={"color": COLOURS["walking"], "shape": "hv"}),
+                  row=2, col=1)
+    fig.update_layout(**_layout(
+        height=520,
+        shapes=[_vline(m.day) for m in markers],
+        annotations=[_event_label(m) for m in markers] + [_flag_label(p) for p in flagged],
+    ))
+    fig.update_xaxes(range=[-0.5, last + 0.5], dtick=7 if last > 21 else 1, zeroline=False)
+    fig.update_xaxes(title_text=t["day_axis"], row=2, col=1)
+    fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2, row=1, col=1)
+    fig.update_yaxes(title_text=t["walking"], range=[-0.3, 4.3], tickvals=[0, 1, 2, 3, 4],
+                     ticktext=list(t["walking_levels"]), row=2, col=1)
+    return fig.to_plotly_json()
+
+
+def _vline(day: float) -> dict:
+    return {"type": "line", "xref": "x", "yref": "paper", "x0": day, "x1": day, "y0": 0, "y1": 1,
+            "line": {"color": COLOURS["marker"], "width": 1, "dash": "dashdot"}}
+
+
+def _event_label(marker: Marker) -> dict:
+    return {"x": marker.day, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+            "text": str(marker.label), "showarrow": False, "font": {"size": 11}}
+
+
+def _flag_label(point: DayPoint) -> dict:
+    return {"x": point.day, "y": point.pain_now, "xref": "x", "yref": "y", "ay": -32,
+            "text": "<br>".join(str(f) for f in point.red_flags), "showarrow": True, "arrowhead": 2,
+            "font": {"color": COLOURS["red_flag"], "size": 11}}
+
+
+def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
+    """Median pain with its interquartile band per procedure type, by bucket (n in the hover)."""
+    t = _text(text)
+    fig = go.Figure()
+    for s in series:
+        name = str(getattr(s, "label", s.name))
+        colour = COLOURS.get(s.name, "#333333")
+        x = [str(p.label) for p in s.points]
+        present = [p if p.n else None for p in s.points]
+        edge = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": s.name,
+                "showlegend": False, "connectgaps": False}
+        fig.add_trace(go.Scatter(**edge, y=[p and p.q1 for p in present], name=f"{name} Q1"))
+        fig.add_trace(go.Scatter(**edge, y=[p and p.q3 for p in present], name=f"{name} {t['iqr']}",
+                                 fill="tonexty", fillcolor=FILLS.get(s.name, "rgba(0,0,0,0.1)")))
+        fig.add_trace(go.Scatter(
+            x=x, y=[p and p.median for p in present], mode="lines+markers", name=f"{name} ({t['median']})",
+            legendgroup=s.name, line={"color": colour}, connectgaps=False,
+            customdata=[[p.n, p.q1, p.q3] if p else [0, None, None] for p in present],
+            hovertemplate=(f"{name}<br>%{{x}}: {t['median']} %{{y}}<br>"
+                           f"IQR %{{customdata[1]}}-%{{customdata[2]}}<br>%{{customdata[0]}} {t['patients']}"
+                           "<extra></extra>"),
+        ))
+    fig.update_layout(**_layout())
+    fig.update_xaxes(title_text=t["day_axis"], type="category")
+    fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2)
+    return fig.to_plotly_json()
+
+
+def patient_progress_figure(points: Sequence[DayPoint], baseline: int | None = None,
+                            band: Band | None = None, text: Mapping | None = None) -> dict:
+    """The patient's own, simple chart: their pain each day, the expected band, where they began."""
+    t = _text(text)
+    last = max([7, *(p.day for p in points)])
+    fig = go.Figure()
+    if band is not None:
+        fig.add_traces(_band_traces(band, t["band"], COLOURS["band"]))
+    if baseline is not None:
+        fig.add_trace(go.Scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
+                                 line={"color": COLOURS["baseline"], "dash": "dash"}))
+    fig.add_trace(go.Scatter(x=[p.day for p in points], y=[p.pain_now for p in points], mode="lines+markers",
+                             name=t["your_pain"], line={"color": COLOURS["pain_now"], "width": 3},
+                             marker={"size": 10}))
+    fig.update_layout(**_layout(height=320, dragmode=False))
+    fig.update_xaxes(title_text=t["your_day_axis"], range=[-0.5, last + 0.5], fixedrange=True)
+    fig.update_yaxes(range=[-0.3, 10.3], tickvals=[0, 2, 4, 6, 8, 10], fixedrange=True,
+                     ticktext=[t["no_pain"], "2", "4", "6", "8", t["worst"]])
+    return {**fig.to_plotly_json(), "config": {"displayModeBar": False}}  # charts.js passes it on

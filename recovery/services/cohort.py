@@ -1,0 +1,277 @@
+"""Cohort statistics: pain by time since the procedure, per procedure type, and responder rates.
+
+How the numbers are made (the cohort page states the same):
+
+- Each patient counts once, through their current procedure (the latest, as on every other page);
+  the filters apply to that procedure. Only check-ins recorded against it count.
+- Days since the procedure = the check-in's local date minus the procedure's calendar date in
+  the patient's own time zone (day 0 is the procedure day). Check-ins already carry a local date;
+  the procedure's local date is computed in Python from `performed_at` and the patient's zone,
+  because SQLite has no time-zone database. So SQL only selects rows and the arithmetic is the
+  same Python on SQLite and PostgreSQL: identical results on both.
+- One statement fetches every row the page needs (current procedures joined to their
+  check-ins), whatever the cohort size; a clinician filter adds one lookup to validate it.
+- One value per patient per bucket: the patient's last check-in in it (by local date), so a
+  frequent logger weighs no more than anyone else. Median and quartiles use the inclusive
+  method (`statistics.quantiles(method="inclusive")`, which equals PostgreSQL's percentile_cont).
+"""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..charts import expected_band
+from ..extensions import db
+from ..models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, Procedure, User
+from .responder import is_responder
+from .validate import Fields
+
+RESPONDER_RULE = _l(
+    "A responder is a patient whose pain now has fallen from their baseline by at least 2 points "
+    "and by at least 30% (both at once)."
+)
+NO_DATA = _l("No check-ins match these filters.")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A span of days since the procedure, both ends included; `day` is its nominal day.
+
+    Check-ins between buckets (days 32-38, 46-52, 60-80) and after day 87 count in none.
+    """
+
+    key: str
+    label: object  # a lazy, translatable string
+    first_day: int
+    last_day: int
+    day: int
+
+
+def _week(n: int) -> Bucket:
+    # Week n is the 7 days centred on day 7n: the weekly reminders fall on day 7n, and a centred
+    # window does not let "the last check-in in the bucket" drift late.
+    return Bucket(f"week{n}", _l("Week %(n)s", n=n), 7 * n - 3, 7 * n + 3, 7 * n)
+
+
+BUCKETS: tuple[Bucket, ...] = tuple(
+    Bucket(f"day{d}", _l("Day %(n)s", n=d), d, d, d) for d in range(4)
+) + tuple(_week(n) for n in (1, 2, 3, 4, 6, 8, 12))
+BUCKETS_BY_KEY = {b.key: b for b in BUCKETS}
+_BUCKET_OF_DAY = {d: b for b in BUCKETS for d in range(b.first_day, b.last_day + 1)}
+# The responder rates: at 72 hours (day 3), at 1 week and at 4 weeks.
+RESPONDER_TIMES = (("72h", _l("72 hours"), "day3"), ("1w", _l("1 week"), "week1"),
+                   ("4w", _l("4 weeks"), "week4"))
+
+
+@dataclass(frozen=True)
+class CohortFilters:
+    """Validated filters; None means "any"."""
+
+    procedure_type: str | None = None
+    fracture_cause: str | None = None
+    performed_from: date | None = None  # clinic calendar days, both ends included
+    performed_to: date | None = None
+    clinician_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bucket of one series: how many patients, their median and quartiles (None if none)."""
+
+    bucket: Bucket
+    n: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+
+    @property
+    def day(self) -> int:
+        return self.bucket.day
+
+    @property
+    def label(self):
+        return self.bucket.label
+
+
+@dataclass(frozen=True)
+class ResponderRate:
+    """Responders among the patients with a value in the bucket (rate None when there are none)."""
+
+    key: str
+    label: object
+    bucket: Bucket
+    n: int
+    responders: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.responders / self.n if self.n else None
+
+
+@dataclass(frozen=True)
+class Series:
+    """One procedure type's curve."""
+
+    name: str  # the procedure type
+    patients: int  # patients in the cohort with this type, with or without check-ins
+    points: tuple[Point, ...]
+    responders: tuple[ResponderRate, ...]
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+    @property
+    def empty(self) -> bool:
+        return all(p.n == 0 for p in self.points)
+
+
+@dataclass(frozen=True)
+class CohortStats:
+    """What the cohort page shows."""
+
+    filters: CohortFilters
+    series: tuple[Series, ...]
+
+    @property
+    def patients(self) -> int:
+        return sum(s.patients for s in self.series)
+
+    @property
+    def empty(self) -> bool:
+        """True when no check-in matches: the page says NO_DATA instead of drawing a chart."""
+        return all(s.empty for s in self.series)
+
+
+def parse_filters(data) -> CohortFilters:
+    """Validate the cohort page's filters; raise ValidationError with a message per bad field."""
+    fields = Fields(data)
+    values = {
+        "procedure_type": _one_of(fields, "type", PROCEDURE_TYPES,
+                                  _l("Unknown procedure type: choose vertebroplasty or kyphoplasty.")),
+        "fracture_cause": _one_of(fields, "cause", FRACTURE_CAUSES,
+                                  _l("Unknown fracture cause: choose one from the list.")),
+        "performed_from": fields.day("from", required=False),
+        "performed_to": fields.day("to", required=False),
+        "clinician_id": _clinician(fields),
+    }
+    start, end = values["performed_from"], values["performed_to"]
+    if start and end and end < start:
+        fields.fail("to", _l("The end date is before the start date."))
+    fields.done()
+    return CohortFilters(**values)
+
+
+def _one_of(fields: Fields, name: str, choices: tuple[str, ...], message) -> str | None:
+    value = fields.raw(name)
+    if value in (None, "", "all"):
+        return None
+    if value not in choices:
+        fields.fail(name, message)
+        return None
+    return value
+
+
+def _clinician(fields: Fields) -> int | None:
+    raw = fields.raw("clinician")
+    if raw in (None, "", "all"):
+        return None
+    text = str(raw)
+    if not text.isdigit() or len(text) > 9:
+        fields.fail("clinician", _l("Please choose a clinician from the list."))
+        return None
+    role = db.session.scalar(select(User.role).where(User.id == int(text)))
+    if role != "clinician":
+        fields.fail("clinician", _l("There is no clinician with the number %(id)s.", id=text))
+        return None
+    return int(text)
+
+
+def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
+    newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
+    ranked = select(
+        Procedure.id, Procedure.patient_id, Procedure.type, Procedure.fracture_cause,
+        Procedure.performed_at, Procedure.baseline_pain,
+        func.row_number().over(partition_by=Procedure.patient_id, order_by=newest_first).label("rank"),
+    ).subquery("ranked")
+    stmt = (
+        select(ranked.c.id, ranked.c.type, ranked.c.performed_at, ranked.c.baseline_pain,
+               Patient.timezone, CheckIn.local_date, CheckIn.pain_now)
+        .join(Patient, Patient.id == ranked.c.patient_id)
+        .outerjoin(CheckIn, CheckIn.procedure_id == ranked.c.id)
+        .where(ranked.c.rank == 1)
+    )
+    if filters.procedure_type:
+        stmt = stmt.where(ranked.c.type == filters.procedure_type)
+    if filters.fracture_cause:
+        stmt = stmt.where(ranked.c.fracture_cause == filters.fracture_cause)
+    if filters.performed_from:
+        stmt = stmt.where(ranked.c.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
+    if filters.performed_to:
+        end = _clinic_midnight(filters.performed_to + timedelta(days=1), clinic_tz)
+        stmt = stmt.where(ranked.c.performed_at < end)
+    if filters.clinician_id:
+        stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
+    return stmt
+
+
+def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def cohort_statistics(filters: CohortFilters = CohortFilters(), clinic_tz: str | None = None) -> CohortStats:
+    """Pain by bucket and responder rates, per procedure type, in one query."""
+    zone = ZoneInfo(clinic_tz or current_app.config["CLINIC_TIMEZONE"])
+    procedures: dict[int, tuple[str, int]] = {}  # id -> (type, baseline)
+    latest: dict[tuple[int, str], tuple[date, int]] = {}  # (procedure, bucket) -> last check-in
+    local_day: dict[int, date] = {}
+    for row in db.session.execute(_statement(filters, zone)):
+        procedures[row.id] = (row.type, row.baseline_pain)
+        if row.local_date is None:
+            continue  # a patient with no check-ins yet still counts in `patients`
+        if row.id not in local_day:
+            local_day[row.id] = row.performed_at.astimezone(ZoneInfo(row.timezone)).date()
+        bucket = _BUCKET_OF_DAY.get((row.local_date - local_day[row.id]).days)
+        if bucket is None:
+            continue
+        seen = latest.get((row.id, bucket.key))
+        if seen is None or row.local_date > seen[0]:
+            latest[(row.id, bucket.key)] = (row.local_date, row.pain_now)
+    types = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
+    return CohortStats(filters, tuple(_series(t, procedures, latest) for t in types))
+
+
+def _series(kind: str, procedures, latest) -> Series:
+    ids = [pid for pid, (t, _) in procedures.items() if t == kind]
+    values = {b.key: [latest[(pid, b.key)][1] for pid in ids if (pid, b.key) in latest] for b in BUCKETS}
+    points = tuple(_point(b, values[b.key]) for b in BUCKETS)
+    rates = []
+    for key, label, bucket_key in RESPONDER_TIMES:
+        pairs = [(procedures[pid][1], latest[(pid, bucket_key)][1]) for pid in ids
+                 if (pid, bucket_key) in latest]
+        hits = sum(1 for baseline, pain in pairs if is_responder(baseline, pain))
+        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], len(pairs), hits))
+    return Series(kind, len(ids), points, tuple(rates))
+
+
+def _point(bucket: Bucket, values: list[int]) -> Point:
+    if not values:
+        return Point(bucket, 0, None, None, None)
+    if len(values) == 1:  # statistics.quantiles needs two; one value is its own quartiles
+        value = float(values[0])
+        return Point(bucket, 1, value, value, value)
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return Point(bucket, len(values), float(statistics.median(values)), float(q1), float(q3))
+
+
+def expected_band_for(procedure_type: str, clinic_tz: str | None = None, min_patients: int = 20):
+    """The expected-recovery band for one procedure type: the cohort's quartiles where it is
+    large enough, the documented default elsewhere (see charts.expected_band)."""
+    stats = cohort_statistics(CohortFilters(procedure_type=procedure_type), clinic_tz)
+    return expected_band(stats.series[0].points, min_patients)
+

@@ -1,0 +1,92 @@
+"""The triage list: open alerts, most urgent first, with the patient and what happened in words."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select
+
+from ...extensions import db
+from ...models import Alert, CheckIn, Patient, Procedure, User
+from ..alerts import FLAG_LABELS
+from .rules import SEVERITY_ORDER
+
+
+def severity_rank():
+    """SQL expression ordering severities most urgent first."""
+    return case({s: i for i, s in enumerate(SEVERITY_ORDER)}, value=Alert.severity, else_=len(SEVERITY_ORDER))
+
+
+KIND_LABELS = {
+    "red_flag": _l("Red flag"),
+    "worsening": _l("Pain worse after relief"),
+    "non_responder": _l("Not responding at the 72-hour check"),
+    "missed_checkins": _l("Missed check-ins"),
+    "missed_72h": _l("Missed the 72-hour check"),
+}
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    """One open alert on the clinician's list, in plain values and words."""
+
+    alert_id: int
+    patient_id: int
+    patient_name: str
+    record_number: str
+    kind: str
+    severity: str
+    created_at: datetime
+    waiting: timedelta
+    detail: str
+    pain: int | None  # pain now at the alert's check-in, if it has one
+    baseline: int | None
+    since: date | None  # when the episode began (worsening, missed check-ins)
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS.get(self.kind, self.kind.replace("_", " "))
+
+    @property
+    def words(self):
+        """What happened, in a short sentence."""
+        if self.kind == "red_flag":
+            return FLAG_LABELS.get(self.detail, self.detail)
+        if self.kind == "non_responder":
+            return _l("Pain %(pain)s at the 72-hour check, from %(baseline)s before the procedure.",
+                      pain=self.pain, baseline=self.baseline)
+        if self.kind == "worsening":
+            return _l("Pain rose to %(pain)s on %(day)s: 3 or more points above the lowest of the "
+                      "14 days before.", pain=self.pain, day=self.since)
+        if self.kind == "missed_checkins":
+            return _l("No check-in since %(day)s.", day=self.since)
+        return self.kind_label
+
+
+def _since(detail: str) -> date | None:
+    _, _, tail = detail.partition(":since:")
+    try:
+        return date.fromisoformat(tail) if tail else None
+    except ValueError:
+        return None
+
+
+def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageItem]:
+    """Open alerts, most urgent first, then longest waiting first; one query."""
+    stmt = (
+        select(Alert.id, Alert.patient_id, User.display_name, Patient.record_number, Alert.kind,
+               Alert.severity, Alert.created_at, Alert.detail, CheckIn.pain_now, Procedure.baseline_pain)
+        .join(Patient, Patient.id == Alert.patient_id)
+        .join(User, User.id == Patient.user_id)
+        .outerjoin(CheckIn, CheckIn.id == Alert.checkin_id)
+        .outerjoin(Procedure, Procedure.id == CheckIn.procedure_id)
+        .where(Alert.acknowledged_at.is_(None))
+        .order_by(severity_rank(), Alert.created_at, Alert.id)
+    )
+    if clinician_id is not None:
+        stmt = stmt.where(Patient.clinician_id == clinician_id)
+    return [
+        TriageItem(r.id, r.patient_id, r.display_name, r.record_number, r.kind, r.severity, r.created_at,
+                   now - r.created_at, r.detail, r.pain_now, r.baseline_pain, _since(r.detail))
+        for r in db.session.execute(stmt)
+    ]
