@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from recovery import create_app
 from recovery.extensions import db
-from recovery.models import Alert, Patient, User, utcnow
+from recovery.models import Alert, CallTask, Patient, Reminder, User, utcnow
 from recovery.services import procedures
 from recovery.services.checkins import save_checkin
 
@@ -209,6 +209,13 @@ def world(app, make_user, make_patient, client):
         "procedure_a": a.current_procedure.id, "alert_a": alert_a.id,
         "appointment_a": a.current_procedure.appointments[0].id,
     }
+    # For the staff rows: one of A's reminders (pending, so a resend is refused) and a call task.
+    ids["reminder_a"] = db.session.scalar(
+        db.select(Reminder.id).where(Reminder.patient_id == a.id).order_by(Reminder.id).limit(1))
+    call_a = CallTask(patient_id=a.id, reason="missed_72h", due_by=utcnow() + timedelta(hours=24))
+    db.session.add(call_a)
+    db.session.commit()
+    ids["call_a"] = call_a.id
     return users, ids
 
 

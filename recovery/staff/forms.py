@@ -32,6 +32,30 @@ APPOINTMENT_STATUSES = {
     "cancelled": _l("Cancelled"),
     "missed": _l("Missed"),
 }
+# The appointment kinds staff may book; the 72-hour check is created with the procedure.
+BOOKABLE_KINDS = {"follow_up": APPOINTMENT_KINDS["follow_up"], "other": APPOINTMENT_KINDS["other"]}
+REMINDER_KINDS = {
+    "check_72h": _l("72-hour check-in is due"),
+    "check_72h_repeat": _l("72-hour check-in, second reminder"),
+    "follow_up_before": _l("Visit coming up (2 days before)"),
+    "follow_up_morning": _l("Visit today (that morning)"),
+    "daily_nudge": _l("Daily check-in reminder"),
+    "escalation": _l("Call task if the 72-hour check is missed"),
+    "invite": _l("Set-password invitation"),
+}
+CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task")}
+REMINDER_STATUSES = {
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "cancelled": _l("Cancelled"),
+}
+CALL_OUTCOMES = {
+    "reached": _l("Reached the patient"),
+    "left_message": _l("Left a message"),
+    "no_answer": _l("No answer"),
+}
 MEDICATION = {
     "none": _l("No pain medication"),
     "otc": _l("Over-the-counter only"),

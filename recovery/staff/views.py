@@ -1,11 +1,12 @@
-"""Staff pages: find and enrol patients, record procedures, links, phone check-ins, discharge.
+"""Staff pages: enrol patients, the patient page, procedures, links, phone check-ins, discharge.
 
 Staff see contact and scheduling data; clinical answers stay on the clinician pages, except
-the phone check-in a staff member is typing in.
+the phone check-in a staff member is typing in. Visits live in visits.py, the work lists
+(calls to make, the reminder outbox) in tasks.py; this module imports both, so importing it
+registers every staff route.
 """
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -21,7 +22,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from ..access import restrict_blueprint
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
 from ..services import audit, enrolment, procedures
@@ -29,29 +29,15 @@ from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS, local_today, patient_checkins, save_checkin
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
-from . import forms
+from . import forms, tasks, visits
+from .blueprint import bp
+from .visits import patient_or_404
 
 # What to tell the patient (shared CLINICAL.md): chest symptoms call 911 (EMERGENCY_FLAGS);
 # new neurological signs call the clinic now; infection or calf signs call the clinic today.
 CALL_CLINIC_NOW = ("flag_neuro",)
 
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-restrict_blueprint(bp, "staff")
-
-
-def _patient_or_404(patient_id: int):
-    try:
-        return enrolment.get_patient(patient_id)
-    except NotFound:
-        abort(404)
-
-
-@bp.route("/")
-def home():
-    """Find a patient by name, record number, phone or e-mail."""
-    query = request.args.get("q", "").strip()
-    patients = enrolment.search_patients(query)
-    return render_template("staff/home.html", patients=patients, query=query, labels=forms)
+__all__ = ["bp", "tasks", "visits"]  # the other modules' routes join the blueprint on import
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -85,23 +71,17 @@ def _enrol_form(form, errors):
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
     """A patient's contact data, procedures, appointments and account (the view is audited)."""
-    patient = _patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     now = utcnow()
     audit.record(current_user, "patient.view", patient, now)
     db.session.commit()
-    return render_template(
-        "staff/patient.html",
-        patient=patient,
-        appointments=procedures.patient_appointments(patient),
-        account=enrolment.account_status(patient, now),
-        labels=forms,
-    )
+    return visits.patient_page(patient, now)
 
 
 @bp.route("/patients/<int:patient_id>/procedures/new", methods=["GET", "POST"])
 def procedure_new(patient_id: int):
     """Record a procedure; its 72-hour check is scheduled with it."""
-    patient = _patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     if request.method == "POST":
         try:
             procedure = procedures.record_procedure(
@@ -155,7 +135,7 @@ def _procedure_form(patient, procedure, form, errors):
 @bp.route("/patients/<int:patient_id>/link", methods=["POST"])
 def issue_link(patient_id: int):
     """Issue a fresh invite or password-reset link (older ones stop working) and its letter."""
-    patient = _patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     token = enrolment.issue_link(patient, current_user, utcnow())
     db.session.commit()
     return _link_page(patient, token, enrolled=False)
@@ -182,7 +162,7 @@ def _letter_locale(patient) -> str:
 @bp.route("/patients/<int:patient_id>/checkin", methods=["GET", "POST"])
 def phone_checkin(patient_id: int):
     """Enter today's check-in taken by phone; red flags show what to tell the patient."""
-    patient = _patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     now = utcnow()
     if request.method == "POST":
         try:
@@ -228,7 +208,7 @@ def _checkin_form(patient, form, errors, now):
 @bp.route("/patients/<int:patient_id>/discharge", methods=["POST"])
 def discharge(patient_id: int):
     """Discharge a patient from follow-up; their history stays."""
-    patient = _patient_or_404(patient_id)
+    patient = patient_or_404(patient_id)
     try:
         enrolment.discharge_patient(patient, current_user, utcnow())
     except ValidationError as error:

@@ -3,6 +3,8 @@
 POSTs carry no data: a form that validates answers 400, an action that needs no input
 redirects (302) or renders its result (200). An unknown id is 404 for staff and still 403
 for everyone else, so ids cannot be probed. Discharge comes last: it changes patient A.
+The visit rows use A's 72-hour check, which staff may not change (400); the reminder is
+pending, so resending it is refused (400); an empty close form lacks its outcome (400).
 """
 
 from . import Row, only
@@ -13,6 +15,13 @@ PROCEDURE_EDIT = "/staff/procedures/<int:procedure_id>/edit"
 LINK = "/staff/patients/<int:patient_id>/link"
 CHECKIN = "/staff/patients/<int:patient_id>/checkin"
 DISCHARGE = "/staff/patients/<int:patient_id>/discharge"
+BOOK = "/staff/patients/<int:patient_id>/appointments"
+RESCHEDULE = "/staff/appointments/<int:appointment_id>/reschedule"
+CANCEL = "/staff/appointments/<int:appointment_id>/cancel"
+MARK = "/staff/appointments/<int:appointment_id>/mark"
+OUTBOX = "/staff/outbox"
+RESEND = "/staff/reminders/<int:reminder_id>/resend"
+CLOSE_CALL = "/staff/calls/<int:task_id>/close"
 UNKNOWN = 999999
 
 ROWS = [
@@ -37,6 +46,21 @@ ROWS = [
     Row(CHECKIN, "POST", "/staff/patients/{patient_a}/checkin", only("staff", 400)),
     Row(CHECKIN, "GET", f"/staff/patients/{UNKNOWN}/checkin", only("staff", 404)),
     Row(CHECKIN, "POST", f"/staff/patients/{UNKNOWN}/checkin", only("staff", 404)),
+    Row(BOOK, "POST", "/staff/patients/{patient_a}/appointments", only("staff", 400)),
+    Row(BOOK, "POST", f"/staff/patients/{UNKNOWN}/appointments", only("staff", 404)),
+    Row(RESCHEDULE, "POST", "/staff/appointments/{appointment_a}/reschedule", only("staff", 400)),
+    Row(RESCHEDULE, "POST", f"/staff/appointments/{UNKNOWN}/reschedule", only("staff", 404)),
+    Row(CANCEL, "POST", "/staff/appointments/{appointment_a}/cancel", only("staff", 400)),
+    Row(CANCEL, "POST", f"/staff/appointments/{UNKNOWN}/cancel", only("staff", 404)),
+    Row(MARK, "POST", "/staff/appointments/{appointment_a}/mark", only("staff", 400)),
+    Row(MARK, "POST", f"/staff/appointments/{UNKNOWN}/mark", only("staff", 404)),
+    Row(OUTBOX, "GET", "/staff/outbox", only("staff")),
+    Row(OUTBOX, "GET", "/staff/outbox?status=failed", only("staff")),
+    Row(OUTBOX, "GET", "/staff/outbox?status=lost", only("staff", 400)),
+    Row(RESEND, "POST", "/staff/reminders/{reminder_a}/resend", only("staff", 400)),
+    Row(RESEND, "POST", f"/staff/reminders/{UNKNOWN}/resend", only("staff", 404)),
+    Row(CLOSE_CALL, "POST", "/staff/calls/{call_a}/close", only("staff", 400)),
+    Row(CLOSE_CALL, "POST", f"/staff/calls/{UNKNOWN}/close", only("staff", 404)),
     Row(DISCHARGE, "POST", f"/staff/patients/{UNKNOWN}/discharge", only("staff", 404)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),  # again

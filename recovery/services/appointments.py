@@ -1,0 +1,152 @@
+"""Appointments staff manage: schedule, reschedule, cancel, and mark follow-up visits.
+
+The 72-hour check belongs to the system: it is created with the procedure, moves when the
+procedure time is corrected, completes with the patient's check-in (or a phone check-in) and
+is marked missed after 96 hours, which is what calls staff to phone. Letting staff cancel or
+mark it by hand would silently skip that escalation, so every change to it is refused here.
+
+After every change the patient's pending reminders are re-planned at once.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..display import local_datetime
+from ..extensions import db
+from ..models import Appointment, Patient, User
+from ..reminders import outbox
+from . import audit
+from .errors import NotFound
+from .validate import Fields
+
+STAFF_KINDS = ("follow_up", "other")  # the 72-hour check is the system's
+MARKS = ("completed", "missed")
+MAX_AHEAD = timedelta(days=730)
+SYSTEM_MANAGED = _l(
+    "The 72-hour check is managed by the system: it moves with the procedure time, completes "
+    "with the patient's check-in (or a phone check-in) and is marked missed after 96 hours."
+)
+
+
+def get_appointment(appointment_id) -> Appointment:
+    """The appointment with this id, or NotFound."""
+    appointment = db.session.get(Appointment, appointment_id) if isinstance(appointment_id, int) else None
+    if appointment is None:
+        raise NotFound(appointment_id)
+    return appointment
+
+
+def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Appointment:
+    """Schedule a visit (follow-up or other) for the patient's current procedure."""
+    fields = Fields(data)
+    kind = fields.choice("kind", STAFF_KINDS, default="follow_up")
+    when = fields.local_datetime("scheduled_for", _clinic_tz())
+    procedure = patient.current_procedure
+    if patient.discharged:
+        fields.fail("form", _l("This patient is discharged from follow-up: no visits can be scheduled."))
+    elif procedure is None:
+        fields.fail("form", _l("Record the procedure before scheduling visits."))
+    else:
+        _check_time(fields, when, procedure.performed_at, now)
+    fields.done()
+    appointment = Appointment(
+        patient=patient,
+        procedure=procedure,
+        kind=kind,
+        scheduled_for=when,
+        status="scheduled",
+        revision=1,
+        updated_at=now,
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    _after_change(appointment, "appointment.schedule", actor, now)
+    return appointment
+
+
+def reschedule(appointment: Appointment, data, actor: User, now: datetime) -> Appointment:
+    """Move a visit to a new time; its unsent reminders are cancelled and planned afresh."""
+    fields = Fields(data)
+    _check_changeable(fields, appointment, "scheduled_for")
+    if not fields.errors and appointment.patient.discharged:
+        fields.fail("scheduled_for", _l("This patient is discharged from follow-up: visits cannot be moved."))
+    when = fields.local_datetime("scheduled_for", _clinic_tz()) if not fields.errors else None
+    if not fields.errors:
+        _check_time(fields, when, appointment.procedure.performed_at, now)
+        if when == appointment.scheduled_for and appointment.status == "scheduled":
+            fields.fail("scheduled_for", _l("The visit is already at this time."))
+    fields.done()
+    appointment.scheduled_for = when
+    appointment.status = "scheduled"  # a missed visit that is rebooked is expected again
+    appointment.revision += 1  # the reminders' keys include it: old ones no longer apply
+    appointment.updated_at = now
+    _after_change(appointment, "appointment.reschedule", actor, now)
+    return appointment
+
+
+def cancel(appointment: Appointment, actor: User, now: datetime) -> Appointment:
+    """Cancel a scheduled visit; nothing more is sent about it."""
+    fields = Fields({})
+    _check_changeable(fields, appointment, "status")
+    if not fields.errors and appointment.status != "scheduled":
+        fields.fail("status", _l("Only a scheduled visit can be cancelled."))
+    fields.done()
+    appointment.status = "cancelled"
+    appointment.updated_at = now
+    _after_change(appointment, "appointment.cancel", actor, now)
+    return appointment
+
+
+def mark(appointment: Appointment, status, actor: User, now: datetime) -> Appointment:
+    """Record that a visit took place (completed) or that the patient did not come (missed)."""
+    fields = Fields({})
+    if status not in MARKS:
+        fields.fail("status", _l("Unknown status: a visit can be marked completed or missed."))
+    else:
+        _check_changeable(fields, appointment, "status")
+    if not fields.errors:
+        if appointment.status == status:
+            fields.fail("status", _l("This visit is already marked so."))
+        elif status == "missed" and appointment.scheduled_for > now:
+            fields.fail("status", _l("A visit can only be marked missed once its time has passed."))
+    fields.done()
+    appointment.status = status
+    appointment.updated_at = now
+    _after_change(appointment, f"appointment.{status}", actor, now)
+    return appointment
+
+
+def _clinic_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+def _check_time(fields: Fields, when: datetime | None, procedure_at: datetime, now: datetime) -> None:
+    if when is None:
+        return
+    if when < procedure_at:
+        fields.fail(
+            "scheduled_for",
+            _l("The visit cannot be before the procedure (%(when)s).", when=local_datetime(procedure_at)),
+        )
+    elif when <= now:
+        fields.fail("scheduled_for", _l("The visit must be in the future."))
+    elif when > now + MAX_AHEAD:
+        fields.fail("scheduled_for", _l("The visit is more than two years ahead; please check the date."))
+
+
+def _check_changeable(fields: Fields, appointment: Appointment, name: str) -> None:
+    if appointment.kind == "check_72h":
+        fields.fail(name, SYSTEM_MANAGED)
+    elif appointment.status == "cancelled":
+        fields.fail(name, _l("This visit was cancelled and can no longer be changed; schedule a new one."))
+    elif appointment.status == "completed":
+        fields.fail(name, _l("This visit is completed and can no longer be changed."))
+
+
+def _after_change(appointment: Appointment, action: str, actor: User, now: datetime) -> None:
+    db.session.flush()
+    outbox.sync_patient(appointment.patient, now)  # pending reminders follow at once
+    audit.record(actor, action, appointment.patient, now)

@@ -1,0 +1,103 @@
+"""Staff work lists: the home page (calls to make, then the patient search) and the reminder outbox."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import utcnow
+from ..services import calls, enrolment, outbox_view
+from ..services.errors import NotFound, ValidationError
+from . import forms
+from .blueprint import bp
+
+
+@bp.route("/")
+def home():
+    """Open call tasks first, then find a patient by name, record number, phone or e-mail."""
+    return _home(request.args.get("q", "").strip())
+
+
+def _home(query, status=200, closing=None, call_form=None, call_errors=None):
+    return render_template(
+        "staff/home.html",
+        calls=calls.open_tasks(utcnow()),
+        closing=closing,
+        call_form=call_form or {},
+        call_errors=call_errors or {},
+        patients=enrolment.search_patients(query),
+        query=query,
+        labels=forms,
+    ), status
+
+
+@bp.route("/calls/<int:task_id>/close", methods=["POST"])
+def close_call(task_id: int):
+    """Close a call task with its outcome; it leaves the list."""
+    form = request.form
+    try:
+        task = calls.close_task(task_id, form.get("outcome"), form.get("note"), current_user, utcnow())
+    except NotFound:
+        abort(404)
+    except ValidationError as error:
+        db.session.rollback()
+        return _home("", 400, closing=task_id, call_form=form, call_errors=error.errors)
+    db.session.commit()
+    flash(
+        _(
+            "Call to %(name)s closed: %(outcome)s.",
+            name=task.patient.name,
+            outcome=forms.CALL_OUTCOMES[task.outcome],
+        )
+    )
+    return redirect(url_for("staff.home"))
+
+
+@bp.route("/outbox")
+def outbox():
+    """Every reminder, newest due first, optionally of one status."""
+    raw = request.args.get("status", "")
+    try:
+        status = outbox_view.parse_status(raw)
+    except ValidationError as error:
+        return _outbox(None, raw, error.errors, 400)
+    return _outbox(outbox_view.list_reminders(status), status or "", {}, 200)
+
+
+def _outbox(listing, status, errors, code):
+    return render_template(
+        "staff/outbox.html",
+        listing=listing,
+        status=status,
+        errors=errors,
+        labels=forms,
+        statuses=forms.REMINDER_STATUSES,
+    ), code
+
+
+@bp.route("/reminders/<int:reminder_id>/resend", methods=["POST"])
+def resend_reminder(reminder_id: int):
+    """Send a failed reminder again: it goes back to pending with a fresh set of attempts."""
+    try:
+        reminder = outbox_view.resend(reminder_id, current_user, utcnow())
+    except NotFound:
+        abort(404)
+    except ValidationError as error:
+        db.session.rollback()
+        return _outbox(outbox_view.list_reminders(), "", error.errors, 400)
+    db.session.commit()
+    flash(
+        _(
+            "The reminder to %(name)s (%(kind)s) will be sent at the next dispatcher run.",
+            name=reminder.patient.name,
+            kind=forms.REMINDER_KINDS[reminder.kind],
+        )
+    )
+    return redirect(url_for("staff.outbox", status=_back_to(request.form.get("back_status"))))
+
+
+def _back_to(value):
+    try:
+        return outbox_view.parse_status(value)
+    except ValidationError:
+        return None
