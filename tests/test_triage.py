@@ -22,9 +22,8 @@ ANSWERS = {
 
 
 def checkin(patient, at, pain, **extra):
-    """A check-in through the real service, then the triage rules as the write path runs them."""
+    """A check-in through the real service (which runs the triage rules on write)."""
     result = save_checkin(patient, {**ANSWERS, "pain_now": pain, "worst_pain": max(pain, 6), **extra}, at)
-    triage.evaluate_patient(patient, at)
     db.session.commit()
     return result.checkin
 
@@ -246,10 +245,12 @@ def test_the_triage_list_is_one_query_however_many_alerts(make_patient):
 
 def test_an_episode_raised_meanwhile_by_another_writer_is_not_duplicated(make_patient, monkeypatch):
     ann, bob = make_patient(performed_at=NOW - timedelta(days=6)), make_patient(performed_at=NOW - timedelta(days=6))
-    for patient in (ann, bob):
-        checkin(patient, NOW - timedelta(days=5), 3)
-        save_checkin(patient, {**ANSWERS, "pain_now": 7, "worst_pain": 7}, NOW - timedelta(days=4))
-        db.session.commit()
+    with monkeypatch.context() as m:  # write the check-ins without the on-write evaluation
+        m.setattr(triage, "evaluate_patient", lambda *args, **kwargs: None)
+        for patient in (ann, bob):
+            checkin(patient, NOW - timedelta(days=5), 3)
+            save_checkin(patient, {**ANSWERS, "pain_now": 7, "worst_pain": 7}, NOW - timedelta(days=4))
+            db.session.commit()
     triage.evaluate_patient(ann, NOW)  # Ann's worsening is raised ...
     db.session.commit()
     real = triage.evaluate.load
@@ -259,3 +260,22 @@ def test_an_episode_raised_meanwhile_by_another_writer_is_not_duplicated(make_pa
     db.session.commit()
     assert [r["patient_id"] for r in outcome.raised if r["kind"] == "worsening"] == [bob.id]
     assert len(alerts_of("worsening", ann)) == 1 and len(alerts_of("worsening", bob)) == 1
+
+
+def test_a_checkin_write_raises_worsening_without_any_page_view_or_sweep(make_patient):
+    patient = make_patient(performed_at=NOW - timedelta(days=6))
+    checkin(patient, NOW - timedelta(days=5), 3)
+    assert alerts_of("worsening", patient) == []
+    checkin(patient, NOW - timedelta(days=4), 7)  # up 4 from the lowest of the last 14 days
+    assert [a.severity for a in alerts_of("worsening", patient)] == ["high"]
+
+
+def test_the_scheduler_sweep_raises_missed_checkins(make_patient):
+    from recovery.reminders.dispatch import plan_all
+
+    patient = make_patient(performed_at=NOW - timedelta(days=8))
+    checkin(patient, NOW - timedelta(days=7), 5)
+    plan_all(NOW)  # five silent days in the first two weeks
+    assert len(alerts_of("missed_checkins", patient)) == 1
+    plan_all(NOW + timedelta(hours=1))
+    assert len(alerts_of("missed_checkins", patient)) == 1

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Alert, CallTask, Reminder, SchedulerHeartbeat
+from ..services import triage
 from ..services.accounts import issue_set_password_token
 from ..services.procedures import mark_missed_72h_checks
 from . import channels, outbox
@@ -59,6 +60,7 @@ def dispatch_due(now: datetime, worker: str | None = None, batch: int = 200) -> 
 def plan_all(now: datetime) -> None:
     """The sweep: mark missed 72-hour checks and re-plan every patient who may be owed something."""
     mark_missed_72h_checks(now)
+    triage.evaluate_all(now)  # silence-based alerts (missed check-ins) need the clock, not a write
     db.session.commit()
     for patient in outbox.sweep_patients(now):
         outbox.sync_patient(patient, now)

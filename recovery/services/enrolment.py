@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..extensions import db
 from ..models import LANGUAGES, Patient, SetPasswordToken, User
 from ..reminders import outbox
-from . import audit
+from . import audit, triage
 from .accounts import create_user, find_user, issue_set_password_token
 from .errors import NotFound, ValidationError
 from .validate import Fields
@@ -183,3 +183,4 @@ def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:
     audit.record(actor, "patient.discharge", patient, now)
     db.session.flush()
     outbox.sync_patient(patient, now)  # nothing more is sent to a discharged patient
+    triage.evaluate_patient(patient, now)

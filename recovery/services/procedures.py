@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from ..reminders import outbox
-from . import audit
+from . import audit, triage
 from .errors import NotFound
 from .validate import Fields
 
@@ -110,6 +110,7 @@ def correct_procedure(procedure: Procedure, data, actor: User, now: datetime) ->
     db.session.flush()
     settle_72h_check(procedure, now)
     outbox.sync_patient(procedure.patient, now)
+    triage.evaluate_patient(procedure.patient, now)
     audit.record(actor, "procedure.correct", procedure.patient, now)
     return procedure
 
