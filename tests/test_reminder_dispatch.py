@@ -1,12 +1,14 @@
 """The dispatcher end to end with a real SMTP server: once, on time, re-checked, retried, caught up."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import Alert, Appointment, CallTask, Reminder
 from recovery.reminders.dispatch import MAX_ATTEMPTS, dispatch_due
+from recovery.reminders.rules import Policy, hold_for_quiet_hours
 from recovery.services.checkins import save_checkin
 
 from .conftest import NOW
@@ -162,8 +164,10 @@ def test_enrolment_emails_the_invite_once_with_a_working_link(app, make_user, sm
     enrol_patient({"display_name": "Rosa Diaz", "email": "rosa@example.org", "record_number": "MRN-777",
                    "date_of_birth": "1950-04-01", "phone": "219-555-0101"}, staff, now)
     db.session.commit()
-    dispatch_due(now)
-    dispatch_due(now + timedelta(minutes=1))
+    # Invitations are patient mail too: at night they wait for 08:00 in the patient's zone.
+    at = hold_for_quiet_hours(now, ZoneInfo("America/Chicago"), Policy())
+    dispatch_due(at)
+    dispatch_due(at + timedelta(minutes=1))
     invites = [m for m in smtp_sink.messages if m["Subject"] == "Set your password for Recovery"]
     assert len(invites) == 1 and invites[0]["To"] == "rosa@example.org"
     path = re.search(r"http://localhost(/set-password/[\w-]+)", invites[0].get_body(("plain",)).get_content())
