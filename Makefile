@@ -42,7 +42,7 @@ run: setup-db
 	MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler & \
 	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev lint
 	@echo "== tests on SQLite =="
 	$(PY) -m pytest
 	@echo "== tests on PostgreSQL =="
@@ -53,6 +53,9 @@ test-sqlite: $(VENV)/.dev
 
 test-postgres: $(VENV)/.dev
 	scripts/with-postgres.sh $(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check recovery tests
 
 clean:
 	rm -rf $(VENV)
