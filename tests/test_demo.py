@@ -1,5 +1,6 @@
 """seed-demo: a plausible, deterministic cohort; demo logins; refusals; re-seeding without duplicates."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -38,6 +39,8 @@ def _content() -> dict:
     """Every demo fact keyed by natural keys (record numbers, e-mails), never by database ids."""
     owner, actor, entered = aliased(User), aliased(User), aliased(User)
     mrn = Patient.record_number
+    procedures = {pid: f"{number}@{at.isoformat()}" for pid, number, at in db.session.execute(
+        select(Procedure.id, mrn, Procedure.performed_at).join(Patient))}
     return {
         "users": sorted(
             (u.email or "", u.role, u.display_name, u.active, u.created_at, u.password_hash)
@@ -76,13 +79,16 @@ def _content() -> dict:
              sorted((k, str(v)) for k, v in r.snapshot.items() if k != "entered_by_id"))
             for r in db.session.scalars(select(CheckInRevision))
         ),
-        "alerts": db.session.execute(
-            select(mrn, Alert.kind, Alert.detail, Alert.severity, Alert.created_at, Alert.acknowledged_at,
-                   actor.email, Alert.note)
-            .join(Patient, Patient.id == Alert.patient_id)
-            .outerjoin(actor, actor.id == Alert.acknowledged_by_id)
-            .order_by(mrn, Alert.created_at, Alert.detail)
-        ).all(),
+        "alerts": [
+            (row[0], row[1], _natural_detail(row[2], procedures), *row[3:])
+            for row in db.session.execute(
+                select(mrn, Alert.kind, Alert.detail, Alert.severity, Alert.created_at, Alert.acknowledged_at,
+                       actor.email, Alert.note)
+                .join(Patient, Patient.id == Alert.patient_id)
+                .outerjoin(actor, actor.id == Alert.acknowledged_by_id)
+                .order_by(mrn, Alert.created_at, Alert.detail)
+            )
+        ],
         "audit": sorted(
             (str(row[0]), row[1], str(row[2]), row[3])
             for row in db.session.execute(
@@ -103,6 +109,12 @@ def _content() -> dict:
             for t in db.session.scalars(select(SetPasswordToken))
         ),
     }
+
+
+def _natural_detail(detail: str, procedures: dict) -> str:
+    """A triage alert's episode key names its procedure by id ("p12:72h"); PostgreSQL does not
+    reuse ids after a re-seed, so name the procedure by its patient and time instead."""
+    return re.sub(r"^p(\d+):", lambda m: f"p[{procedures.get(int(m.group(1)), '?')}]:", detail)
 
 
 def _open_alerts() -> int:
