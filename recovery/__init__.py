@@ -57,8 +57,9 @@ def register_blueprints(app: Flask) -> None:
     from .links.views import bp as links_bp
     from .patient.views import bp as patient_bp
     from .staff.views import bp as staff_bp
+    from .vendor import bp as vendor_bp
 
-    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp):
+    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp):
         app.register_blueprint(bp)
 
 

@@ -3,8 +3,10 @@
  *
  *   <div class="chart" data-chart="pain-chart" role="img" aria-label="..."></div>
  *   <script type="application/json" id="pain-chart">{{ figure|tojson }}</script>
- *   <script src="{{ url_for('static', filename='plotly.min.js') }}" defer></script>
+ *   <script src="{{ url_for('vendor.plotly_js', v=plotly_version()) }}" defer></script>
  *   <script src="{{ url_for('static', filename='charts.js') }}" defer></script>
+ *
+ * (templates/_charts.html writes all of this: chart() and chart_scripts().)
  *
  * The JSON is a figure from recovery/charts.py: {data, layout, config?}. When plotly did not load,
  * or a block is missing or broken, the element keeps its own fallback content (e.g. the table).
