@@ -2,7 +2,8 @@
 
 A page puts a figure in `<script type="application/json" id="...">{{ figure|tojson }}</script>`
 next to `<div data-chart="that id"></div>`; static/charts.js draws every such pair with the
-plotly.min.js served from /static, so no inline script is needed.
+plotly.min.js served from the installed package at /static/vendor/plotly.min.js (vendor.py),
+so no inline script is needed.
 
 The expected-recovery band: where the cohort has at least `min_patients` (default 20) patients in
 a bucket, the band is their 25th-75th percentiles there; elsewhere it is DEFAULT_BAND, drawn from
@@ -172,6 +173,7 @@ def patient_figure(points: Sequence[DayPoint], baseline: int | None, markers: Se
     fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2, row=1, col=1)
     fig.update_yaxes(title_text=t["walking"], range=[-0.3, 4.3], tickvals=[0, 1, 2, 3, 4],
                      ticktext=list(t["walking_levels"]), row=2, col=1)
+    fig.update_yaxes(automargin=True)  # the walking words are wider than the left margin
     return fig.to_plotly_json()
 
 
@@ -196,7 +198,7 @@ def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
     t = _text(text)
     fig = go.Figure()
     for s in series:
-        name = str(getattr(s, "label", s.name))
+        name = str(t.get(s.name) or getattr(s, "label", s.name))  # text may name the types
         colour = COLOURS.get(s.name, "#333333")
         x = [str(p.label) for p in s.points]
         present = [p if p.n else None for p in s.points]
@@ -233,8 +235,10 @@ def patient_progress_figure(points: Sequence[DayPoint], baseline: int | None = N
     fig.add_trace(go.Scatter(x=[p.day for p in points], y=[p.pain_now for p in points], mode="lines+markers",
                              name=t["your_pain"], line={"color": COLOURS["pain_now"], "width": 3},
                              marker={"size": 10}))
-    fig.update_layout(**_layout(height=320, dragmode=False))
+    # Room under the axis title for the legend, which wraps to two lines on a phone.
+    fig.update_layout(**_layout(height=360, dragmode=False, margin={"l": 72, "r": 16, "t": 24, "b": 96},
+                                legend={"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"}))
     fig.update_xaxes(title_text=t["your_day_axis"], range=[-0.5, last + 0.5], fixedrange=True)
-    fig.update_yaxes(range=[-0.3, 10.3], tickvals=[0, 2, 4, 6, 8, 10], fixedrange=True,
+    fig.update_yaxes(range=[-0.3, 10.3], tickvals=[0, 2, 4, 6, 8, 10], fixedrange=True, automargin=True,
                      ticktext=[t["no_pain"], "2", "4", "6", "8", t["worst"]])
     return {**fig.to_plotly_json(), "config": {"displayModeBar": False}}  # charts.js passes it on

@@ -1,9 +1,12 @@
 """Words for the codes the clinician pages show (translated; colour is never the only signal)."""
 
+from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
+from ..services.triage import KIND_LABELS
+from ..staff.forms import CHANNELS, REMINDER_KINDS, REMINDER_STATUSES
 
 STATUS = {
     "responding": _l("Responding"),
@@ -34,7 +37,7 @@ APPOINTMENT_STATUSES = {
     "cancelled": _l("Cancelled"),
     "missed": _l("Missed"),
 }
-ALERT_KINDS = {"red_flag": _l("Red flag")}
+ALERT_KINDS = KIND_LABELS
 SEVERITY = {"urgent": _l("Urgent"), "high": _l("High"), "routine": _l("Routine")}
 LANGUAGE_NAMES = {"en": _l("English"), "es": _l("Spanish")}
 
@@ -46,6 +49,16 @@ def signed(number: int | None) -> str:
     if number < 0:
         return f"\N{MINUS SIGN}{-number}"
     return f"+{number}" if number > 0 else "0"
+
+
+def number(value: float | None) -> str:
+    """A statistic as the page shows it: up to 2 decimals, none when whole (4, 4.5, 3.25)."""
+    return "\N{EM DASH}" if value is None else format_decimal(value, format="#,##0.##")
+
+
+def percent(value: float | None) -> str:
+    """A rate as a whole percentage (67%), or a dash when there is nothing to divide."""
+    return "\N{EM DASH}" if value is None else format_percent(value, format="#,##0%")
 
 
 def labels() -> dict:
@@ -65,5 +78,10 @@ def labels() -> dict:
         "alert_kind_label": ALERT_KINDS,
         "severity_label": SEVERITY,
         "language_label": LANGUAGE_NAMES,
+        "reminder_kind_label": REMINDER_KINDS,
+        "channel_label": CHANNELS,
+        "reminder_status_label": REMINDER_STATUSES,
         "signed": signed,
+        "number": number,
+        "percent": percent,
     }

@@ -1,4 +1,4 @@
-"""Clinician pages: who needs attention, and each patient's record (every view audited)."""
+"""Clinician pages: who needs attention, each patient's record (every view audited), the cohort."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,7 +7,8 @@ from flask_login import current_user
 from ..access import restrict_blueprint
 from ..extensions import db
 from ..models import utcnow
-from ..services import alerts, clinic
+from ..services import alerts, audit, clinic, cohort, figures, triage
+from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
 from .labels import labels
 
@@ -19,8 +20,11 @@ bp.context_processor(labels)
 @bp.route("/")
 def home():
     include_discharged = request.args.get("discharged") == "1"
-    rows = clinic.patient_summaries(utcnow(), include_discharged=include_discharged)
-    return render_template("clinic/home.html", rows=rows, include_discharged=include_discharged)
+    now = utcnow()
+    # Reads only: the rules run on check-in writes and in the scheduler sweep, never here.
+    items = triage.triage_list(now)
+    rows = clinic.patient_summaries(now, include_discharged=include_discharged)
+    return render_template("clinic/home.html", triage=items, rows=rows, include_discharged=include_discharged)
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -29,8 +33,34 @@ def patient(patient_id: int):
         record = clinic.view_patient(patient_id, current_user, utcnow())
     except NotFound:
         abort(404)
+    page = render_template("clinic/patient.html", record=record, chart=figures.patient_chart(record),
+                           errors={}, notes={})
+    # Render first: a commit expires every loaded row, and the page would reload them one by one.
     db.session.commit()  # the audit event of this view
-    return render_template("clinic/patient.html", record=record, errors={}, notes={})
+    return page
+
+
+@bp.route("/cohort", endpoint="cohort")
+def cohort_page():
+    """Pain by time since the procedure and responder rates, for the whole practice or a filter."""
+    try:
+        filters = cohort.parse_filters(request.args)
+    except ValidationError as error:
+        return _cohort(None, error.errors), 400  # nothing shown, nothing audited
+    stats = cohort.cohort_statistics(filters)
+    audit.record(current_user, "cohort.view", None, utcnow())
+    page = _cohort(stats, {})
+    db.session.commit()  # the audit event of this view
+    return page
+
+
+def _cohort(stats, errors):
+    figure = figures.cohort_chart(stats) if stats is not None and not stats.empty else None
+    return render_template(
+        "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
+        clinician_options=[(user.id, user.display_name) for user in clinicians()],
+        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA,
+    )
 
 
 @bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
@@ -44,7 +74,7 @@ def acknowledge_alert(alert_id: int):
         db.session.rollback()  # nothing written: the page is shown again, not viewed anew
         record = clinic.patient_record(clinic.alert_patient_id(alert_id), utcnow())
         return render_template(
-            "clinic/patient.html", record=record,
+            "clinic/patient.html", record=record, chart=figures.patient_chart(record),
             errors={alert_id: error.errors.get("note")}, notes={alert_id: note or ""},
         ), 400
     db.session.commit()

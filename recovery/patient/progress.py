@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+
 from ..models import Appointment, CheckIn, Patient, Procedure
+from ..services import figures
 from ..services.checkins import local_today, patient_checkins
 from ..services.procedures import CHECK_WINDOW, check_72h
 from ..services.responder import is_responder
@@ -35,6 +38,7 @@ class Summary:
     check_72h: Appointment | None = None
     check_window: tuple[datetime, datetime] | None = None
     check_72h_due: bool = False  # the 72-hour check still waits for a check-in
+    checkins: list[CheckIn] | None = None  # of the current procedure, newest first
 
     @property
     def checkins_open(self) -> bool:
@@ -74,6 +78,7 @@ def summarise(patient: Patient | None, now: datetime) -> Summary:
     summary.day = max(0, (summary.today - summary.procedure_date).days)
     summary.stage = stage(summary.day)
     own = [c for c in patient_checkins(patient) if c.procedure_id == procedure.id]
+    summary.checkins = own
     summary.latest = own[0] if own else None
     summary.todays_checkin = next((c for c in own if c.local_date == summary.today), None)
     if summary.latest is not None:
@@ -84,3 +89,30 @@ def summarise(patient: Patient | None, now: datetime) -> Summary:
         summary.check_window = tuple(procedure.performed_at + w for w in CHECK_WINDOW)
         summary.check_72h_due = check.status == "scheduled" and now <= summary.check_window[1]
     return summary
+
+
+def pain_sentence(summary: Summary):
+    """The patient's pain now against before the procedure, in one plain sentence (None without
+    a procedure)."""
+    if summary.procedure is None:
+        return None
+    kind = figures.PROCEDURE_WORDS.get(summary.procedure.type, summary.procedure.type)
+    before = summary.procedure.baseline_pain
+    if summary.latest is None:
+        return _l("You have not checked in since your %(kind)s yet. After your first check-in you "
+                  "will see here how your pain is changing.", kind=kind)
+    now = summary.latest.pain_now
+    if now < before:
+        return _l("Your pain has dropped from %(before)s to %(now)s since your %(kind)s.",
+                  before=before, now=now, kind=kind)
+    if now > before:
+        return _l("Your pain has gone up from %(before)s to %(now)s since your %(kind)s. If this "
+                  "worries you, call the clinic.", before=before, now=now, kind=kind)
+    return _l("Your pain is %(now)s, the same as before your %(kind)s.", now=now, kind=kind)
+
+
+def chart(summary: Summary) -> figures.Chart | None:
+    """The patient's own progress chart, once they have checked in since the procedure."""
+    if summary.procedure is None or not summary.checkins:
+        return None
+    return figures.progress_chart(summary.patient, summary.procedure, summary.checkins)

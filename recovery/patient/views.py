@@ -44,7 +44,8 @@ def when(value: datetime) -> str:
 @bp.route("/")
 def home():
     summary = progress.summarise(current_user.patient, utcnow())
-    return render_template("patient/home.html", s=summary, **forms.choices())
+    return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
+                           pain_sentence=progress.pain_sentence(summary), **forms.choices())
 
 
 @bp.route("/checkin", methods=["GET", "POST"])

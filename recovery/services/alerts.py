@@ -17,6 +17,13 @@ FLAG_LABELS = {
     "flag_infection": _l("Fever, or redness or discharge at the needle site"),
     "flag_calf": _l("New calf pain or swelling"),
 }
+# The same signs in a few words, for annotations on a chart.
+FLAG_SHORT_LABELS = {
+    "flag_neuro": _l("Leg weakness, numbness or bladder/bowel"),
+    "flag_chest": _l("Chest pain or breathless"),
+    "flag_infection": _l("Fever or needle-site redness"),
+    "flag_calf": _l("Calf pain or swelling"),
+}
 EMERGENCY_FLAGS = ("flag_chest",)  # possible cement embolism: call 911
 
 

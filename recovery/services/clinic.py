@@ -8,10 +8,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Alert, Appointment, CheckIn, Patient, Procedure, User
+from ..models import Alert, Appointment, CheckIn, Patient, Procedure, Reminder, User
 from . import audit
 from .errors import NotFound
 from .responder import is_responder
+from .triage.listing import describe, episode_start
 
 # Worst first: a patient not responding needs a look before one we know nothing about yet.
 STATUS_ORDER = ("not_responding", "no_checkin", "responding", "no_procedure")
@@ -167,6 +168,15 @@ class PatientRecord:
     appointments: list[Appointment]
     alerts: list[Alert]  # open first, then newest first
     days_since_procedure: int | None
+    reminders: list[Reminder]  # in due order
+
+    def alert_words(self, alert: Alert):
+        """What an alert is about, in a sentence with the numbers of its check-in."""
+        checkin = next((c for c in self.checkins if c.id == alert.checkin_id), None)
+        procedures = [self.procedure, *self.earlier_procedures] if self.procedure else []
+        procedure = next((p for p in procedures if checkin and p.id == checkin.procedure_id), None)
+        return describe(alert.kind, alert.detail, checkin.pain_now if checkin else None,
+                        procedure.baseline_pain if procedure else None, episode_start(alert.detail))
 
     @property
     def open_alerts(self) -> list[Alert]:
@@ -209,6 +219,9 @@ def patient_record(patient_id, now: datetime) -> PatientRecord:
         .options(selectinload(Alert.acknowledged_by))
         .order_by(Alert.acknowledged_at.is_not(None), Alert.created_at.desc(), Alert.id.desc())
     )
+    reminders = db.session.scalars(
+        select(Reminder).where(Reminder.patient_id == patient.id).order_by(Reminder.due_at, Reminder.id)
+    )
     current = procedures[0] if procedures else None
     return PatientRecord(
         patient=patient,
@@ -218,6 +231,7 @@ def patient_record(patient_id, now: datetime) -> PatientRecord:
         appointments=list(appointments),
         alerts=list(alerts),
         days_since_procedure=days_since(current.performed_at, now, patient.timezone) if current else None,
+        reminders=list(reminders),
     )
 
 

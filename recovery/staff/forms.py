@@ -56,6 +56,28 @@ CALL_OUTCOMES = {
     "left_message": _l("Left a message"),
     "no_answer": _l("No answer"),
 }
+# What each audit event records, in words (an action not listed here is shown as its code).
+AUDIT_ACTIONS = {
+    "patient.view": _l("Viewed the patient's record"),
+    "procedure.view": _l("Opened a procedure to correct it"),
+    "patient.enrol": _l("Enrolled the patient"),
+    "patient.invite_link": _l("Issued a set-password link"),
+    "patient.reset_link": _l("Issued a password-reset link"),
+    "patient.discharge": _l("Discharged the patient"),
+    "procedure.record": _l("Recorded a procedure"),
+    "procedure.correct": _l("Corrected a procedure"),
+    "checkin.phone_entry": _l("Entered a check-in taken by phone"),
+    "appointment.schedule": _l("Booked a visit"),
+    "appointment.reschedule": _l("Moved a visit"),
+    "appointment.cancel": _l("Cancelled a visit"),
+    "appointment.completed": _l("Marked a visit completed"),
+    "appointment.missed": _l("Marked a visit missed"),
+    "call.close": _l("Closed a call task"),
+    "reminder.resend": _l("Resent a failed reminder"),
+    "alert.acknowledge": _l("Acknowledged an alert"),
+    "cohort.view": _l("Viewed the cohort statistics"),
+}
+ROLES = {"patient": _l("Patient"), "clinician": _l("Clinician"), "staff": _l("Staff")}
 MEDICATION = {
     "none": _l("No pain medication"),
     "otc": _l("Over-the-counter only"),

@@ -2,8 +2,8 @@
 
 Staff see contact and scheduling data; clinical answers stay on the clinician pages, except
 the phone check-in a staff member is typing in. Visits live in visits.py, the work lists
-(calls to make, the reminder outbox) in tasks.py; this module imports both, so importing it
-registers every staff route.
+(calls to make, the reminder outbox) in tasks.py, the audit page in audit_log.py; this module
+imports them all, so importing it registers every staff route.
 """
 
 from flask import (
@@ -29,7 +29,7 @@ from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS, local_today, patient_checkins, save_checkin
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
-from . import forms, tasks, visits
+from . import audit_log, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
 
@@ -37,7 +37,7 @@ from .visits import patient_or_404
 # new neurological signs call the clinic now; infection or calf signs call the clinic today.
 CALL_CLINIC_NOW = ("flag_neuro",)
 
-__all__ = ["bp", "tasks", "visits"]  # the other modules' routes join the blueprint on import
+__all__ = ["audit_log", "bp", "tasks", "visits"]  # the other modules' routes join the blueprint on import
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ MARK = "/staff/appointments/<int:appointment_id>/mark"
 OUTBOX = "/staff/outbox"
 RESEND = "/staff/reminders/<int:reminder_id>/resend"
 CLOSE_CALL = "/staff/calls/<int:task_id>/close"
+AUDIT = "/staff/audit"
 UNKNOWN = 999999
 
 ROWS = [
@@ -61,6 +62,10 @@ ROWS = [
     Row(RESEND, "POST", f"/staff/reminders/{UNKNOWN}/resend", only("staff", 404)),
     Row(CLOSE_CALL, "POST", "/staff/calls/{call_a}/close", only("staff", 400)),
     Row(CLOSE_CALL, "POST", f"/staff/calls/{UNKNOWN}/close", only("staff", 404)),
+    Row(AUDIT, "GET", "/staff/audit", only("staff")),
+    Row(AUDIT, "GET", "/staff/audit?patient={patient_a}&from=2020-01-01", only("staff")),
+    Row(AUDIT, "GET", f"/staff/audit?patient=NO-SUCH&user={UNKNOWN}&from=2021-01-01&to=2020-01-01",
+        only("staff", 400)),
     Row(DISCHARGE, "POST", f"/staff/patients/{UNKNOWN}/discharge", only("staff", 404)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),  # again

@@ -50,20 +50,27 @@ class TriageItem:
     @property
     def words(self):
         """What happened, in a short sentence."""
-        if self.kind == "red_flag":
-            return FLAG_LABELS.get(self.detail, self.detail)
-        if self.kind == "non_responder":
-            return _l("Pain %(pain)s at the 72-hour check, from %(baseline)s before the procedure.",
-                      pain=self.pain, baseline=self.baseline)
-        if self.kind == "worsening":
-            return _l("Pain rose to %(pain)s on %(day)s: 3 or more points above the lowest of the "
-                      "14 days before.", pain=self.pain, day=self.since)
-        if self.kind == "missed_checkins":
-            return _l("No check-in since %(day)s.", day=self.since)
-        return self.kind_label
+        return describe(self.kind, self.detail, self.pain, self.baseline, self.since)
 
 
-def _since(detail: str) -> date | None:
+def describe(kind: str, detail: str, pain: int | None = None, baseline: int | None = None,
+             since: date | None = None):
+    """An alert in a short sentence: the red flag's words, or the rule's numbers."""
+    if kind == "red_flag":
+        return FLAG_LABELS.get(detail, detail)
+    if kind == "non_responder":
+        return _l("Pain %(pain)s at the 72-hour check, from %(baseline)s before the procedure.",
+                  pain=pain, baseline=baseline)
+    if kind == "worsening":
+        return _l("Pain rose to %(pain)s on %(day)s: 3 or more points above the lowest of the "
+                  "14 days before.", pain=pain, day=since)
+    if kind == "missed_checkins":
+        return _l("No check-in since %(day)s.", day=since)
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def episode_start(detail: str) -> date | None:
+    """The day an episode began, from an alert's detail ("p<id>:since:<date>"), if it says."""
     _, _, tail = detail.partition(":since:")
     try:
         return date.fromisoformat(tail) if tail else None
@@ -87,6 +94,6 @@ def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageIt
         stmt = stmt.where(Patient.clinician_id == clinician_id)
     return [
         TriageItem(r.id, r.patient_id, r.display_name, r.record_number, r.kind, r.severity, r.created_at,
-                   now - r.created_at, r.detail, r.pain_now, r.baseline_pain, _since(r.detail))
+                   now - r.created_at, r.detail, r.pain_now, r.baseline_pain, episode_start(r.detail))
         for r in db.session.execute(stmt)
     ]
