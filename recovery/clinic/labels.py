@@ -6,7 +6,16 @@ from flask_babel import lazy_gettext as _l
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 from ..services.triage import KIND_LABELS
-from ..staff.forms import CHANNELS, REMINDER_KINDS, REMINDER_STATUSES
+
+# One vocabulary for codes both audiences see; clinical words stay here.
+from ..staff.forms import (  # noqa: F401  (re-exported for the clinician templates)
+    APPOINTMENT_STATUSES,
+    CHANNELS,
+    FRACTURE_CAUSES,
+    PROCEDURE_TYPES,
+    REMINDER_KINDS,
+    REMINDER_STATUSES,
+)
 
 STATUS = {
     "responding": _l("Responding"),
@@ -15,14 +24,6 @@ STATUS = {
     "no_procedure": _l("No procedure recorded"),
 }
 STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn"}
-PROCEDURE_TYPES = {"vertebroplasty": _l("Vertebroplasty"), "kyphoplasty": _l("Kyphoplasty")}
-FRACTURE_CAUSES = {
-    "osteoporosis": _l("Osteoporosis"),
-    "osteogenesis_imperfecta": _l("Osteogenesis imperfecta"),
-    "spinal_tumour": _l("Spinal tumour"),
-    "trauma": _l("Trauma"),
-    "other": _l("Other"),
-}
 ANAESTHESIA = {"local": _l("Local"), "general": _l("General")}
 SETTINGS = {"outpatient": _l("Outpatient"), "overnight": _l("Overnight stay")}
 MEDICATION = {
@@ -31,12 +32,6 @@ MEDICATION = {
     "prescription": _l("Prescription"),
 }
 APPOINTMENT_KINDS = {"check_72h": _l("72-hour check"), "follow_up": _l("Follow-up"), "other": _l("Other")}
-APPOINTMENT_STATUSES = {
-    "scheduled": _l("Scheduled"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    "missed": _l("Missed"),
-}
 ALERT_KINDS = KIND_LABELS
 SEVERITY = {"urgent": _l("Urgent"), "high": _l("High"), "routine": _l("Routine")}
 LANGUAGE_NAMES = {"en": _l("English"), "es": _l("Spanish")}
