@@ -6,12 +6,13 @@ each test then starts from empty tables.
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 from werkzeug.security import generate_password_hash
 
 from recovery import create_app
@@ -259,3 +260,18 @@ def smtp_sink(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
     yield sink
     controller.stop()
+
+
+@contextmanager
+def statements():
+    """Every SQL statement sent to the database inside the block."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

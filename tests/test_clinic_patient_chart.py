@@ -11,8 +11,8 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, utcnow
 from recovery.services.checkins import save_checkin
 
+from .conftest import statements
 from .pages import data_block, inline_javascript, text
-from .test_cohort import statements
 
 CHICAGO = ZoneInfo("America/Chicago")
 CALM = {"medication": "otc", "minutes_upright": 60, "sleep_disturbed": "no", "flag_neuro": "no",

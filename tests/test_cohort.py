@@ -3,14 +3,13 @@
 import json
 import random
 import statistics
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from recovery import charts
 from recovery.extensions import db
@@ -18,7 +17,7 @@ from recovery.models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, 
 from recovery.services import cohort
 from recovery.services.errors import ValidationError
 
-from .conftest import NOW
+from .conftest import NOW, statements
 
 CLINIC_TZ = "America/Chicago"
 ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "Pacific/Honolulu",
@@ -143,19 +142,6 @@ def observed(stats: cohort.CohortStats) -> dict:
     return {"points": points, "rates": rates}
 
 
-@contextmanager
-def statements():
-    """Every SQL statement sent to the database inside the block."""
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_buckets_are_days_0_to_3_then_weeks_centred_on_day_7n():

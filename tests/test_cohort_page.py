@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from recovery.extensions import db
 from recovery.models import AuditEvent
 
+from .conftest import statements
 from .pages import cell, data_block, inline_javascript, text
-from .test_cohort import EXPECTED_BOUNDS, Raw, _patient, expected, generate, statements
+from .test_cohort import EXPECTED_BOUNDS, Raw, _patient, expected, generate
 
 PERFORMED = datetime(2026, 10, 1, 15, 0, tzinfo=ZoneInfo("UTC"))  # 10:00 in Chicago: day 0 is 1 Oct
 DAY0 = date(2026, 10, 1)

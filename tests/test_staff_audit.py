@@ -10,8 +10,8 @@ from recovery.extensions import db
 from recovery.models import AuditEvent
 from recovery.services import audit_log
 
+from .conftest import statements
 from .pages import text
-from .test_cohort import statements
 
 # 23:30 in Chicago on 2 November is 05:30 UTC on 3 November.
 LATE_EVENING = datetime(2026, 11, 3, 5, 30, tzinfo=UTC)

@@ -1,18 +1,17 @@
 """Triage against the database: alerts raised once per episode, closed when due, listed by urgency."""
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from recovery.extensions import db
 from recovery.models import Alert, CheckIn, Patient, Procedure, User
 from recovery.services import alerts, triage
 from recovery.services.checkins import save_checkin
 
-from .conftest import NOW
+from .conftest import NOW, statements
 
 ANSWERS = {
     "pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20,
@@ -35,18 +34,6 @@ def alerts_of(kind, patient=None) -> list[Alert]:
     return list(db.session.scalars(stmt))
 
 
-@contextmanager
-def statements():
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # Non-responder at the 72-hour check -------------------------------------------------------------
