@@ -1,20 +1,20 @@
-"""Clinician pages: who needs attention, each patient's record (every view audited), the cohort."""
+"""Clinician pages: who needs attention, each patient's record (every view audited), the cohort.
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+The blueprint lives in blueprint.py; importing this module registers every clinic route,
+including the exports (FHIR, CSV, visit summary) in exports.py.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access import restrict_blueprint
 from ..extensions import db
 from ..models import utcnow
 from ..services import alerts, audit, clinic, cohort, figures, triage
 from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
-from .labels import labels
-
-bp = Blueprint("clinic", __name__, url_prefix="/clinic")
-restrict_blueprint(bp, "clinician")
-bp.context_processor(labels)
+from . import exports  # noqa: F401  (registers the export routes)
+from .blueprint import bp
 
 
 @bp.route("/")

@@ -76,6 +76,9 @@ AUDIT_ACTIONS = {
     "reminder.resend": _l("Resent a failed reminder"),
     "alert.acknowledge": _l("Acknowledged an alert"),
     "cohort.view": _l("Viewed the cohort statistics"),
+    "patient.export_fhir": _l("Downloaded the patient's record (FHIR)"),
+    "cohort.export_csv": _l("Downloaded the cohort's check-ins (CSV)"),
+    "patient.visit_summary": _l("Opened the printable visit summary"),
 }
 ROLES = {"patient": _l("Patient"), "clinician": _l("Clinician"), "staff": _l("Staff")}
 MEDICATION = {

@@ -1,0 +1,120 @@
+"""CSV export of the cohort: one row per check-in with its procedure, safe to open in a spreadsheet.
+
+- Rows: every check-in, with the procedure it was recorded against (type, levels, date, cause,
+  baseline) and days since that procedure (the check-in's local date minus the procedure's
+  calendar day in the patient's zone, as on the charts). The cohort page's filters apply to
+  that procedure; the patient's record number identifies the row, names and birth dates stay out.
+- UTF-8 with a byte-order mark: Excel, which most clinics open CSV files with, reads a file
+  without one in the machine's legacy code page and garbles Spanish notes ("señora");
+  Python's csv module reads it with encoding="utf-8-sig", LibreOffice and R ignore it.
+- Formula injection: a text cell starting with =, +, -, @, tab or carriage return gets a
+  leading apostrophe, so a spreadsheet shows it as text instead of running it. Numbers are
+  written as numbers (a pain change of -2 stays -2); only free text can carry a formula.
+- One SELECT fetches the rows; the CSV text is then produced in chunks as the response streams.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CheckIn, Patient, Procedure
+from .cohort import CohortFilters
+from .responder import is_responder
+
+BOM = "\ufeff"
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 500
+COLUMNS = (
+    "record_number", "procedure_type", "levels", "procedure_date", "fracture_cause", "baseline_pain",
+    "checkin_date", "days_since_procedure", "pain_now", "worst_pain", "pain_change", "responder",
+    "walking_level", "minutes_upright", "medication", "sleep_disturbed", "red_flags",
+    "is_72h_check", "entered_by_staff", "note",
+)
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One check-in with its procedure, as plain values in COLUMNS order."""
+
+    values: tuple
+
+
+def neutralise(value):
+    """A cell as written: numbers as they are, text that a spreadsheet would run as a formula
+    prefixed with an apostrophe, None as an empty cell, booleans as yes/no, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(DANGEROUS_STARTS) else text
+
+
+def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
+    stmt = (
+        select(Patient.record_number, Patient.timezone, Procedure.type, Procedure.levels,
+               Procedure.performed_at, Procedure.fracture_cause, Procedure.baseline_pain, CheckIn)
+        .join(Procedure, Procedure.id == CheckIn.procedure_id)
+        .join(Patient, Patient.id == CheckIn.patient_id)
+        .order_by(Patient.record_number, CheckIn.local_date, CheckIn.id)
+    )
+    if filters.procedure_type:
+        stmt = stmt.where(Procedure.type == filters.procedure_type)
+    if filters.fracture_cause:
+        stmt = stmt.where(Procedure.fracture_cause == filters.fracture_cause)
+    if filters.performed_from:
+        stmt = stmt.where(Procedure.performed_at >= _midnight(filters.performed_from, clinic_tz))
+    if filters.performed_to:
+        end = _midnight(filters.performed_to + timedelta(days=1), clinic_tz)
+        stmt = stmt.where(Procedure.performed_at < end)
+    if filters.clinician_id:
+        stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
+    return stmt
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def cohort_rows(filters: CohortFilters = CohortFilters()) -> list[ExportRow]:
+    """Every check-in that matches the filters, oldest first per patient, in one statement."""
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    rows = []
+    for record, tz, kind, levels, performed_at, cause, baseline, c in db.session.execute(
+            _statement(filters, zone)):
+        procedure_day = performed_at.astimezone(ZoneInfo(tz)).date()
+        rows.append(ExportRow((
+            record, kind, levels, procedure_day, cause, baseline, c.local_date,
+            (c.local_date - procedure_day).days, c.pain_now, c.worst_pain, c.pain_now - baseline,
+            is_responder(baseline, c.pain_now), c.walking_level, c.minutes_upright, c.medication,
+            c.sleep_disturbed, ";".join(c.red_flags), c.is_72h_check, c.entered_by_id is not None,
+            c.note,
+        )))
+    return rows
+
+
+def csv_chunks(rows: Iterable[ExportRow], chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
+    """The CSV text (BOM, header, rows) in pieces of `chunk_rows` rows, for a streamed response."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(COLUMNS)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(v) for v in row.values])
+        if n % chunk_rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
