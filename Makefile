@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 MAIL_PORT ?= 8025
 
-.PHONY: run test test-sqlite test-postgres setup-db lint clean
+.PHONY: run test test-sqlite test-postgres setup-db lint clean chromium
 
 $(VENV)/bin/python:
 	scripts/bootstrap-python.sh $(VENV)
@@ -42,17 +42,30 @@ run: setup-db
 	MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler & \
 	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev lint
-	@echo "== tests on SQLite =="
+# The browser tests (tests/browser, marker `browser`) run in the SQLite pass only.
+test: $(VENV)/.dev lint chromium
+	@echo "== tests on SQLite (with the browser journeys) =="
 	$(PY) -m pytest
 	@echo "== tests on PostgreSQL =="
-	scripts/with-postgres.sh $(PY) -m pytest
+	scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
 
-test-sqlite: $(VENV)/.dev
+test-sqlite: $(VENV)/.dev chromium
 	$(PY) -m pytest
 
 test-postgres: $(VENV)/.dev
-	scripts/with-postgres.sh $(PY) -m pytest
+	scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium for the browser tests (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "No Chromium at $(CHROMIUM): browser tests will skip (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check recovery tests
