@@ -1,7 +1,7 @@
 /*
  * Draw every chart on the page from its JSON data block; no inline script, so a strict CSP holds.
  *
- *   <div class="chart" data-chart="pain-chart" role="img" aria-label="..."></div>
+ *   <div class="chart" data-chart="pain-chart" role="figure" aria-label="..."></div>
  *   <script type="application/json" id="pain-chart">{{ figure|tojson }}</script>
  *   <script src="{{ url_for('vendor.plotly_js', v=plotly_version()) }}" defer></script>
  *   <script src="{{ url_for('static', filename='charts.js') }}" defer></script>
