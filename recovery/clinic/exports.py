@@ -3,12 +3,12 @@
 Each one is a view of patient data, so each is written to the audit trail before it is sent.
 """
 
-from flask import Response, abort, jsonify, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import Patient, utcnow
-from ..services import audit, cohort, csv_export, fhir
+from ..services import audit, cohort, csv_export, fhir, visit_summary
 from ..services.errors import NotFound, ValidationError
 from .blueprint import bp
 
@@ -45,6 +45,22 @@ def cohort_csv():
     filename = f"recovery-cohort-{now.date().isoformat()}.csv"
     return Response(csv_export.csv_chunks(rows), mimetype="text/csv",  # needs no context
                     headers={"Content-Disposition": _attachment(filename)})
+
+
+@bp.route("/patients/<int:patient_id>/summary")
+def patient_summary(patient_id: int):
+    """The one-page printable summary for the follow-up visit (`?visit=<appointment id>`)."""
+    visit_id = request.args.get("visit", type=int)
+    if "visit" in request.args and visit_id is None:
+        abort(404)
+    try:
+        summary = visit_summary.visit_summary(patient_id, current_user, utcnow(), visit_id)
+    except NotFound:
+        abort(404)
+    page = render_template("clinic/summary.html", summary=summary, record=summary.record,
+                           responder_rule=cohort.RESPONDER_RULE)
+    db.session.commit()  # the audit event; after rendering, so loaded rows are not expired first
+    return page
 
 
 def _attachment(filename: str) -> str:
