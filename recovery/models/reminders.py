@@ -16,8 +16,9 @@ REMINDER_KINDS = (
     "daily_nudge",  # daily (then weekly) check-in nudge
     "escalation",  # missed 72-hour check: a call task for staff, an alert for clinicians
     "invite",  # the set-password invitation
+    "visit_summary",  # to the clinician the day before a follow-up: a link to the visit summary
 )
-CHANNELS = ("email", "in_app", "staff")
+CHANNELS = ("email", "in_app", "staff", "clinic")  # clinic: e-mail to a clinician, not the patient
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 CALL_OUTCOMES = ("reached", "left_message", "no_answer")
 
@@ -45,6 +46,7 @@ class Reminder(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # clinic channel only
     kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8))
     for_date: Mapped[date | None]  # the patient's local day a nudge is for
@@ -62,6 +64,7 @@ class Reminder(db.Model):
 
     patient = relationship("Patient")
     appointment = relationship("Appointment")
+    recipient = relationship("User")
 
 
 class CallTask(db.Model):

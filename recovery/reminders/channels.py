@@ -67,6 +67,27 @@ def compose(reminder: Reminder, now, invite_token: str | None = None) -> EmailMe
     return message
 
 
+def compose_for_clinician(reminder: Reminder, now) -> EmailMessage:
+    """The day-before e-mail to a clinician: the visit's number and time and a link to its
+    summary, nothing else (no patient name, record number or clinical detail)."""
+    clinician, appointment = reminder.recipient, reminder.appointment
+    link = _external("clinic.patient_summary", patient_id=reminder.patient_id, visit=appointment.id)
+    with force_locale("en"):  # clinicians have no language setting; the clinic pages default to English
+        subject = str(_l("Follow-up visit %(id)s: the visit summary is ready", id=appointment.id))
+        text = render_template(
+            "email/visit_summary.txt", clinician=clinician, appointment=appointment, link=link,
+            appointment_time=local_datetime(appointment.scheduled_for),
+            clinic=current_app.config["CLINIC_NAME"])
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = clinician.email
+    message["Message-ID"] = message_id(reminder)
+    message["Date"] = format_datetime(now)
+    message.set_content(text)
+    return message
+
+
 def send_email(message: EmailMessage) -> None:
     """Hand the message to the configured SMTP server; raises on any refusal or time-out."""
     config = current_app.config

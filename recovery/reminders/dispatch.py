@@ -106,7 +106,7 @@ def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport
         _finish(reminder, "cancelled", now, error="no longer applies")
         report.dropped.append(reminder_id)
         return
-    if reminder.channel != "staff":
+    if reminder.channel in ("email", "in_app"):  # staff tasks and clinicians' mail keep no quiet hours
         held = hold_for_quiet_hours(now, ZoneInfo(reminder.patient.timezone), outbox.policy())
         if held > now:  # quiet hours (e.g. catching up after an outage at night): wait for 08:00
             _release(reminder, held, now)
@@ -139,6 +139,9 @@ def _send(reminder: Reminder, now: datetime) -> None:
         return  # the inbox shows sent in-app reminders
     if reminder.channel == "staff":
         _escalate(reminder, now)
+        return
+    if reminder.channel == "clinic":
+        channels.send_email(channels.compose_for_clinician(reminder, now))
         return
     token = None
     if reminder.kind == "invite":

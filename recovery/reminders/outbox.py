@@ -12,7 +12,7 @@ from ..models.reminders import Reminder
 from .rules import AppointmentFacts, PatientFacts, Planned, Policy, plan
 
 PLANNED_KINDS = ("check_72h", "check_72h_repeat", "follow_up_before", "follow_up_morning",
-                 "daily_nudge", "escalation")
+                 "daily_nudge", "escalation", "visit_summary")
 
 
 def policy() -> Policy:
@@ -20,7 +20,18 @@ def policy() -> Policy:
     config = current_app.config
     return Policy(
         follow_up_before=timedelta(hours=config.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", 48)),
+        clinic_timezone=config["CLINIC_TIMEZONE"],
     )
+
+
+def summary_recipients(patient: Patient) -> tuple[int, ...]:
+    """Who hears about the patient's follow-ups: their own clinician when one is assigned and
+    active, otherwise every active clinician (so no visit goes unprepared)."""
+    own = patient.clinician
+    if own is not None and own.active and own.role == "clinician":
+        return (own.id,)
+    return tuple(db.session.scalars(
+        select(User.id).where(User.role == "clinician", User.active.is_(True)).order_by(User.id)))
 
 
 def load_facts(patient: Patient, now: datetime) -> PatientFacts:
@@ -53,7 +64,13 @@ def load_facts(patient: Patient, now: datetime) -> PatientFacts:
         procedure_recorded_at=procedure.recorded_at if procedure else None,
         appointments=appointments,
         checkin_dates=dates,
+        clinician_ids=summary_recipients(patient) if _follow_up_ahead(appointments, now) else (),
     )
+
+
+def _follow_up_ahead(appointments, now: datetime) -> bool:
+    return any(a.kind == "follow_up" and a.status == "scheduled" and a.scheduled_for > now
+               for a in appointments)
 
 
 def owed(patient: Patient, now: datetime) -> dict[str, Planned]:
@@ -88,6 +105,7 @@ def sync_patient(patient: Patient, now: datetime) -> None:
                 db.session.add(
                     Reminder(
                         idempotency_key=key, patient_id=patient.id, appointment_id=item.appointment_id,
+                        recipient_id=item.recipient_id,
                         kind=item.kind, channel=item.channel, for_date=item.for_date, due_at=item.due_at,
                         status="pending", created_at=now, updated_at=now,
                     )

@@ -25,6 +25,8 @@ class Policy:
     daily_until_day: int = 14
     weekly_until_day: int = 84
     nudge_horizon_days: int = 7
+    clinic_timezone: str = "America/Chicago"
+    summary_notice: time = time(8, 0)  # clinic time, the day before a follow-up
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class PatientFacts:
     procedure_recorded_at: datetime | None
     appointments: tuple[AppointmentFacts, ...] = ()
     checkin_dates: frozenset[date] = field(default_factory=frozenset)
+    clinician_ids: tuple[int, ...] = ()  # who gets the visit summary the day before a follow-up
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Planned:
     due_at: datetime
     appointment_id: int | None = None
     for_date: date | None = None
+    recipient_id: int | None = None  # a clinician, for the clinic channel
 
 
 def hold_for_quiet_hours(due: datetime, tz: ZoneInfo, policy: Policy) -> datetime:
@@ -87,6 +91,7 @@ def plan(facts: PatientFacts, now: datetime, policy: Policy = Policy()) -> list[
     owed: list[Planned] = []
     check_day = _check_72h(facts, now, tz, channels, policy, owed)
     _follow_ups(facts, now, tz, channels, policy, owed)
+    _visit_summaries(facts, now, policy, owed)
     _nudges(facts, now, tz, channels, policy, check_day, owed)
     return owed
 
@@ -127,6 +132,23 @@ def _follow_ups(facts, now, tz, channels, policy, owed) -> None:
         morning = at_local(visit.scheduled_for.astimezone(tz).date(), policy.follow_up_morning, tz)
         if visit.updated_at <= morning < visit.scheduled_for:
             _patient(owed, "follow_up_morning", ref, channels, morning, visit.id, pid=facts.patient_id)
+
+
+def _visit_summaries(facts, now, policy, owed) -> None:
+    """At 08:00 clinic time the day before each scheduled follow-up, an e-mail to each
+    responsible clinician linking to the visit summary; a visit booked later than that hears
+    at booking time. The key holds the visit's revision: a move re-plans it, a cancel drops it."""
+    clinic = ZoneInfo(policy.clinic_timezone)
+    for visit in facts.appointments:
+        if visit.kind != "follow_up" or visit.status != "scheduled" or visit.scheduled_for <= now:
+            continue
+        day_before = visit.scheduled_for.astimezone(clinic).date() - timedelta(days=1)
+        due = max(at_local(day_before, policy.summary_notice, clinic), visit.updated_at)
+        if due >= visit.scheduled_for:
+            continue
+        for clinician_id in facts.clinician_ids:
+            key = f"visit_summary:{facts.patient_id}:a{visit.id}r{visit.revision}:u{clinician_id}:clinic"
+            owed.append(Planned(key, "visit_summary", "clinic", due, visit.id, recipient_id=clinician_id))
 
 
 def nudge_days(policy: Policy = Policy()) -> list[int]:

@@ -42,8 +42,10 @@ REMINDER_KINDS = {
     "daily_nudge": _l("Daily check-in reminder"),
     "escalation": _l("Call task if the 72-hour check is missed"),
     "invite": _l("Set-password invitation"),
+    "visit_summary": _l("Visit summary for the clinician (the day before a follow-up)"),
 }
-CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task")}
+CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task"),
+            "clinic": _l("E-mail to a clinician")}
 REMINDER_STATUSES = {
     "pending": _l("Pending"),
     "sending": _l("Sending"),
