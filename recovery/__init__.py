@@ -52,6 +52,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
+    from .account.views import bp as account_bp
+    from .api import bp as api_bp
     from .auth.views import bp as auth_bp
     from .clinic.views import bp as clinic_bp
     from .links.views import bp as links_bp
@@ -59,7 +61,7 @@ def register_blueprints(app: Flask) -> None:
     from .staff.views import bp as staff_bp
     from .vendor import bp as vendor_bp
 
-    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp):
+    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp):
         app.register_blueprint(bp)
 
 

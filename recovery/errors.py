@@ -31,6 +31,10 @@ def register(app) -> None:
     for code in MESSAGES:
 
         def handler(error, code=code):
+            if request.path.startswith("/api/"):  # the API's own JSON errors, with stable codes
+                from .api.errors import from_http_exception
+
+                return from_http_exception(error)
             return _render(code, str(MESSAGES[code]))
 
         app.register_error_handler(code, handler)

@@ -275,3 +275,12 @@ def statements():
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def api_tokens_for(users: dict) -> dict:
+    """A personal API token (the secret) for each user of the matrix world, by actor name."""
+    from recovery.services.api_tokens import create_token
+
+    secrets = {actor: create_token(user, {"name": "tests"}, utcnow()).secret for actor, user in users.items()}
+    db.session.commit()
+    return secrets

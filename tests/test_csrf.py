@@ -7,7 +7,8 @@ from recovery.extensions import db
 from .conftest import client_as
 from .test_authz_matrix import ROWS
 
-POST_ROWS = [row for row in ROWS if row.method == "POST"]
+# The API takes no session cookie, so there is nothing to forge (tests/test_api_auth.py).
+POST_ROWS = [row for row in ROWS if row.method == "POST" and not row.bearer]
 
 
 def _row_counts() -> dict:

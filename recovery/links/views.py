@@ -8,8 +8,8 @@ from ..models import utcnow
 from ..patient import forms as patient_forms
 from ..reminders import links
 from ..services import checkins
-from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.errors import ValidationError
+from ..services.guidance import urgent_guidance
 
 bp = Blueprint("links", __name__)
 
@@ -33,8 +33,7 @@ def checkin(token: str):
         db.session.commit()
         if result.red_flags:
             return render_template(
-                "patient/urgent.html", checkin=result.checkin, flags=result.red_flags,
-                emergency=any(f in EMERGENCY_FLAGS for f in result.red_flags), flag_labels=FLAG_LABELS,
+                "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
             )
         return render_template("links/thanks.html", patient=patient)
     return _form(patient, token, {}, {})

@@ -14,6 +14,7 @@ from .procedures import (
     Procedure,
 )
 from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
+from .tokens import ApiToken
 from .types import utcnow
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
+    "ApiToken",
 ]

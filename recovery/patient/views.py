@@ -13,8 +13,8 @@ from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
 from ..services import checkins, inbox, preferences
-from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.errors import NotFound, ValidationError
+from ..services.guidance import urgent_guidance
 from . import forms, progress
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
@@ -67,11 +67,7 @@ def checkin():
     db.session.commit()
     if result.red_flags:
         return render_template(
-            "patient/urgent.html",
-            checkin=result.checkin,
-            emergency=any(f in EMERGENCY_FLAGS for f in result.red_flags),
-            flags=result.red_flags,
-            flag_labels=FLAG_LABELS,
+            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
         )
     if result.created:
         flash(_("Thank you. Your check-in for today is saved."))

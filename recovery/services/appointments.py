@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..display import local_datetime
 from ..extensions import db
@@ -150,3 +151,13 @@ def _after_change(appointment: Appointment, action: str, actor: User, now: datet
     db.session.flush()
     outbox.sync_patient(appointment.patient, now)  # pending reminders follow at once
     audit.record(actor, action, appointment.patient, now)
+
+
+def list_appointments(patient: Patient | None = None, status: str | None = None) -> list[Appointment]:
+    """Appointments in time order: one patient's or everyone's, optionally of one status."""
+    stmt = select(Appointment).order_by(Appointment.scheduled_for, Appointment.id)
+    if patient is not None:
+        stmt = stmt.where(Appointment.patient_id == patient.id)
+    if status is not None:
+        stmt = stmt.where(Appointment.status == status)
+    return list(db.session.scalars(stmt))

@@ -17,6 +17,9 @@ from .errors import NotFound, ValidationError
 from .procedures import settle_72h_check
 from .validate import Fields
 
+# Each scored answer's whole-number range; the JSON API's schema states the same ranges from here.
+RANGES = {"pain_now": (0, 10), "worst_pain": (0, 10), "walking_level": (0, 4), "minutes_upright": (0, 1440)}
+NOTE_MAX = 1000
 SCORED = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
           "sleep_disturbed", "note")
 WALKING_LEVELS = {
@@ -48,15 +51,12 @@ def local_today(patient: Patient, now: datetime) -> date:
 def parse_checkin(data) -> dict:
     """Validate a check-in's answers; raise ValidationError listing every bad field."""
     fields = Fields(data)
-    values = {
-        "pain_now": fields.integer("pain_now", 0, 10),
-        "worst_pain": fields.integer("worst_pain", 0, 10),
-        "walking_level": fields.integer("walking_level", 0, 4),
-        "minutes_upright": fields.integer("minutes_upright", 0, 1440),
-        "medication": fields.choice("medication", MEDICATION),
-        "sleep_disturbed": fields.boolean("sleep_disturbed"),
-        "note": fields.text("note", 1000),
-    }
+    values = {name: fields.integer(name, lo, hi) for name, (lo, hi) in RANGES.items()}
+    values.update(
+        medication=fields.choice("medication", MEDICATION),
+        sleep_disturbed=fields.boolean("sleep_disturbed"),
+        note=fields.text("note", NOTE_MAX),
+    )
     for flag in RED_FLAGS:
         values[flag] = fields.boolean(flag)
     if (

@@ -1,0 +1,54 @@
+"""Personal API tokens: make one (its secret is shown once), see them, revoke them."""
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import restrict_blueprint
+from ..extensions import db
+from ..models import ROLES, utcnow
+from ..services import api_tokens
+from ..services.errors import NotFound, ValidationError
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+restrict_blueprint(bp, *ROLES)
+
+HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.home"}
+
+
+@bp.route("/tokens")
+def tokens():
+    return _page()
+
+
+@bp.route("/tokens", methods=["POST"])
+def create_token():
+    """Make a token and show its secret on this response only: it is never stored or shown again."""
+    try:
+        new = api_tokens.create_token(current_user, request.form, utcnow())
+    except ValidationError as error:
+        db.session.rollback()
+        return _page(errors=error.errors, values=request.form, status=400)
+    db.session.commit()
+    response = _page(new=new, status=201)
+    response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
+    return response
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    try:
+        token = api_tokens.revoke(current_user, token_id, utcnow())
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name))
+    return redirect(url_for("account.tokens"))
+
+
+def _page(new=None, errors=None, values=None, status=200):
+    page = render_template(
+        "account/tokens.html", tokens=api_tokens.user_tokens(current_user), new=new,
+        errors=errors or {}, values=values or {}, home=url_for(HOMES[current_user.role]),
+    )
+    return make_response(page, status)

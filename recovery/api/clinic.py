@@ -1,0 +1,64 @@
+"""The clinician's operations: the patient list, one patient's check-ins and alerts, acknowledging."""
+
+from ..extensions import db
+from ..models import Alert, utcnow
+from ..services import alerts, clinic
+from ..services.errors import NotFound, ValidationError
+from . import present, schemas
+from .errors import ApiError
+from .operations import operation, paginate
+
+CLINICIAN = ("clinician",)
+
+
+@operation("/patients", "GET", roles=CLINICIAN, response=schemas.Page[schemas.PatientSummary],
+           query=schemas.PatientsQuery)
+def patients(user, query):
+    """Every patient with summary numbers, as on the clinician's list: open alerts first, then the worst."""
+    items = clinic.patient_summaries(utcnow(), include_discharged=query.discharged)
+    return paginate(items, query, schemas.PatientSummary, present.patient_summary)
+
+
+def _record(user, patient_id):
+    """The patient's record as the clinician's page opens it: the view goes to the audit trail."""
+    try:
+        record = clinic.view_patient(patient_id, user, utcnow())
+    except NotFound:
+        raise ApiError(404) from None
+    db.session.commit()
+    return record
+
+
+@operation("/patients/<int:patient_id>/checkins", "GET", roles=CLINICIAN,
+           response=schemas.Page[schemas.CheckIn], query=schemas.PageQuery, errors=(404,))
+def patient_checkins(user, patient_id, query):
+    """One patient's check-ins, newest day first (audited as a view of the record)."""
+    record = _record(user, patient_id)
+    return paginate(record.checkins, query, schemas.CheckIn, present.checkin)
+
+
+@operation("/patients/<int:patient_id>/alerts", "GET", roles=CLINICIAN,
+           response=schemas.Page[schemas.Alert], query=schemas.PageQuery, errors=(404,))
+def patient_alerts(user, patient_id, query):
+    """One patient's alerts, open ones first, then newest first (audited as a view of the record)."""
+    record = _record(user, patient_id)
+    return paginate(record.alerts, query, schemas.Alert, lambda a: present.alert(a, record.alert_words(a)))
+
+
+@operation("/alerts/<int:alert_id>/acknowledge", "POST", roles=CLINICIAN, response=schemas.Alert,
+           body=schemas.AcknowledgeBody, errors=(404, 409))
+def acknowledge_alert(user, alert_id, body):
+    """Close an open alert with a note saying what was done or decided; 409 if it is already closed."""
+    existing = db.session.get(Alert, alert_id)
+    if existing is None:
+        raise ApiError(404)
+    if existing.acknowledged_at is not None:
+        raise ApiError(409, "This alert was already acknowledged.")
+    now = utcnow()
+    try:
+        alert = alerts.acknowledge(alert_id, user, body.note, now)
+    except ValidationError as error:
+        raise ApiError(422, errors=error.errors) from None
+    db.session.commit()
+    record = clinic.patient_record(alert.patient_id, now)
+    return present.alert(alert, record.alert_words(alert))

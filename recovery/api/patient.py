@@ -1,0 +1,87 @@
+"""The patient's operations: who am I, my procedures, today's check-in, my lists."""
+
+from ..extensions import db
+from ..models import utcnow
+from ..services import checkins, inbox, procedures
+from ..services.errors import NotFound, ValidationError
+from ..services.guidance import urgent_guidance
+from . import present, schemas
+from .errors import ApiError
+from .operations import operation, paginate
+
+PATIENT = ("patient",)
+ANYONE = ("patient", "clinician", "staff")
+NOT_SET_UP = "Your record at the clinic is not set up yet."
+
+
+@operation("/me", "GET", roles=ANYONE, response=schemas.Me)
+def me(user):
+    """The account this token belongs to."""
+    patient = user.patient
+    return schemas.Me(id=user.id, role=user.role, name=user.display_name,
+                      patient_id=patient.id if patient else None)
+
+
+@operation("/me/procedures", "GET", roles=PATIENT, response=schemas.Page[schemas.Procedure],
+           query=schemas.PageQuery)
+def my_procedures(user, query):
+    """My procedures, newest first."""
+    items = list(reversed(user.patient.procedures)) if user.patient else []
+    return paginate(items, query, schemas.Procedure, present.procedure)
+
+
+@operation("/me/checkins/today", "PUT", roles=PATIENT, response=schemas.CheckInSaved, status=(201, 200),
+           body=schemas.CheckInBody)
+def save_today(user, body):
+    """Create or update today's check-in (the patient's own calendar day).
+
+    The same rules as the web form: one check-in a day (a second one updates it and keeps the
+    earlier answers), a red flag once reported stays. 201 when it made today's check-in, 200 when
+    it updated it. When a red flag is reported, `urgent` carries the guidance the web page shows:
+    act on it at once.
+    """
+    patient = user.patient
+    if patient is None:
+        raise ApiError(422, errors={"form": NOT_SET_UP})
+    try:
+        result = checkins.save_checkin(patient, body.model_dump(), utcnow())
+    except ValidationError as error:
+        raise ApiError(422, errors=error.errors) from None
+    db.session.commit()
+    saved = schemas.CheckInSaved(created=result.created, checkin=present.checkin(result.checkin),
+                                 urgent=present.urgent(urgent_guidance(result.red_flags)))
+    return saved, 201 if result.created else 200
+
+
+@operation("/me/checkins", "GET", roles=PATIENT, response=schemas.Page[schemas.CheckIn],
+           query=schemas.PageQuery)
+def my_checkins(user, query):
+    """My check-ins, newest day first."""
+    items = checkins.patient_checkins(user.patient) if user.patient else []
+    return paginate(items, query, schemas.CheckIn, present.checkin)
+
+
+@operation("/me/checkins/<int:checkin_id>", "GET", roles=PATIENT, response=schemas.CheckIn, errors=(404,))
+def my_checkin(user, checkin_id):
+    """One of my check-ins; another patient's id is not found."""
+    if user.patient is None:
+        raise ApiError(404)
+    try:
+        return present.checkin(checkins.patient_checkin(user.patient, checkin_id))
+    except NotFound:
+        raise ApiError(404) from None
+
+
+@operation("/me/appointments", "GET", roles=PATIENT, response=schemas.Page[schemas.Appointment],
+           query=schemas.PageQuery)
+def my_appointments(user, query):
+    """My visits (72-hour check, follow-ups), in time order."""
+    items = procedures.patient_appointments(user.patient) if user.patient else []
+    return paginate(items, query, schemas.Appointment, present.appointment)
+
+
+@operation("/me/inbox", "GET", roles=PATIENT, response=schemas.Page[schemas.Message], query=schemas.PageQuery)
+def my_inbox(user, query):
+    """My in-app messages, newest first (reading them here does not mark them read)."""
+    items = inbox.inbox(user.patient) if user.patient else []
+    return paginate(items, query, schemas.Message, present.message)

@@ -1,0 +1,73 @@
+"""What a patient must do at once after reporting a red flag: one source for the web page and the API."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .alerts import EMERGENCY_FLAGS, FLAG_LABELS
+
+CALL_911 = "call_911"
+CALL_CLINIC = "call_clinic"
+NOT_WATCHED = _l(
+    "Your check-in is saved and the clinic team will see it, but check-ins are not watched "
+    "around the clock: do not wait for the clinic to call you."
+)
+
+
+@dataclass(frozen=True)
+class UrgentGuidance:
+    """The urgent page's words and numbers, as plain values (strings in the current language)."""
+
+    action: str  # CALL_911 or CALL_CLINIC
+    title: str
+    message: str
+    then: str | None  # what to do next, shown with the clinic's numbers
+    after: str | None  # shown below the numbers
+    phone_day: str
+    phone_after_hours: str
+    flags: list[str]
+    flag_labels: dict[str, str]  # flag -> what the patient answered yes to
+    not_watched: str
+
+    @property
+    def emergency(self) -> bool:
+        return self.action == CALL_911
+
+
+def urgent_guidance(flags: list[str]) -> UrgentGuidance | None:
+    """The guidance for these red flags (None when there are none): 911 for chest pain, else the clinic."""
+    if not flags:
+        return None
+    config = current_app.config
+    emergency = any(flag in EMERGENCY_FLAGS for flag in flags)
+    if emergency:
+        title = _l("Call 911 now")
+        message = _l(
+            "Chest pain or shortness of breath after this procedure can be serious. "
+            "Call 911 now; do not wait and do not drive yourself."
+        )
+        then = None
+        if len(flags) > 1:
+            then = _l("When you are safe, also tell the clinic about the other answers below:")
+        after = None
+    else:
+        title = _l("Call the clinic now")
+        message = _l("Your answers need to be looked at by the clinic today. Please call now:")
+        then = None
+        after = _l(
+            "If you cannot reach the clinic, go to the nearest emergency room. "
+            "If it feels like an emergency, call 911."
+        )
+    return UrgentGuidance(
+        action=CALL_911 if emergency else CALL_CLINIC,
+        title=str(title),
+        message=str(message),
+        then=str(then) if then else None,
+        after=str(after) if after else None,
+        phone_day=config["CLINIC_PHONE_DAY"],
+        phone_after_hours=config["CLINIC_PHONE_AFTER_HOURS"],
+        flags=list(flags),
+        flag_labels={flag: str(FLAG_LABELS[flag]) for flag in flags},
+        not_watched=str(NOT_WATCHED),
+    )
