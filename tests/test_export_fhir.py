@@ -112,3 +112,10 @@ def test_clinician_downloads_the_bundle_and_the_download_is_audited(app, make_pa
     assert [(e.actor_id, e.patient_id) for e in events] == [(clinician.id, patient.id)]
     page = client.get(f"/clinic/patients/{patient.id}").get_data(as_text=True)
     assert f"/clinic/patients/{patient.id}/fhir.json" in page
+
+
+def test_a_patient_without_procedure_exports_patient_and_questionnaire_only(app, make_patient):
+    patient = make_patient(procedure=False)
+    data = patient_bundle(patient.id, NOW)
+    kinds = sorted(e.resource.get_resource_type() for e in Bundle.model_validate(data).entry)
+    assert kinds == ["Patient", "Questionnaire"]

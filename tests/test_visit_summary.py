@@ -134,3 +134,15 @@ def test_summary_service_picks_the_next_follow_up(app, make_patient, make_user):
     summary = visit_summary(patient.id, make_user("clinician"), NOW)
     assert summary.visit.id == visit.id
     assert summary.at_72h.pain_now == 6 and summary.latest.pain_now == 2
+
+
+def test_summary_of_a_patient_without_procedure_or_checkins_still_prints(app, make_patient, make_user):
+    bare = make_patient(procedure=False)
+    fresh = make_patient()  # a procedure, no check-in yet
+    client = client_as(app, {"c": make_user("clinician")}, "c")
+    html = client.get(f"/clinic/patients/{bare.id}/summary").get_data(as_text=True)
+    assert "No procedure has been recorded yet." in html and "summary-chart" not in html
+    response = client.get(f"/clinic/patients/{fresh.id}/summary")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert _row(html, "latest")[1] == "No check-in" and 'data-testid="responder">No check-in yet<' in html
