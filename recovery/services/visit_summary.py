@@ -17,7 +17,7 @@ from .responder import is_responder
 
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
 # Sized to fit the printable width of both A4 and Letter portrait with 12 mm margins (~700 px).
-CHART_WIDTH, CHART_HEIGHT = 680, 330
+CHART_WIDTH, CHART_HEIGHT = 680, 290
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,8 @@ def print_chart(record: PatientRecord) -> figures.Chart | None:
         return None
     figure = dict(chart.figure)
     figure["layout"] = {**figure["layout"], "width": CHART_WIDTH, "height": CHART_HEIGHT, "autosize": False,
-                        "margin": {"l": 110, "r": 10, "t": 28, "b": 40},
+                        "margin": {"l": 110, "r": 10, "t": 22, "b": 58},
+                        "legend": {"orientation": "h", "x": 0, "y": -0.24, "yanchor": "top"},
                         "font": {**figure["layout"].get("font", {}), "size": 10}}
     figure["config"] = {"responsive": False, "staticPlot": True, "displayModeBar": False}
     return figures.Chart(figure, chart.band_caption)
