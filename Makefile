@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 MAIL_PORT ?= 8025
 
-.PHONY: run test test-sqlite test-postgres setup-db lint clean chromium
+.PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium
 
 $(VENV)/bin/python:
 	scripts/bootstrap-python.sh $(VENV)
@@ -72,3 +72,18 @@ lint: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV)
+
+# The production layout, locally: gunicorn with WEB_CONCURRENCY workers, SCHEDULERS (1 or 2)
+# reminder schedulers and the SMTP sink, on SQLite by default or on DATABASE_URL. Ctrl-C stops all.
+WEB_CONCURRENCY ?= 2
+SCHEDULERS ?= 1
+serve: setup-db
+	@echo ""
+	@echo "Recovery (gunicorn, $(WEB_CONCURRENCY) workers, $(SCHEDULERS) scheduler(s)) on http://$(HOST):$(PORT)"
+	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	MAIL_PORT=$(MAIL_PORT) $(FLASK) smtp-sink --port $(MAIL_PORT) & \
+	for i in $$(seq 1 $(SCHEDULERS)); do MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler --name "scheduler-$$i" & done; \
+	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
+	  GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py recovery.wsgi:app

@@ -22,6 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_module.check(app.config)
 
     register_extensions(app)
+    if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line
+        from .database import check_reachable
+
+        with app.app_context():
+            check_reachable(db.engine)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -35,6 +40,8 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
     from .i18n import select_locale
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config_module.pool_options(app.config), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

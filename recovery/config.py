@@ -2,9 +2,15 @@
 
 import os
 
+import click
 
-class ConfigError(RuntimeError):
-    """Raised at start-up when the configuration cannot work; the message says what to fix."""
+
+class ConfigError(click.ClickException, RuntimeError):
+    """Raised at start-up when the configuration cannot work; the message says what to fix.
+
+    A ClickException, so `flask` commands print it as one line ("Error: ...") and exit 1
+    instead of a traceback; gunicorn (recovery/wsgi.py) does the same.
+    """
 
 
 def from_environment(instance_path: str) -> dict:
@@ -33,6 +39,11 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es"],
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Connection pool per process (PostgreSQL): see "Production layout" in the README.
+        "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "5"),
+        "DB_MAX_OVERFLOW": os.environ.get("DB_MAX_OVERFLOW", "5"),
+        "DB_POOL_RECYCLE": os.environ.get("DB_POOL_RECYCLE", "1800"),
+        "DB_POOL_TIMEOUT": os.environ.get("DB_POOL_TIMEOUT", "10"),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -46,6 +57,7 @@ def check(config) -> None:
             "SECRET_KEY is not set: put SECRET_KEY = '...' in instance/config.py "
             "or export SECRET_KEY (make run creates one for you)."
         )
+    check_database_url(config["SQLALCHEMY_DATABASE_URI"])
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -55,3 +67,39 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a DATABASE_URL that is not a URL of a database we can drive."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    example = "(for example postgresql+psycopg://user:password@host/recovery or sqlite:///path)"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigError(f"DATABASE_URL is not a database URL {example}.") from None
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"DATABASE_URL names an unknown database driver {parsed.drivername!r} {example}."
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"DATABASE_URL must be SQLite or PostgreSQL, not {backend} {example}.")
+
+
+def pool_options(config) -> dict:
+    """SQLAlchemy pool settings for a server database (SQLite needs none): size, overflow,
+    recycle, time-out and a ping before use, so a restarted PostgreSQL costs no failed request."""
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return {}
+    options = {"pool_pre_ping": True}
+    for key, setting in (("pool_size", "DB_POOL_SIZE"), ("max_overflow", "DB_MAX_OVERFLOW"),
+                         ("pool_recycle", "DB_POOL_RECYCLE"), ("pool_timeout", "DB_POOL_TIMEOUT")):
+        try:
+            options[key] = int(config[setting])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{setting} must be a whole number, not {config[setting]!r}.") from None
+    return options

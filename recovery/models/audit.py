@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -13,6 +13,11 @@ class AuditEvent(db.Model):
     """One view or change of a patient's record by a clinician or staff member."""
 
     __tablename__ = "audit_events"
+    # Staff read one patient's (or one actor's) trail newest first.
+    __table_args__ = (
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

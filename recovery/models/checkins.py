@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,6 +24,8 @@ class CheckIn(db.Model):
         CheckConstraint("minutes_upright BETWEEN 0 AND 1440", name="minutes_upright"),
         CheckConstraint("medication IN ('none', 'otc', 'prescription')", name="medication"),
         CheckConstraint("note IS NULL OR length(note) <= 1000", name="note"),
+        # The cohort, triage and chart queries read one procedure's check-ins in date order.
+        Index("ix_checkins_procedure_day", "procedure_id", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +82,9 @@ class Alert(db.Model):
         # A red flag on one check-in raises one alert per flag, however often it is resubmitted.
         UniqueConstraint("checkin_id", "kind", "detail", name="uq_alerts_checkin_kind_detail"),
         CheckConstraint("severity IN ('urgent', 'high', 'routine')", name="severity"),
+        # The triage list reads open alerts only: a partial index stays as small as the open list.
+        Index("ix_alerts_open", "created_at", sqlite_where=text("acknowledged_at IS NULL"),
+              postgresql_where=text("acknowledged_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

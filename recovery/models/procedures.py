@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +34,8 @@ class Procedure(db.Model):
         CheckConstraint("baseline_pain BETWEEN 0 AND 10", name="baseline_pain"),
         CheckConstraint("cement_volume_ml IS NULL OR cement_volume_ml > 0", name="cement"),
         CheckConstraint("levels <> ''", name="levels"),
+        # "The current procedure" is every patient's latest: patient, then newest first.
+        Index("ix_procedures_patient_performed", "patient_id", "performed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +70,8 @@ class Appointment(db.Model):
     __table_args__ = (
         CheckConstraint(_in("kind", APPOINTMENT_KINDS), name="kind"),
         CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),
+        # The sweep looks for scheduled visits ahead and 72-hour checks overdue.
+        Index("ix_appointments_status_scheduled", "status", "scheduled_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

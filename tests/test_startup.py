@@ -1,0 +1,115 @@
+"""Start-up refuses a database it cannot use in one clear line, and upgrades an old one in place."""
+
+import os
+import socket
+import subprocess
+import sys
+from datetime import datetime
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+
+from .databases import fresh_database
+
+FIRST_REVISION = "6dd30eaefb26"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(args, tmp_path, database_url, timeout=60):
+    env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "startup-test",
+           "DATABASE_URL": database_url}
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+def _flask(tmp_path, database_url, *args):
+    return _run([sys.executable, "-m", "flask", "--app", "recovery", *args], tmp_path, database_url)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once the socket is closed
+
+
+BAD_URLS = {
+    "malformed": ("not a url", "DATABASE_URL is not a database URL"),
+    "unknown driver": ("postgresql+nosuchdriver://u@127.0.0.1/x", "DATABASE_URL names an unknown database driver"),
+    "unsupported database": ("mysql://u@127.0.0.1/x", "DATABASE_URL must be SQLite or PostgreSQL"),
+    "unreachable": (f"postgresql+psycopg://u:hunter2@127.0.0.1:{_closed_port()}/x",
+                    "DATABASE_URL: cannot connect to postgresql+psycopg://u:***@127.0.0.1"),
+}
+
+
+def _assert_one_clear_line(result, message):
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "hunter2" not in result.stderr  # the password is never printed
+
+
+@pytest.mark.parametrize("case", BAD_URLS)
+def test_flask_command_with_a_bad_database_url_stops_with_one_line(tmp_path, case):
+    url, message = BAD_URLS[case]
+    _assert_one_clear_line(_flask(tmp_path, url, "init-db"), message)
+
+
+def test_unreachable_sqlite_file_stops_with_one_line(tmp_path):
+    url = f"sqlite:///{tmp_path}/no/such/folder/recovery.sqlite"
+    _assert_one_clear_line(_flask(tmp_path, url, "scheduler"), "DATABASE_URL: cannot connect to sqlite")
+
+
+@pytest.mark.parametrize("case", ["malformed", "unreachable"])
+def test_gunicorn_with_a_bad_database_url_stops_with_one_line(tmp_path, case):
+    url, message = BAD_URLS[case]
+    result = _run([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{_closed_port()}",
+                   "recovery.wsgi:app"], tmp_path, url)
+    _assert_one_clear_line(result, message)
+
+
+def test_database_of_an_older_version_is_upgraded_with_its_data(tmp_path):
+    with fresh_database(tmp_path) as url:
+        assert _flask(tmp_path, url, "db", "upgrade", FIRST_REVISION).returncode == 0
+        engine = create_engine(url)
+        created = datetime(2026, 1, 5, 14, 0)
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO users (id, email, role, active, display_name, created_at) "
+                "VALUES (1, 'ann@example.org', 'patient', true, 'Ann Old', :at)"), {"at": created})
+            conn.execute(text(
+                "INSERT INTO patients (id, user_id, record_number, date_of_birth, phone, preferred_language,"
+                " timezone, discharged, demo, created_at) VALUES (1, 1, 'MRN-OLD', '1950-01-01', '555',"
+                " 'en', 'America/Chicago', false, false, :at)"), {"at": created})
+
+        result = _flask(tmp_path, url, "init-db")  # what `make run` and a deploy run at start-up
+        assert result.returncode == 0, result.stderr
+
+        with engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT u.display_name, p.record_number, p.email_reminders, p.reminder_time"
+                " FROM patients p JOIN users u ON u.id = p.user_id")).one()
+            heads = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        assert row[:3] == ("Ann Old", "MRN-OLD", True)  # kept, and new columns got their defaults
+        assert str(row[3]).startswith("18:00")
+        assert heads == [ScriptDirectory(os.path.join(REPO, "recovery", "migrations")).get_current_head()]
+
+
+def test_pool_settings_come_from_the_environment(tmp_path, monkeypatch):
+    from recovery import create_app
+    from recovery.config import ConfigError
+    from recovery.extensions import db
+
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DB_POOL_SIZE", "7")
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "3")
+    url = f"postgresql+psycopg://u@127.0.0.1:{_closed_port()}/x"  # never connected to
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        pool = db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._pre_ping) == (7, 3, True)
+    monkeypatch.setenv("DB_POOL_SIZE", "many")
+    with pytest.raises(ConfigError, match="DB_POOL_SIZE must be a whole number"):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
