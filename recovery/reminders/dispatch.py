@@ -20,7 +20,7 @@ from ..models import Alert, CallTask, Reminder, SchedulerHeartbeat
 from ..services import triage
 from ..services.accounts import issue_set_password_token
 from ..services.procedures import mark_missed_72h_checks
-from . import channels, outbox
+from . import channels, outbox, sweep
 from .rules import hold_for_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,7 @@ def plan_all(now: datetime) -> None:
     mark_missed_72h_checks(now)
     triage.evaluate_all(now)  # silence-based alerts (missed check-ins) need the clock, not a write
     db.session.commit()
-    for patient in outbox.sweep_patients(now):
-        outbox.sync_patient(patient, now)
-        db.session.commit()
+    sweep.sync_all(now)  # every eligible patient, in batches (sync_patient's rules, bulk queries)
 
 
 def _claimable(now: datetime):

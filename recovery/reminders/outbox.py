@@ -115,24 +115,25 @@ def sync_patient(patient: Patient, now: datetime) -> None:
     db.session.flush()
 
 
-def sweep_patients(now: datetime) -> list[Patient]:
-    """Patients the rules may still owe something: recent procedures or visits ahead."""
+def sweep_scope(now: datetime):
+    """The ids of patients the rules may still owe something: recent procedures or visits ahead."""
     horizon = now - timedelta(days=Policy().weekly_until_day + 2)
     upcoming = select(Appointment.patient_id).where(
         Appointment.status == "scheduled", Appointment.scheduled_for >= now - timedelta(days=2)
     )
     recent = select(Procedure.patient_id).where(Procedure.performed_at >= horizon)
     pending = select(Reminder.patient_id).where(Reminder.status == "pending")
-    return list(
-        db.session.scalars(
-            select(Patient)
-            .join(Patient.user)
-            .where(
-                or_(Patient.id.in_(upcoming), Patient.id.in_(recent), Patient.id.in_(pending)),
-            )
-            .where(User.role == "patient")
-        )
+    return (
+        select(Patient.id)
+        .join(Patient.user)
+        .where(or_(Patient.id.in_(upcoming), Patient.id.in_(recent), Patient.id.in_(pending)))
+        .where(User.role == "patient")
     )
+
+
+def sweep_patients(now: datetime) -> list[Patient]:
+    """Patients the rules may still owe something (see sweep_scope)."""
+    return list(db.session.scalars(select(Patient).where(Patient.id.in_(sweep_scope(now)))))
 
 
 def enqueue_invite(patient: Patient, now: datetime) -> Reminder | None:

@@ -1,0 +1,125 @@
+"""The sweep's planning at scale: re-plan every patient the rules may owe something, in batches.
+
+`outbox.sync_patient` plans one patient (a handful of queries); the sweep runs every 30 s over
+thousands of patients, so it loads the same facts for a batch of patients in five queries,
+asks the same pure rules, and writes the differences in bulk (inserts that skip keys another
+process planned first, cancels and moves only of rows still pending). Each batch is committed
+on its own, so the SQLite write lock is held briefly and web requests are not kept waiting.
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..extensions import db
+from ..models import Appointment, CheckIn, Patient, Procedure, User
+from ..models.reminders import Reminder
+from .outbox import PLANNED_KINDS, policy, sweep_scope
+from .rules import AppointmentFacts, PatientFacts, plan
+
+BATCH = 500
+
+
+def sync_all(now: datetime, batch: int = BATCH) -> int:
+    """Bring every sweep patient's pending reminders in line with the rules; return how many."""
+    ids = list(db.session.scalars(sweep_scope(now).order_by(Patient.id)))
+    rules = policy()
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        _apply(_differences(_facts(chunk, now), _existing(chunk), now, rules), now)
+        db.session.commit()
+    return len(ids)
+
+
+def _facts(ids: list[int], now: datetime) -> list[PatientFacts]:
+    """The same facts as outbox.load_facts, for many patients at once."""
+    people = db.session.execute(
+        select(Patient.id, Patient.timezone, Patient.reminder_time, Patient.email_reminders,
+               Patient.discharged, User.email, User.active)
+        .join(User, User.id == Patient.user_id).where(Patient.id.in_(ids))
+    ).all()
+    current = {}  # the latest procedure, as Patient.current_procedure (ordered by performed_at)
+    for row in db.session.execute(
+        select(Procedure.patient_id, Procedure.performed_at, Procedure.recorded_at)
+        .where(Procedure.patient_id.in_(ids)).order_by(Procedure.patient_id, Procedure.performed_at)
+    ):
+        current[row.patient_id] = row
+    visits = defaultdict(list)
+    for a in db.session.execute(
+        select(Appointment.id, Appointment.patient_id, Appointment.kind, Appointment.scheduled_for,
+               Appointment.status, Appointment.revision, Appointment.updated_at)
+        .where(Appointment.patient_id.in_(ids))
+    ):
+        visits[a.patient_id].append(AppointmentFacts(a.id, a.kind, a.scheduled_for, a.status, a.revision,
+                                                     a.updated_at))
+    dates = defaultdict(set)
+    recent = (now - timedelta(days=2)).date()
+    for patient_id, day in db.session.execute(
+        select(CheckIn.patient_id, CheckIn.local_date)
+        .where(CheckIn.patient_id.in_(ids), CheckIn.local_date >= recent)
+    ):
+        dates[patient_id].add(day)
+    facts = []
+    for p in people:
+        procedure = current.get(p.id)
+        facts.append(PatientFacts(
+            patient_id=p.id, timezone=p.timezone, reminder_time=p.reminder_time,
+            email_enabled=bool(p.email) and p.email_reminders, active=p.active and not p.discharged,
+            procedure_at=procedure.performed_at if procedure else None,
+            procedure_recorded_at=procedure.recorded_at if procedure else None,
+            appointments=tuple(visits[p.id]) if procedure else (),
+            checkin_dates=frozenset(dates[p.id]) if procedure else frozenset(),
+        ))
+    return facts
+
+
+def _existing(ids: list[int]) -> dict[int, dict[str, tuple[int, str, datetime]]]:
+    rows = defaultdict(dict)
+    for r in db.session.execute(
+        select(Reminder.id, Reminder.patient_id, Reminder.idempotency_key, Reminder.status, Reminder.due_at)
+        .where(Reminder.patient_id.in_(ids), Reminder.kind.in_(PLANNED_KINDS))
+    ):
+        rows[r.patient_id][r.idempotency_key] = (r.id, r.status, r.due_at)
+    return rows
+
+
+def _differences(facts, existing, now, rules):
+    inserts, cancels, moves = [], [], []
+    for patient in facts:
+        wanted = {p.key: p for p in plan(patient, now, rules)}
+        rows = existing.get(patient.patient_id, {})
+        for key, (row_id, status, due_at) in rows.items():
+            if status != "pending":
+                continue
+            if key not in wanted:
+                cancels.append(row_id)
+            elif due_at != wanted[key].due_at:
+                moves.append({"row_id": row_id, "new_due": wanted[key].due_at})
+        inserts.extend(
+            {"idempotency_key": key, "patient_id": patient.patient_id, "appointment_id": item.appointment_id,
+             "kind": item.kind, "channel": item.channel, "for_date": item.for_date, "due_at": item.due_at,
+             "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
+            for key, item in wanted.items() if key not in rows
+        )
+    return inserts, cancels, moves
+
+
+def _apply(differences, now: datetime) -> None:
+    inserts, cancels, moves = differences
+    if inserts:
+        dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+        # Another process may plan the same key first: the unique key makes that a no-op.
+        db.session.execute(dialect_insert(Reminder).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+                           inserts)
+    if cancels:  # only rows still pending: one a dispatcher has claimed is left to its re-check
+        db.session.execute(
+            update(Reminder).where(Reminder.id.in_(cancels), Reminder.status == "pending")
+            .values(status="cancelled", last_error="no longer applies", updated_at=now))
+    if moves:  # a Core executemany: the ORM's bulk update would drop the status condition
+        table = Reminder.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("row_id"), table.c.status == "pending")
+            .values(due_at=bindparam("new_due"), updated_at=now), moves)
