@@ -88,12 +88,43 @@ def compose_for_clinician(reminder: Reminder, now) -> EmailMessage:
     return message
 
 
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    if config["MAIL_USE_STARTTLS"]:
+        smtp.starttls()
+    if config.get("MAIL_USERNAME"):
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
+
+
 def send_email(message: EmailMessage) -> None:
     """Hand the message to the configured SMTP server; raises on any refusal or time-out."""
-    config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
-        if config["MAIL_USE_STARTTLS"]:
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    with _connect() as smtp:
         smtp.send_message(message)
+
+
+class Mailer:
+    """One SMTP connection reused for a dispatcher run (a connection per message costs a TCP
+    and EHLO round trip each). Opened on first use; after any error it is dropped, so the
+    next message starts afresh and the error reaches the caller's retry logic."""
+
+    def __init__(self):
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            if self._smtp is None:
+                self._smtp = _connect()
+            self._smtp.send_message(message)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None

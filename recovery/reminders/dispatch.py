@@ -21,7 +21,7 @@ from ..services import triage
 from ..services.accounts import issue_set_password_token
 from ..services.procedures import mark_missed_72h_checks
 from . import channels, outbox, sweep
-from .rules import hold_for_quiet_hours
+from .rules import hold_for_quiet_hours, plan
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -49,12 +49,28 @@ def dispatch_due(now: datetime, worker: str | None = None, batch: int = 200) -> 
     worker = worker or default_worker()
     plan_all(now)
     report = DispatchReport()
-    while True:
-        claimed = claim(now, worker, batch)
-        for reminder_id in claimed:
-            deliver(reminder_id, now, worker, report)
-        if len(claimed) < batch:
-            return report
+    mailer = channels.Mailer()
+    try:
+        while True:
+            claimed = claim(now, worker, batch)
+            owed = owed_for(claimed, now)  # one re-check per batch, in a few queries
+            for reminder_id in claimed:
+                deliver(reminder_id, now, worker, report, owed, mailer)
+            if len(claimed) < batch:
+                return report
+    finally:
+        mailer.close()
+
+
+def owed_for(reminder_ids: list[int], now: datetime) -> dict[int, set[str]]:
+    """The keys the rules owe now to the patients of these reminders, by patient id."""
+    if not reminder_ids:
+        return {}
+    patient_ids = list(db.session.scalars(
+        select(Reminder.patient_id).where(Reminder.id.in_(reminder_ids)).distinct()))
+    rules = outbox.policy()
+    return {facts.patient_id: {p.key for p in plan(facts, now, rules)}
+            for facts in sweep.load_facts_many(patient_ids, now)}
 
 
 def plan_all(now: datetime) -> None:
@@ -95,12 +111,18 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
     return ids
 
 
-def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport) -> None:
-    """Re-check one claimed reminder against current data, send it, and record the outcome."""
+def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport,
+            owed: dict[int, set[str]] | None = None, mailer: channels.Mailer | None = None) -> None:
+    """Re-check one claimed reminder against current data, send it, and record the outcome.
+
+    `owed` is the rules' answer for the batch, computed after the claim (at most one batch old);
+    without it the reminder's patient is re-planned on the spot.
+    """
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != "sending" or reminder.claimed_by != worker:
         return
-    if not still_applies(reminder, now):
+    owed_keys = owed.get(reminder.patient_id, set()) if owed is not None else None
+    if not still_applies(reminder, now, owed_keys):
         _finish(reminder, "cancelled", now, error="no longer applies")
         report.dropped.append(reminder_id)
         return
@@ -111,7 +133,7 @@ def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport
             report.held.append(reminder_id)
             return
     try:
-        _send(reminder, now)
+        _send(reminder, now, mailer)
     except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
         db.session.rollback()
         reminder = db.session.get(Reminder, reminder_id)
@@ -121,32 +143,37 @@ def deliver(reminder_id: int, now: datetime, worker: str, report: DispatchReport
     report.sent.append(reminder_id)
 
 
-def still_applies(reminder: Reminder, now: datetime) -> bool:
+def still_applies(reminder: Reminder, now: datetime, owed_keys: set[str] | None = None) -> bool:
     """Is this reminder still owed under the current data (moved, cancelled, done, opted out)?"""
     patient = reminder.patient
     if reminder.kind == "invite":
         user = patient.user
         return bool(user.email) and user.active and user.password_hash is None
-    if reminder.idempotency_key not in outbox.owed(patient, now):
+    if owed_keys is None:
+        owed_keys = set(outbox.owed(patient, now))
+    if reminder.idempotency_key not in owed_keys:
         return False
     return not (reminder.channel == "email" and not (patient.user.email and patient.email_reminders))
 
 
-def _send(reminder: Reminder, now: datetime) -> None:
+def _send(reminder: Reminder, now: datetime, mailer: channels.Mailer | None = None) -> None:
     if reminder.channel == "in_app":
         return  # the inbox shows sent in-app reminders
     if reminder.channel == "staff":
         _escalate(reminder, now)
         return
     if reminder.channel == "clinic":
-        channels.send_email(channels.compose_for_clinician(reminder, now))
-        return
-    token = None
-    if reminder.kind == "invite":
-        token = issue_set_password_token(reminder.patient.user, now, "invite", revoke_others=False)
-    message = channels.compose(reminder, now, invite_token=token)
-    db.session.flush()
-    channels.send_email(message)
+        message = channels.compose_for_clinician(reminder, now)
+    else:
+        token = None
+        if reminder.kind == "invite":
+            token = issue_set_password_token(reminder.patient.user, now, "invite", revoke_others=False)
+        message = channels.compose(reminder, now, invite_token=token)
+        db.session.flush()
+    if mailer is None:
+        channels.send_email(message)
+    else:
+        mailer.send(message)
 
 
 def _escalate(reminder: Reminder, now: datetime) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..extensions import db
 from ..models import Appointment, CheckIn, Patient, Procedure, User
 from ..models.reminders import Reminder
-from .outbox import PLANNED_KINDS, policy, sweep_scope
+from .outbox import PLANNED_KINDS, _follow_up_ahead, policy, sweep_scope
 from .rules import AppointmentFacts, PatientFacts, plan
 
 BATCH = 500
@@ -29,16 +29,16 @@ def sync_all(now: datetime, batch: int = BATCH) -> int:
     rules = policy()
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
-        _apply(_differences(_facts(chunk, now), _existing(chunk), now, rules), now)
+        _apply(_differences(load_facts_many(chunk, now), _existing(chunk), now, rules), now)
         db.session.commit()
     return len(ids)
 
 
-def _facts(ids: list[int], now: datetime) -> list[PatientFacts]:
+def load_facts_many(ids: list[int], now: datetime) -> list[PatientFacts]:
     """The same facts as outbox.load_facts, for many patients at once."""
     people = db.session.execute(
         select(Patient.id, Patient.timezone, Patient.reminder_time, Patient.email_reminders,
-               Patient.discharged, User.email, User.active)
+               Patient.discharged, Patient.clinician_id, User.email, User.active)
         .join(User, User.id == Patient.user_id).where(Patient.id.in_(ids))
     ).all()
     current = {}  # the latest procedure, as Patient.current_procedure (ordered by performed_at)
@@ -62,18 +62,40 @@ def _facts(ids: list[int], now: datetime) -> list[PatientFacts]:
         .where(CheckIn.patient_id.in_(ids), CheckIn.local_date >= recent)
     ):
         dates[patient_id].add(day)
+    recipients = _summary_recipients([p.clinician_id for p in people if p.clinician_id])
     facts = []
     for p in people:
         procedure = current.get(p.id)
+        appointments = tuple(visits[p.id]) if procedure else ()
         facts.append(PatientFacts(
             patient_id=p.id, timezone=p.timezone, reminder_time=p.reminder_time,
             email_enabled=bool(p.email) and p.email_reminders, active=p.active and not p.discharged,
             procedure_at=procedure.performed_at if procedure else None,
             procedure_recorded_at=procedure.recorded_at if procedure else None,
-            appointments=tuple(visits[p.id]) if procedure else (),
+            appointments=appointments,
             checkin_dates=frozenset(dates[p.id]) if procedure else frozenset(),
+            clinician_ids=recipients(p.clinician_id) if _follow_up_ahead(appointments, now) else (),
         ))
     return facts
+
+
+def _summary_recipients(clinician_ids: list[int]):
+    """outbox.summary_recipients for a batch: the patient's own active clinician, else every
+    active clinician (looked up once per batch, only if some patient needs it)."""
+    usable = set(db.session.scalars(select(User.id).where(
+        User.id.in_(set(clinician_ids)), User.role == "clinician", User.active.is_(True))))
+    everyone = None
+
+    def recipients(own: int | None) -> tuple[int, ...]:
+        nonlocal everyone
+        if own in usable:
+            return (own,)
+        if everyone is None:
+            everyone = tuple(db.session.scalars(
+                select(User.id).where(User.role == "clinician", User.active.is_(True)).order_by(User.id)))
+        return everyone
+
+    return recipients
 
 
 def _existing(ids: list[int]) -> dict[int, dict[str, tuple[int, str, datetime]]]:
@@ -100,6 +122,7 @@ def _differences(facts, existing, now, rules):
                 moves.append({"row_id": row_id, "new_due": wanted[key].due_at})
         inserts.extend(
             {"idempotency_key": key, "patient_id": patient.patient_id, "appointment_id": item.appointment_id,
+             "recipient_id": item.recipient_id,
              "kind": item.kind, "channel": item.channel, "for_date": item.for_date, "due_at": item.due_at,
              "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
             for key, item in wanted.items() if key not in rows
