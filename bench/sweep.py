@@ -1,0 +1,135 @@
+"""The reminder sweep at scale: materialise, claim and deliver every due reminder exactly once.
+
+The scenario: every patient is 3.5 days past the procedure without their 72-hour check-in, so
+each is owed four reminders that are due now (the 72-hour check and its repeat, by e-mail and
+in the app): 25,000 patients give 100,000 due reminders. "Materialised" is the real sweep
+(plan_all), "delivered" the real dispatcher: claim, re-check, compose the e-mail, hand it over.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from recovery.extensions import db
+from recovery.models import Reminder
+from recovery.reminders import channels
+from recovery.reminders.dispatch import dispatch_due, plan_all
+
+from .generate import PASSWORD, load
+
+NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # noon in Chicago: nothing held for quiet hours
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def overdue_cohort(patients: int) -> dict[str, list[tuple]]:
+    """Patients 3 days 13 hours after their procedure who have not checked in."""
+    hashed = generate_password_hash(PASSWORD)
+    stamp = NOW.replace(tzinfo=None)
+    performed = stamp - timedelta(days=3, hours=13)
+    rows = {"users": [], "patients": [], "procedures": [], "appointments": [], "checkins": []}
+    for i in range(1, patients + 1):
+        rows["users"].append((i, f"overdue{i}@bench.local", hashed, "patient", True, f"Patient {i}", stamp))
+        rows["patients"].append((i, i, f"S{i:07d}", datetime(1950, 1, 1).date(), "219-555-0100", "en",
+                                 "America/Chicago", None, False, True, datetime(2000, 1, 1, 18).time(), False,
+                                 stamp))
+        rows["procedures"].append((i, i, "kyphoplasty", performed, "L1", "osteoporosis", "local", "outpatient",
+                                   False, 8, performed + timedelta(hours=1)))
+        rows["appointments"].append((i, i, i, "check_72h", performed + timedelta(hours=72), "scheduled", 1,
+                                     performed))
+    return rows
+
+
+class _MemorySMTP:
+    """The in-memory channel: keeps each message's Message-ID instead of talking SMTP."""
+
+    received: list[str] = []
+
+    def send_message(self, message):
+        self.received.append(message["Message-ID"])
+
+    def quit(self):
+        pass
+
+
+def _sent_emails() -> int:
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.status == "sent", Reminder.channel == "email"))
+
+
+def _left_due() -> int:
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.status.in_(("pending", "sending")), Reminder.due_at <= NOW))
+
+
+def in_memory(app, patients: int) -> dict:
+    """Plan and deliver everything due in this process, e-mails to the in-memory channel."""
+    with app.app_context():
+        load(db.engine, overdue_cohort(patients))
+        start = time.perf_counter()
+        plan_all(NOW)
+        planned = time.perf_counter() - start
+        due = db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.due_at <= NOW))
+        _MemorySMTP.received = []
+        original = channels._connect
+        channels._connect = _MemorySMTP
+        try:
+            start = time.perf_counter()
+            report = dispatch_due(NOW, "bench")
+            delivered = time.perf_counter() - start
+        finally:
+            channels._connect = original
+        ids = Counter(_MemorySMTP.received)
+        exactly_once = (len(ids) == len(_MemorySMTP.received) == _sent_emails()) and _left_due() == 0
+        db.session.remove()
+    return {"due": due, "sent": len(report.sent), "plan_s": planned, "deliver_s": delivered,
+            "total_s": planned + delivered, "exactly_once": exactly_once}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
+    """Plan, then deliver with `dispatchers` processes through a real aiosmtpd server process."""
+    with app.app_context():
+        load(db.engine, overdue_cohort(patients))
+        plan_all(NOW)
+        db.session.remove()
+    port = _free_port()
+    folder = tempfile.mkdtemp(prefix="recovery-bench-smtp-")
+    ids_file = os.path.join(folder, "ids")
+    sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port), ids_file], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert sink.stdout.readline().strip() == "ready"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(port), "RECOVERY_INSTANCE_PATH": folder}
+    command = [sys.executable, "-m", "flask", "--app", "recovery", "send-due-reminders",
+               "--now", NOW.strftime("%Y-%m-%dT%H:%M:%S%z")]
+    start = time.perf_counter()
+    procs = [subprocess.Popen([*command, "--name", f"bench-{i}"], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for i in range(dispatchers)]
+    outputs = [p.communicate() for p in procs]
+    elapsed = time.perf_counter() - start
+    sink.send_signal(signal.SIGTERM)
+    sink.wait(60)
+    with open(ids_file, "rb") as f:
+        received = [line for line in f.read().split(b"\n") if line]
+    with app.app_context():
+        emails = _sent_emails()
+        exactly_once = len(set(received)) == len(received) == emails and _left_due() == 0
+        db.session.remove()
+    assert all(p.returncode == 0 for p in procs), outputs
+    per_process = [int(out.split("sent ")[1].split(",")[0]) for out, _ in outputs]
+    return {"emails": len(received), "seconds": elapsed, "rate": len(received) / elapsed,
+            "exactly_once": exactly_once, "per_process": per_process}

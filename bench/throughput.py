@@ -1,0 +1,108 @@
+"""Check-in throughput against gunicorn, compared with a bare JSON endpoint in the same run.
+
+gunicorn serves bench.app (Recovery + /bench/bare, rate limits off) with WEB_CONCURRENCY sync
+workers; wrk (Debian's package) generates the load from its own process on 127.0.0.1: first the
+bare endpoint, then POSTs of valid check-ins by many logged-in patients, each with its own
+session cookie and CSRF token (checkin.lua).
+"""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .generate import PASSWORD
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _login(base: str, email: str) -> tuple[str, str]:
+    """Log in through the real form; return the Cookie header and the check-in form's CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
+
+    def token(path):
+        html = opener.open(base + path, timeout=60).read().decode()
+        return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+    data = urllib.parse.urlencode({"login": email, "password": PASSWORD, "csrf_token": token("/login")})
+    try:
+        opener.open(base + "/login", data.encode(), timeout=60)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 302, f"login as {email}: {answer.code}"
+    csrf = token("/patient/checkin")
+    return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
+
+
+def _wrk(url: str, seconds: int, connections: int, script: str | None = None, *args) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    command += [url]
+    if args:
+        command += ["--", *args]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+
+    def ms(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": rps, "requests": total, "errors": errors, "p50_ms": ms(50), "p99_ms": ms(99)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def measure(url: str, patients: list[str], workers: int, seconds: int = 10, connections: int = 16) -> dict:
+    """Start gunicorn on `url`, log the patients in, run wrk on the bare endpoint, then on check-ins."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    folder = tempfile.mkdtemp(prefix="recovery-bench-web-")
+    env = {**os.environ, "DATABASE_URL": url, "RECOVERY_INSTANCE_PATH": folder}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "bench.app:app"], env=env, cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(base + "/bench/bare", timeout=5).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        sessions = os.path.join(folder, "sessions.tsv")
+        with open(sessions, "w") as f:
+            for email in patients:
+                f.write("\t".join(_login(base, email)) + "\n")
+        bare = _wrk(base + "/bench/bare", seconds, connections)
+        checkin = _wrk(base, seconds, connections, os.path.join(HERE, "checkin.lua"), sessions)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+    return {"workers": workers, "connections": connections, "seconds": seconds, "patients": len(patients),
+            "bare": bare, "checkin": checkin, "ratio": checkin["rps"] / bare["rps"]}
