@@ -87,3 +87,10 @@ serve: setup-db
 	for i in $$(seq 1 $(SCHEDULERS)); do MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler --name "scheduler-$$i" & done; \
 	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 	  GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py recovery.wsgi:app
+
+# Benchmarks at 10,000 patients on SQLite and PostgreSQL; prints one table, writes bench/RESULTS.md.
+# Smaller and quicker: make bench BENCH_ARGS="--patients 1000 --sweep 4000 --smtp 2000 --seconds 5"
+BENCH_ARGS ?=
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	scripts/with-postgres.sh $(PY) -m bench.run $(BENCH_ARGS)

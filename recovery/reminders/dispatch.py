@@ -1,6 +1,6 @@
 """The dispatcher: plan, claim, re-check, send, mark sent — exactly once across processes.
 
-Claiming is atomic (a conditional UPDATE on SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL) and
+Claiming is atomic (a conditional UPDATE ... RETURNING on SQLite, FOR UPDATE SKIP LOCKED on PostgreSQL) and
 each reminder is committed on its own, so a second scheduler, a retry or a restart never sends
 a reminder twice. A row left in `sending` by a process that died is reclaimed when its lease ends.
 """
@@ -100,13 +100,12 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
         if ids:
             db.session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(**values))
     else:
-        ids = []
-        for reminder_id in list(db.session.scalars(candidates)):
-            result = db.session.execute(
-                update(Reminder).where(Reminder.id == reminder_id, _claimable(now)).values(**values)
-            )
-            if result.rowcount == 1:  # 0: another dispatcher took it between our read and write
-                ids.append(reminder_id)
+        # One statement (UPDATE ... RETURNING): SQLite runs one write at a time, so the rows it
+        # returns were pending (or abandoned) a moment ago and are now this worker's alone.
+        ids = list(db.session.scalars(
+            update(Reminder).where(Reminder.id.in_(candidates), _claimable(now)).values(**values)
+            .returning(Reminder.id).execution_options(synchronize_session=False)
+        ))
     db.session.commit()
     return ids
 
