@@ -2,7 +2,10 @@
 
 import hashlib
 import smtplib
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -37,7 +40,7 @@ def _external(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def compose(reminder: Reminder, now, invite_token: str | None = None) -> EmailMessage:
+def compose(reminder: Reminder, now, invite_token: str | None = None) -> Message:
     """Build the e-mail for a reminder in the patient's language."""
     patient = reminder.patient
     context = {"patient": patient, "kind": reminder.kind, "clinic": current_app.config["CLINIC_NAME"],
@@ -55,15 +58,17 @@ def compose(reminder: Reminder, now, invite_token: str | None = None) -> EmailMe
         subject = str(SUBJECTS[reminder.kind])
         text = render_template("email/reminder.txt", subject=subject, **context)
         html = render_template("email/reminder.html", subject=subject, **context)
-    message = EmailMessage()
-    message["Subject"] = subject
+    # The classic MIME classes: the same message as EmailMessage builds, at a fraction of the cost
+    # (EmailMessage parses every header it is given), which matters when a sweep sends thousands.
+    message = MIMEMultipart("alternative")
+    message["Subject"] = Header(subject, "utf-8")
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = patient.user.email
     message["Message-ID"] = message_id(reminder)
     message["Date"] = format_datetime(now)
     message["List-Unsubscribe"] = f"<{context['preferences']}>"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
     return message
 
 
@@ -98,7 +103,7 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def send_email(message: EmailMessage) -> None:
+def send_email(message: Message) -> None:
     """Hand the message to the configured SMTP server; raises on any refusal or time-out."""
     with _connect() as smtp:
         smtp.send_message(message)
@@ -112,7 +117,7 @@ class Mailer:
     def __init__(self):
         self._smtp: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         try:
             if self._smtp is None:
                 self._smtp = _connect()
