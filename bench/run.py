@@ -93,7 +93,8 @@ def run_database(kind: str, args, rows: list, notes: list) -> str:
         with fresh_database(kind) as url:
             result = sweep.through_smtp(bench_app(url), url, args.smtp // 4, dispatchers)
         _row(rows, kind, f"e-mail through aiosmtpd, {dispatchers} dispatcher process(es)",
-             f"{result['rate']:.0f} msg/s ({result['emails']:,} in {result['seconds']:.1f} s)", ">= 300 msg/s",
+             f"{result['rate']:.0f} msg/s ({result['emails']:,}; {result['seconds']:.1f} s with start-up)",
+             ">= 300 msg/s",
              result["rate"] >= 300 and result["exactly_once"])
         _row(rows, kind, f"  exactly once (Message-IDs = sent rows); split {result['per_process']}",
              str(result["exactly_once"]), "True", result["exactly_once"])
@@ -141,10 +142,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--web-runs", type=int, default=3, help="wrk runs per endpoint (median)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)))
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = parser.parse_args()
     started, load_before = datetime.now(UTC), tuple(round(x, 1) for x in os.getloadavg())
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+    kinds = [k for k in kinds if args.only in (None, k)]
     rows, notes, versions = [], [], {}
     print(f"{'database':<10} {'benchmark':<52} {'result':<34} {'target':<22} met")
     for kind in kinds:

@@ -1,5 +1,6 @@
 """A fast SMTP sink for the benchmark, run as its own process: accepts every message and, when
-stopped (SIGTERM), writes the Message-ID of each one it received, one per line, to a file.
+stopped (SIGTERM), writes the Message-ID of each one it received, one per line, to a file,
+after a first line with the times of the first and the last message.
 
 Usage: python -m bench.smtp_sink PORT OUTFILE
 """
@@ -8,6 +9,7 @@ import asyncio
 import re
 import signal
 import sys
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -17,10 +19,13 @@ MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 class Collect:
     def __init__(self):
         self.ids: list[bytes] = []
+        self.first = self.last = 0.0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         match = MESSAGE_ID.search(envelope.original_content or envelope.content)
         self.ids.append(match.group(1) if match else b"-")
+        self.last = time.time()
+        self.first = self.first or self.last
         return "250 OK"
 
 
@@ -36,7 +41,7 @@ def main() -> None:
     loop.run_until_complete(stop.wait())
     controller.stop()
     with open(out, "wb") as f:
-        f.write(b"\n".join(handler.ids))
+        f.write(f"{handler.first} {handler.last}\n".encode() + b"\n".join(handler.ids))
 
 
 if __name__ == "__main__":

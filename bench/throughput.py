@@ -49,7 +49,7 @@ def _login(base: str, email: str) -> tuple[str, str]:
 
 
 def _wrk(url: str, seconds: int, connections: int, script: str | None = None, *args) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency"]
     if script:
         command += ["-s", script]
     command += [url]
