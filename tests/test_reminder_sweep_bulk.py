@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 
 from recovery.extensions import db
-from recovery.models import Patient, Reminder
+from recovery.models import Appointment, Patient, Reminder
 from recovery.reminders import outbox, sweep
 from recovery.services.checkins import save_checkin
 
@@ -18,7 +18,7 @@ ANSWERS = {"pain_now": 3, "worst_pain": 5, "walking_level": 3, "minutes_upright"
 
 
 def _outbox():
-    return sorted((r.idempotency_key, r.status, r.due_at) for r in db.session.scalars(select(Reminder)))
+    return sorted((r.idempotency_key, r.status, r.due_at, r.recipient_id) for r in db.session.scalars(select(Reminder)))
 
 
 def _cohort(make_patient):
@@ -32,8 +32,15 @@ def _cohort(make_patient):
     return patients
 
 
-def test_batched_sweep_plans_the_same_reminders_as_one_patient_at_a_time(app, make_patient):
+def test_batched_sweep_plans_the_same_reminders_as_one_patient_at_a_time(app, make_patient, make_user):
     patients = _cohort(make_patient)
+    own, _other = make_user("clinician"), make_user("clinician")  # visit summaries go to clinicians
+    patients[0].clinician_id = own.id
+    patients[1].clinician_id = make_user("clinician", active=False).id  # falls back to everyone
+    for patient in patients[:3]:  # follow-ups ahead: reminders for the patient, summaries for clinicians
+        db.session.add(Appointment(patient_id=patient.id, procedure_id=patient.current_procedure.id,
+                                   kind="follow_up", scheduled_for=NOW + timedelta(days=9), updated_at=NOW))
+    db.session.commit()
     at = NOW + timedelta(hours=5)
     db.session.execute(delete(Reminder))  # from an empty outbox, both ways
     for patient in patients:
@@ -45,6 +52,7 @@ def test_batched_sweep_plans_the_same_reminders_as_one_patient_at_a_time(app, ma
 
     assert sweep.sync_all(at, batch=5) == len(patients)  # three batches
     assert _outbox() == one_by_one  # identical, key by key, status by status and time by time
+    assert any(row[0].startswith("visit_summary") for row in one_by_one)
     assert sweep.sync_all(at, batch=5) and _outbox() == one_by_one  # and running it again changes nothing
 
 
