@@ -150,13 +150,13 @@ def main() -> None:
     kinds = [k for k in kinds if args.only in (None, k)]
     rows, notes, versions = [], [], {}
     print(f"{'database':<10} {'benchmark':<52} {'result':<34} {'target':<22} met")
-    for kind in kinds:
+    for kind in kinds:  # RESULTS.md is rewritten after each database, so a cut-short run leaves one
         start = time.perf_counter()
         versions[kind] = run_database(kind, args, rows, notes)
         notes.append(f"{kind}: whole run {time.perf_counter() - start:.0f} s")
-    load_after = tuple(round(x, 1) for x in os.getloadavg())
-    write_results(args.out, args, rows, notes, {f"{k} server": v for k, v in versions.items()}, machine(),
-                  started, load_before, load_after)
+        load_after = tuple(round(x, 1) for x in os.getloadavg())
+        write_results(args.out, args, rows, notes, {f"{k} server": v for k, v in versions.items()}, machine(),
+                      started, load_before, load_after)
     print(f"\nWritten to {args.out}")
 
 
