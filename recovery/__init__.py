@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         with app.app_context():
             check_reachable(db.engine)
     register_blueprints(app)
+    register_security(app)
     register_commands(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -70,6 +71,13 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp):
         app.register_blueprint(bp)
+
+
+def register_security(app: Flask) -> None:
+    """Headers, request ids, session expiry and login rate limits (see recovery/security/)."""
+    from .security import init_app
+
+    init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -47,7 +47,24 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Security (issue 7). HTTPS: unset means "if BASE_URL is https"; it turns on Secure cookies,
+        # the redirect to HTTPS and HSTS. TRUSTED_PROXIES: how many proxies set X-Forwarded-*.
+        "HTTPS": _flag(os.environ.get("HTTPS")),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "SESSION_IDLE_MINUTES_PATIENT": int(os.environ.get("SESSION_IDLE_MINUTES_PATIENT", "60")),
+        "SESSION_IDLE_MINUTES_STAFF": int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "15")),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_LOCKOUT_FAILURES": int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
     }
+
+
+def _flag(value: str | None) -> bool | None:
+    """"true"/"false" from the environment; None when unset."""
+    return None if value is None else value.lower() in ("1", "true", "yes")
 
 
 def check(config) -> None:

@@ -61,6 +61,7 @@ def _make_app(database_url, instance_path, **extra):
         "SERVER_NAME": "localhost",
         "SCHEDULER_REQUIRED": False,  # tests that need the heartbeat turn it on
         "BASE_URL": "http://localhost",
+        "RATELIMIT_ENABLED": False,  # the tests that prove the limits turn them on
     }
     config.update(extra)
     return create_app(config)

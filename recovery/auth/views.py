@@ -8,6 +8,7 @@ from sqlalchemy import text
 from ..extensions import db, login_manager
 from ..models import User, utcnow
 from ..reminders.dispatch import scheduler_alive
+from ..security import sessions
 from ..services import accounts
 from ..services.errors import ValidationError
 from .forms import EmptyForm, LoginForm, SetPasswordForm
@@ -40,6 +41,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.login.data, form.password.data)
         if user is not None:
+            sessions.start_fresh()  # nothing from before sign-in survives it (no session fixation)
             login_user(user)
             return redirect(url_for(HOMES[user.role]))
         form.password.errors = [_("That e-mail and password do not match an active account.")]

@@ -1,0 +1,42 @@
+"""Sessions that end after inactivity (sooner for clinicians and staff) and start afresh at login."""
+
+import time
+
+from flask import Flask, flash, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+_LAST_SEEN = "last_seen"
+
+
+def idle_limit_seconds(config, role: str) -> int:
+    """How long a `role` may stay idle before signing in again."""
+    key = "SESSION_IDLE_MINUTES_PATIENT" if role == "patient" else "SESSION_IDLE_MINUTES_STAFF"
+    return int(config[key]) * 60
+
+
+def start_fresh() -> None:
+    """Drop everything the session held before login, so nothing set beforehand survives it."""
+    session.clear()
+    session[_LAST_SEEN] = int(time.time())
+
+
+def init_app(app: Flask) -> None:
+    """Sign out a user idle for too long; otherwise note that they were seen now."""
+
+    @app.before_request
+    def _expire_idle_session():
+        from flask import request
+
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        # Login always sets it; a session without it (signed before this check existed) starts now.
+        last_seen = session.get(_LAST_SEEN, now)
+        if now - int(last_seen) > idle_limit_seconds(app.config, current_user.role):
+            logout_user()
+            session.clear()
+            flash(_("You were signed out after a period of inactivity. Please sign in again."))
+            return None  # the page's own login check now sends them to the sign-in page
+        session[_LAST_SEEN] = now
+        return None
