@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from wtforms.validators import Email, InputRequired, Length
 
 
 class LoginForm(FlaskForm):
@@ -13,6 +14,14 @@ class LoginForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password (at least 10 characters)"))
     confirm = PasswordField(_l("Repeat the new password"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[
+        InputRequired(_l("Enter the e-mail address of your account.")),
+        Length(max=254, message=_l("Enter the e-mail address of your account.")),
+        Email(_l("Enter the e-mail address of your account.")),
+    ])
 
 
 class EmptyForm(FlaskForm):

@@ -11,7 +11,8 @@ from ..reminders.dispatch import scheduler_alive
 from ..security import sessions
 from ..services import accounts
 from ..services.errors import ValidationError
-from .forms import EmptyForm, LoginForm, SetPasswordForm
+from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from .reset_mail import send_reset_email
 
 bp = Blueprint("auth", __name__)
 
@@ -39,12 +40,19 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.login.data, form.password.data)
+        user = accounts.authenticate(form.login.data, form.password.data, utcnow())
+        db.session.commit()  # the failure count or its reset
         if user is not None:
             sessions.start_fresh()  # nothing from before sign-in survives it (no session fixation)
             login_user(user)
             return redirect(url_for(HOMES[user.role]))
-        form.password.errors = [_("That e-mail and password do not match an active account.")]
+        # One message for every failure (unknown, wrong, locked), so accounts cannot be probed.
+        form.password.errors = [
+            _("That e-mail and password do not match an active account."),
+            _("After %(n)s failed attempts, sign-in is paused for %(minutes)s minutes.",
+              n=current_app.config["LOGIN_LOCKOUT_FAILURES"],
+              minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+        ]
         status = 400
     elif request.method == "POST":
         status = 400
@@ -81,6 +89,25 @@ def set_password(token: str):
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/set_password.html", form=form, user=user), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Send a one-time reset link; the answer is the same whether or not the e-mail has an account."""
+    form = ForgotPasswordForm()
+    minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
+    if form.validate_on_submit():
+        now = utcnow()
+        found = accounts.request_password_reset(form.email.data, now)
+        db.session.commit()
+        if found is not None:
+            try:
+                send_reset_email(*found, now)
+            except OSError:  # smtplib errors included: log it, and still say the same to the visitor
+                current_app.logger.exception("password reset e-mail not sent")
+        return render_template("auth/forgot_password.html", form=form, sent=True, minutes=minutes)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form, sent=False, minutes=minutes), status
 
 
 @bp.route("/healthz")

@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     display_name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Failed sign-ins since the last success, kept in the database so every process sees them;
+    # enough of them lock the account until `locked_until`.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped["Patient | None"] = relationship(
         back_populates="user", foreign_keys="Patient.user_id"

@@ -2,19 +2,19 @@
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ROLES, SetPasswordToken, User
 from .errors import ValidationError
+from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
 
-MIN_PASSWORD_LENGTH = 10
 # A fixed hash to check against when the e-mail is unknown, so both failures take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
@@ -29,17 +29,6 @@ def find_user(login: str) -> User | None:
     from ..models import Patient  # a patient without e-mail logs in with their record number
 
     return db.session.scalar(select(User).join(Patient.user).where(Patient.record_number == login))
-
-
-def check_password_policy(password: str | None, field: str = "password") -> str:
-    """Return the password if it is acceptable, or raise a ValidationError for `field`."""
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            {field: str(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))}
-        )
-    if len(password) > 200:
-        raise ValidationError({field: str(_l("Use at most 200 characters."))})
-    return password
 
 
 def create_user(email, role, display_name, password=None) -> User:
@@ -59,15 +48,50 @@ def create_user(email, role, display_name, password=None) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; unknown e-mail costs the same time."""
-    user = find_user(email)
+def authenticate(login: str, password: str, now: datetime | None = None) -> User | None:
+    """The active user with these credentials, or None.
+
+    Every failure looks and costs the same: one password hash is checked whether the login is
+    unknown, the password wrong or the account locked, and the caller shows one message.
+    Failures are counted on the account in the database (so they hold across processes);
+    LOGIN_LOCKOUT_FAILURES in a row lock it for LOGIN_LOCKOUT_MINUTES; a success resets them.
+    """
+    now = now or datetime.now(UTC)
+    user = find_user(login)
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
+    matches = check_password_hash(user.password_hash, password or "")
+    if user.locked_until is not None and user.locked_until > now:
+        return None  # locked: even the right password waits, and nothing is counted
+    if not matches:
+        _count_failure(user, now)
         return None
-    return user if user.active else None
+    if not user.active:
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()
+    return user
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    config = current_app.config
+    # Increment in SQL, so two processes counting at once both count.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    db.session.refresh(user)
+    if user.failed_logins >= config["LOGIN_LOCKOUT_FAILURES"]:
+        user.failed_logins = 0
+        user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    db.session.flush()
+
+
+def unlock(user: User) -> None:
+    """Forget failed sign-ins and any lock, e.g. after the owner proved their e-mail by a reset link."""
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def _hash_token(token: str) -> str:
@@ -75,7 +99,8 @@ def _hash_token(token: str) -> str:
 
 
 def issue_set_password_token(
-    user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True
+    user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True,
+    valid_for: timedelta | None = None,
 ) -> str:
     """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
     for old in () if not revoke_others else db.session.scalars(
@@ -85,14 +110,14 @@ def issue_set_password_token(
     ):
         old.used_at = now
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["INVITE_VALID_HOURS"]
+    valid_for = valid_for or timedelta(hours=current_app.config["INVITE_VALID_HOURS"])
     db.session.add(
         SetPasswordToken(
             user_id=user.id,
             token_hash=_hash_token(token),
             purpose=purpose,
             created_at=now,
-            expires_at=now + timedelta(hours=hours),
+            expires_at=now + valid_for,
             created_by_id=created_by.id if created_by else None,
         )
     )
@@ -119,9 +144,22 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     if password != confirm:
         raise ValidationError({"confirm": str(_l("The two passwords do not match."))})
     user.password_hash = generate_password_hash(password)
+    unlock(user)  # the link proves the owner's e-mail
     row = db.session.scalar(
         select(SetPasswordToken).where(SetPasswordToken.token_hash == _hash_token(token))
     )
     row.used_at = now
     db.session.flush()
     return user
+
+
+def request_password_reset(email: str, now: datetime) -> tuple[User, str] | None:
+    """A reset token for the active account with this e-mail, or None; the caller says the same either way."""
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.active:
+        return None
+    minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
+    return user, issue_set_password_token(user, now, purpose="reset", valid_for=timedelta(minutes=minutes))

@@ -1,0 +1,99 @@
+"""Forgot password: the same answer for every e-mail, a one-time link that expires, and a new password."""
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from recovery.extensions import db
+from recovery.models import SetPasswordToken, utcnow
+from recovery.services import accounts
+
+from .conftest import NOW, TEST_PASSWORD, csrf_token
+
+SENT = "If an account uses that e-mail address, we have sent it a link"
+
+
+def _ask(client, email):
+    return client.post("/forgot-password", data={"email": email,
+                                                 "csrf_token": csrf_token(client, "/forgot-password")})
+
+
+def _link(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return re.search(r"http://localhost(/set-password/\S+)", body).group(1)
+
+
+def test_login_page_offers_the_reset(client):
+    assert 'href="/forgot-password"' in client.get("/login").get_data(as_text=True)
+
+
+def test_known_and_unknown_emails_get_the_same_page(client, make_user, smtp_sink):
+    user = make_user("clinician")
+    known = _ask(client, user.email.upper())
+    unknown = _ask(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 200
+    assert SENT in known.get_data(as_text=True)
+    assert _strip_tokens(known.get_data(as_text=True)) == _strip_tokens(unknown.get_data(as_text=True))
+    assert [m["To"] for m in smtp_sink.messages] == [user.email]
+
+
+def test_the_link_sets_a_new_password_once_and_unlocks_the_account(client, make_user, smtp_sink):
+    user = make_user("staff")
+    user.failed_logins, user.locked_until = 3, utcnow() + timedelta(minutes=10)
+    db.session.commit()
+    _ask(client, user.email)
+    (message,) = smtp_sink.messages
+    assert message["Subject"] == "Reset your Recovery password"
+    assert "works once, for 60 minutes" in message.get_body(("plain",)).get_content()
+    url = _link(message)
+    assert "Choose a password" in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={"password": "a-brand-new-secret", "confirm": "a-brand-new-secret",
+                                      "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.locked_until is None and user.failed_logins == 0
+    login = client.post("/login", data={"login": user.email, "password": "a-brand-new-secret",
+                                        "csrf_token": csrf_token(client, "/login")})
+    assert login.status_code == 302
+    assert client.get(url).status_code == 404  # used
+
+
+def test_the_reset_link_expires_after_its_minutes(app, make_user):
+    user = make_user("staff")
+    _, token = accounts.request_password_reset(user.email, NOW)
+    db.session.commit()
+    assert accounts.token_user(token, NOW + timedelta(minutes=59)) == user
+    assert accounts.token_user(token, NOW + timedelta(minutes=61)) is None
+
+
+def test_a_common_password_is_refused_on_reset(client, make_user, smtp_sink):
+    user = make_user("staff")
+    _ask(client, user.email)
+    url = _link(smtp_sink.messages[0])
+    response = client.post(url, data={"password": "password123", "confirm": "password123",
+                                      "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 400 and "most common" in response.get_data(as_text=True)
+    login = client.post("/login", data={"login": user.email, "password": TEST_PASSWORD,
+                                        "csrf_token": csrf_token(client, "/login")})
+    assert login.status_code == 302  # the old password still works
+
+
+def test_inactive_accounts_and_bad_addresses_get_no_token(client, make_user, smtp_sink):
+    inactive = make_user("staff", active=False)
+    assert SENT in _ask(client, inactive.email).get_data(as_text=True)
+    bad = _ask(client, "not-an-address")
+    assert bad.status_code == 400 and "Enter the e-mail address" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SetPasswordToken)) == 0
+    assert smtp_sink.messages == []
+
+
+def test_a_mail_server_that_is_down_changes_nothing_the_visitor_sees(app, client, make_user):
+    user = make_user("staff")
+    app.config.update(MAIL_PORT=1, MAIL_TIMEOUT=2)  # nothing listens there
+    response = _ask(client, user.email)
+    assert response.status_code == 200 and SENT in response.get_data(as_text=True)
+
+
+def _strip_tokens(html: str) -> str:
+    return re.sub(r'value="[^"]+"', "", html)
