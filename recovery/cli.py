@@ -96,4 +96,47 @@ def smtp_sink(port: int, maildir: str | None) -> None:
     serve(port, maildir or os.path.join(current_app.instance_path, "mail"))
 
 
-commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, smtp_sink]
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup(path: str) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    from .backup import BackupError
+    from .backup import backup as make_backup
+
+    try:
+        info = make_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path} ({info.kind}{_revision(info)}).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Really replace everything in the database with the backup.")
+@with_appcontext
+def restore(path: str, yes: bool) -> None:
+    """Replace the database's contents with the backup at PATH (stop the app and scheduler first)."""
+    from .backup import BackupError, inspect
+    from .backup import restore as restore_backup
+
+    try:
+        info = inspect(path)
+        if not yes:
+            raise click.ClickException(
+                f"This replaces everything in the database with {path} ({info.kind}{_revision(info)}). "
+                "Stop the app and the scheduler, then run again with --yes."
+            )
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours may hold the database while it is replaced
+        restore_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {path}. Run `flask --app recovery init-db` if this code has newer migrations.")
+
+
+def _revision(info) -> str:
+    return f", schema {info.revision}" if info.revision else ""
+
+
+commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, smtp_sink, backup, restore]
