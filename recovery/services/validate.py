@@ -153,12 +153,13 @@ class Fields:
             return None
         try:
             parsed = datetime.fromisoformat(str(value))
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=tz)
+            # Year 1 or 9999 in a zone away from UTC falls outside what datetime can hold.
+            return parsed.astimezone(ZoneInfo("UTC"))
+        except (ValueError, OverflowError):
             self.fail(name, _l("Please enter a real date and time (YYYY-MM-DD HH:MM)."))
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=tz)
-        return parsed.astimezone(ZoneInfo("UTC"))
 
     def timezone(self, name, default):
         value = self.raw(name) or default

@@ -1,0 +1,29 @@
+"""What the form fuzzing found, pinned as plain tests so it cannot come back."""
+
+from sqlalchemy import func, select
+
+from recovery.extensions import db
+from recovery.models import Appointment
+
+from .conftest import client_as
+
+
+def test_a_visit_in_year_9999_is_refused_with_a_message_not_a_crash(app, world):
+    users, ids = world
+    client = client_as(app, users, "staff")
+    before = db.session.scalar(select(func.count()).select_from(Appointment))
+    response = client.post(f"/staff/patients/{ids['patient_a']}/appointments",
+                           data={"kind": "follow_up", "scheduled_for": "9999-12-31T23:59"})
+    assert response.status_code == 400
+    assert "Please enter a real date and time" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Appointment)) == before
+
+
+def test_acknowledging_an_alert_twice_says_it_was_already_acknowledged(app, world):
+    users, ids = world
+    client = client_as(app, users, "clinician")
+    url = f"/clinic/alerts/{ids['alert_a']}/ack"
+    assert client.post(url, data={"note": "Called the patient."}).status_code == 302
+    again = client.post(url, data={"note": "Called again."})
+    assert again.status_code == 400
+    assert "This alert was already acknowledged." in again.get_data(as_text=True)
