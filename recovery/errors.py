@@ -27,7 +27,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _render(code: int, message: str, headers=None):
+def error_response(code: int, message: str, headers=None):
+    """The error page (or JSON under /api/) for `code` with a message a person can act on."""
     request_id = current_id()
     if request.path.startswith("/api/"):  # the API's own JSON errors, with stable codes
         from .api.errors import error_response as api_error
@@ -54,7 +55,7 @@ def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         app.logger.info("400 CSRF refused on %s %s", request.method, request.path)
-        return _render(400, _("This form has expired. Please go back, reload the page and try again."))
+        return error_response(400, _("This form has expired. Please go back, reload the page and try again."))
 
     def http_error(error: HTTPException):
         app.logger.info("%s on %s %s", error.code, request.method, request.path)
@@ -65,7 +66,7 @@ def register(app) -> None:
         headers = {}
         if error.code == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
-        return _render(error.code, str(MESSAGES[error.code]), headers)
+        return error_response(error.code, str(MESSAGES[error.code]), headers)
 
     for code in MESSAGES:
         if code != 500:
@@ -78,4 +79,4 @@ def register(app) -> None:
             from .api.errors import from_http_exception
 
             return from_http_exception(error)
-        return _render(500, str(MESSAGES[500]))
+        return error_response(500, str(MESSAGES[500]))

@@ -27,3 +27,13 @@ def test_acknowledging_an_alert_twice_says_it_was_already_acknowledged(app, worl
     again = client.post(url, data={"note": "Called again."})
     assert again.status_code == 400
     assert "This alert was already acknowledged." in again.get_data(as_text=True)
+
+
+def test_a_nul_character_anywhere_is_refused_with_a_message_on_every_database(app, world):
+    users, ids = world
+    client = client_as(app, users, "staff")
+    for response in (client.get("/staff/", query_string={"q": "\x00"}),
+                     client.post(f"/staff/patients/{ids['patient_a']}/appointments",
+                                 data={"kind": "follow_up", "scheduled_for": "2026-12-01T10:00\x00"})):
+        assert response.status_code == 400
+        assert "contains a character that is not allowed" in response.get_data(as_text=True)

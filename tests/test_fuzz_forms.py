@@ -131,7 +131,7 @@ def _fuzz(app, users, actor, form):
 
 
 def _has_message(html: str) -> bool:
-    return bool(re.search(r'class="(error|errors|flash)[" ]|role="alert"', html))
+    return bool(re.search(r'class="(error|errors|flash|error-page)[" ]|role="alert"', html))
 
 
 def test_the_scanner_finds_the_fields_people_fill_in(app, fuzz_world):

@@ -5,12 +5,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Bind every security layer; runs after the blueprints so rate limits find their views."""
-    from . import headers, ratelimit, request_ids, sessions
+    from . import headers, inputs, ratelimit, request_ids, sessions
 
     trust_proxies(app)
     request_ids.init_app(app)
     headers.init_app(app)
     sessions.init_app(app)
+    inputs.init_app(app)
     ratelimit.init_app(app)
 
 

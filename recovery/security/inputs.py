@@ -1,0 +1,24 @@
+"""Refuse NUL characters in any submitted value: PostgreSQL cannot store them in text columns,
+so without this a form on PostgreSQL would fail with a 500 where SQLite would accept it."""
+
+from flask import Flask, request
+from flask_babel import gettext as _
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
+def init_app(app: Flask) -> None:
+    """A request with a NUL in its path, query or form answers 400 with a message, before any view."""
+
+    @app.before_request
+    def _refuse_nul_characters():
+        if "\x00" in request.path or _has_nul(request.args.values()) or (
+            request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form.values())
+        ):
+            from ..errors import error_response
+
+            return error_response(400, _("What you entered contains a character that is not allowed "
+                                         "(NUL). Please remove it and try again."))
+        return None
