@@ -38,3 +38,11 @@ def test_the_test_configuration_has_no_limit(client):
     codes = {client.post("/login", data={"login": "x@example.org", "password": "y" * 12,
                                          "csrf_token": token}).status_code for _ in range(12)}
     assert codes == {400}
+
+
+def test_password_reset_requests_are_limited_per_address_too(limited):
+    client = limited.test_client()
+    ask = lambda: client.post("/forgot-password", data={"email": "someone@example.org"},  # noqa: E731
+                              environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert [ask().status_code for _ in range(3)] == [200, 200, 200]
+    assert ask().status_code == 429
