@@ -28,7 +28,10 @@ def init_app(app: Flask) -> None:
     def _expire_idle_session():
         from flask import request
 
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        # The API authenticates by bearer token and must never be handed a session cookie.
+        if request.endpoint == "static" or request.path.startswith("/api/"):
+            return None
+        if not current_user.is_authenticated:
             return None
         now = int(time.time())
         # Login always sets it; a session without it (signed before this check existed) starts now.
