@@ -14,8 +14,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul_characters():
+        # Web forms only: the API reads its JSON body itself, so its stream is left untouched here.
+        is_web_form = request.method == "POST" and not request.path.startswith("/api/") and (
+            request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"))
         if "\x00" in request.path or _has_nul(request.args.values()) or (
-            request.method in ("POST", "PUT", "PATCH") and _has_nul(request.form.values())
+            is_web_form and _has_nul(request.form.values())
         ):
             from ..errors import error_response
 
