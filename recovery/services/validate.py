@@ -146,7 +146,11 @@ class Fields:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=tz)
-            return value.astimezone(ZoneInfo("UTC"))
+            try:
+                return value.astimezone(ZoneInfo("UTC"))
+            except OverflowError:  # year 1 or 9999 a few minutes away from UTC
+                self.fail(name, _l("Please enter a real date and time (YYYY-MM-DD HH:MM)."))
+                return None
         if value is None or value == "":
             if required:
                 self.fail(name, _l("Please enter a date and time."))
