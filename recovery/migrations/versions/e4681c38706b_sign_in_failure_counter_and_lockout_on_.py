@@ -1,7 +1,7 @@
 """sign-in failure counter and lockout on users
 
 Revision ID: e4681c38706b
-Revises: 7ad156ce8b90
+Revises: 28686483f248
 Create Date: 2026-11-25 18:39:47.512438
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e4681c38706b'
-down_revision = '7ad156ce8b90'
+down_revision = '28686483f248'
 branch_labels = None
 depends_on = None
 
