@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 MAIL_PORT ?= 8025
 
-.PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium audit
+.PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium audit translations
 
 $(VENV)/bin/python:
 	scripts/bootstrap-python.sh $(VENV)
@@ -66,6 +66,16 @@ chromium:
 	    echo "No Chromium at $(CHROMIUM): browser tests will skip (sudo apt-get install chromium)"; \
 	  fi; \
 	fi
+
+# Spanish: pick up new strings in messages.po (translate them there), then compile the .mo.
+# Both files are committed, so a clean clone serves Spanish with no build step.
+translations: $(VENV)/.dev
+	mkdir -p build
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l --ignore-dirs ".* build instance tests docs" \
+	  --no-location --sort-output -o build/messages.pot .
+	$(VENV)/bin/pybabel -q update -i build/messages.pot -d recovery/translations --no-fuzzy-matching \
+	  --ignore-obsolete -w 100
+	$(VENV)/bin/pybabel -q compile -d recovery/translations
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check recovery tests

@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 
 
 def to_local(value: datetime | None, tz_name: str | None = None) -> datetime | None:
@@ -29,6 +29,7 @@ def register(app) -> None:
     app.jinja_env.filters["datetime_local_input"] = lambda v, tz=None: (
         to_local(v, tz).strftime("%Y-%m-%dT%H:%M") if v else ""
     )
+    app.jinja_env.globals["get_locale"] = get_locale  # <html lang>: screen readers pick the voice
 
     @app.context_processor
     def clinic():
