@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 MAIL_PORT ?= 8025
 
-.PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium audit translations
+.PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium audit translations screenshots
 
 $(VENV)/bin/python:
 	scripts/bootstrap-python.sh $(VENV)
@@ -76,6 +76,10 @@ translations: $(VENV)/.dev
 	$(VENV)/bin/pybabel -q update -i build/messages.pot -d recovery/translations --no-fuzzy-matching \
 	  --ignore-obsolete -w 100
 	$(VENV)/bin/pybabel -q compile -d recovery/translations
+
+# The README's pictures (docs/screenshots/), taken by the browser tests from the demo cohort.
+screenshots: $(VENV)/.dev chromium
+	DOCS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser/test_demo_pages.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check recovery tests
