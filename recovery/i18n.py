@@ -6,7 +6,7 @@ recovery/translations/es (the .po is the source, the compiled .mo is committed s
 serves Spanish without a build step; `make translations` refreshes both).
 """
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
 
@@ -18,7 +18,16 @@ def select_locale() -> str:
         return default
     if current_user and current_user.is_authenticated and current_user.role != "patient":
         return default
-    patient = getattr(current_user, "patient", None) if current_user else None
+    patient = g.get("reader") or (getattr(current_user, "patient", None) if current_user else None)
     if patient is not None and patient.preferred_language in languages:
         return patient.preferred_language
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def speak_to(patient) -> None:
+    """Answer this request in `patient`'s language: pages reached by a link that names them
+    (set-password, e-mailed check-in, unsubscribe) before anyone has signed in.
+
+    Call it before the first translated string of the request: Flask-Babel keeps the locale it chose.
+    """
+    g.reader = patient

@@ -133,3 +133,23 @@ def test_the_login_form_posts_in_spanish_too(client, make_patient):
                                            "csrf_token": token}, headers={"Accept-Language": "es"})
     assert response.status_code == 400
     assert "no corresponden a una cuenta activa" in response.get_data(as_text=True)
+
+
+def test_links_that_name_the_patient_answer_in_their_language_before_sign_in(app, client, make_patient, make_user):
+    from recovery.reminders import links
+    from recovery.services import enrolment
+    from recovery.services.checkins import local_today
+
+    patient = make_patient(preferred_language="es", email="rosa@example.org")
+    patient.user.password_hash = None
+    now = utcnow()
+    checkin_token = links.issue_checkin_link(patient, local_today(patient, now), now)
+    invite_token = enrolment.issue_link(patient, make_user("staff"), now)
+    db.session.commit()
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    form = client.get(f"/c/{checkin_token}", headers=english_browser).get_data(as_text=True)
+    assert '<html lang="es">' in form and "¿Cuánto le duele ahora mismo?" in form
+    password = client.get(f"/set-password/{invite_token}", headers=english_browser).get_data(as_text=True)
+    assert "Elija una contraseña" in password
+    unknown = client.get("/set-password/not-a-token", headers=english_browser).get_data(as_text=True)
+    assert '<html lang="en">' in unknown  # nobody is named: the browser's language

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
 from ..extensions import db, login_manager
+from ..i18n import speak_to
 from ..models import User, utcnow
 from ..reminders.dispatch import scheduler_alive
 from ..security import sessions
@@ -74,6 +75,8 @@ def set_password(token: str):
     user = accounts.token_user(token, now)
     if user is None:
         return render_template("auth/link_expired.html"), 404
+    if user.patient is not None:
+        speak_to(user.patient)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import speak_to
 from ..models import utcnow
 from ..patient import forms as patient_forms
 from ..reminders import links
@@ -22,6 +23,7 @@ def checkin(token: str):
     if link is None or link.for_date != checkins.local_today(link.patient, now):
         return render_template("links/expired.html"), 404
     patient = link.patient
+    speak_to(patient)
     if request.method == "POST":
         try:
             result = checkins.save_checkin(patient, request.form, now)
@@ -52,6 +54,7 @@ def unsubscribe(token: str):
     patient = links.patient_from_unsubscribe(token)
     if patient is None:
         abort(404)
+    speak_to(patient)
     if request.method == "POST":
         patient.email_reminders = False
         db.session.commit()
