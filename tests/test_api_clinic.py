@@ -1,6 +1,7 @@
 """The clinician's API: the patient list with its numbers, a patient's check-ins and alerts (audited), acknowledging."""
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
 from recovery.extensions import db
@@ -102,3 +103,20 @@ def test_a_bad_acknowledgement_writes_nothing(api, flagged, body, status):
     response = api.post(f"/alerts/{alert.id}/acknowledge", json=body)
     assert response.status_code == status and response.get_json()["code"] in ("validation_failed", "bad_request")
     assert row_counts() == before
+
+
+def test_the_fhir_bundle_comes_through_the_api_parsed_and_audited(api, clinician, flagged):
+    response = api.get(f"/patients/{flagged.id}/fhir")
+    assert response.status_code == 200
+    bundle = Bundle.model_validate(response.get_json())
+    kinds = [entry.resource.get_resource_type() for entry in bundle.entry]
+    assert kinds.count("Patient") == 1 and "Flag" in kinds  # the leg-weakness alert is open
+    pain = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Observation"]
+    assert [(o.code.coding[0].code, o.valueInteger) for o in pain] == [("72514-3", 7)]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.export_fhir")).all()
+    assert [(e.actor_id, e.patient_id) for e in events] == [(clinician.id, flagged.id)]
+
+
+def test_an_unknown_patients_bundle_is_404_and_not_audited(api):
+    assert api.get("/patients/999999/fhir").status_code == 404
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "patient.export_fhir")) is None

@@ -2,7 +2,7 @@
 
 from ..extensions import db
 from ..models import Alert, utcnow
-from ..services import alerts, clinic
+from ..services import alerts, clinic, fhir
 from ..services.errors import NotFound, ValidationError
 from . import present, schemas
 from .errors import ApiError
@@ -43,6 +43,18 @@ def patient_alerts(user, patient_id, query):
     """One patient's alerts, open ones first, then newest first (audited as a view of the record)."""
     record = _record(user, patient_id)
     return paginate(record.alerts, query, schemas.Alert, lambda a: present.alert(a, record.alert_words(a)))
+
+
+@operation("/patients/<int:patient_id>/fhir", "GET", roles=CLINICIAN, response=schemas.FhirBundle,
+           errors=(404,))
+def patient_fhir(user, patient_id):
+    """The patient's record as a FHIR R4 Bundle, as the clinician's page downloads it (audited)."""
+    try:
+        bundle = fhir.export_bundle(patient_id, user, utcnow())
+    except NotFound:
+        raise ApiError(404) from None
+    db.session.commit()
+    return bundle
 
 
 @operation("/alerts/<int:alert_id>/acknowledge", "POST", roles=CLINICIAN, response=schemas.Alert,

@@ -236,6 +236,15 @@ class Alert(Response):
 T = TypeVar("T")
 
 
+class FhirBundle(Response):
+    """A FHIR R4 Bundle (collection) of the patient's record; the resources follow FHIR, not this document."""
+
+    model_config = ConfigDict(extra="allow")
+    resourceType: Literal["Bundle"]
+    type: str
+    entry: list[dict] = []
+
+
 class Page(Response, Generic[T]):
     """One page of a list; follow `next` until it is null."""
 

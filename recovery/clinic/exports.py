@@ -18,13 +18,11 @@ def patient_fhir(patient_id: int):
     """Download the patient's record as a FHIR R4 Bundle (JSON)."""
     now = utcnow()
     try:
-        bundle = fhir.patient_bundle(patient_id, now)
+        bundle = fhir.export_bundle(patient_id, current_user, now)
     except NotFound:
         abort(404)
-    patient = db.session.get(Patient, patient_id)
-    filename = f"recovery-{patient.record_number}.fhir.json"
-    audit.record(current_user, "patient.export_fhir", patient, now)
     db.session.commit()
+    filename = f"recovery-{db.session.get(Patient, patient_id).record_number}.fhir.json"
     response = jsonify(bundle)
     response.mimetype = "application/fhir+json"
     response.headers["Content-Disposition"] = _attachment(filename)

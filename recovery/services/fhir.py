@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Alert, Appointment, CheckIn, Patient, utcnow
+from . import audit
 from .alerts import FLAG_LABELS
 from .checkins import WALKING_LEVELS
 from .errors import NotFound
@@ -75,6 +76,13 @@ def patient_bundle(patient_id, now: datetime | None = None) -> dict:
         raise NotFound(patient_id)
     with force_locale("en"):  # codes' display texts stay in one language, whoever exports
         return _Builder(patient, now or utcnow()).bundle().model_dump(mode="json", exclude_none=True)
+
+
+def export_bundle(patient_id, viewer, now: datetime) -> dict:
+    """The Bundle for `viewer`, written to the audit trail first: an export is a view of the record."""
+    bundle = patient_bundle(patient_id, now)
+    audit.record(viewer, "patient.export_fhir", db.session.get(Patient, patient_id), now)
+    return bundle
 
 
 class _Builder:

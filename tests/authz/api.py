@@ -49,6 +49,8 @@ ROWS = [
         path=f"/patients/{UNKNOWN}/checkins"),
     api("/patients/<int:patient_id>/alerts", "GET", api_only("clinician"), path="/patients/{patient_a}/alerts"),
     api("/patients/<int:patient_id>/alerts", "GET", api_only("clinician", 404), path=f"/patients/{UNKNOWN}/alerts"),
+    api("/patients/<int:patient_id>/fhir", "GET", api_only("clinician"), path="/patients/{patient_b}/fhir"),
+    api("/patients/<int:patient_id>/fhir", "GET", api_only("clinician", 404), path=f"/patients/{UNKNOWN}/fhir"),
     api("/alerts/<int:alert_id>/acknowledge", "POST", api_only("clinician", 400), path="/alerts/{alert_a}/acknowledge"),
     api("/alerts/<int:alert_id>/acknowledge", "POST", api_only("clinician", 404),
         path=f"/alerts/{UNKNOWN}/acknowledge", json={"note": "Phoned the patient."}),
