@@ -39,7 +39,7 @@ class Procedure(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     type: Mapped[str] = mapped_column(String(16))
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     levels: Mapped[str] = mapped_column(String(120))  # comma-separated, e.g. "T12,L1"
