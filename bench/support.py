@@ -31,8 +31,15 @@ def fresh_database(kind: str):
         with tempfile.TemporaryDirectory(prefix="recovery-bench-") as folder:
             yield f"sqlite:///{folder}/bench.sqlite"
         return
-    server = os.environ["TEST_DATABASE_URL"]
-    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with scratch_postgres(os.environ["TEST_DATABASE_URL"], "bench") as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgres(server: str, prefix: str):
+    """Yield the URL of a new, empty database on the PostgreSQL `server`; drop it afterwards
+    (the suite's fresh databases use this too)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")

@@ -245,9 +245,9 @@ class _Sink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink(app):
-    """A real SMTP server (aiosmtpd) on a free localhost port, wired into the app's config."""
+@contextmanager
+def running_sink(app):
+    """A real SMTP server (aiosmtpd) on a free localhost port, wired into `app`'s config."""
     import socket
 
     from aiosmtpd.controller import Controller
@@ -259,8 +259,17 @@ def smtp_sink(app):
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    yield sink
-    controller.stop()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """The SMTP sink for service and page tests."""
+    with running_sink(app) as sink:
+        yield sink
 
 
 @contextmanager

@@ -4,8 +4,7 @@ import os
 import uuid
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
+from bench.support import scratch_postgres
 
 
 @contextmanager
@@ -15,13 +14,5 @@ def fresh_database(tmp_path):
     if not server:
         yield f"sqlite:///{tmp_path / f'fresh-{uuid.uuid4().hex[:8]}.sqlite'}"
         return
-    name = f"fresh_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
+    with scratch_postgres(server, "fresh") as url:
+        yield url

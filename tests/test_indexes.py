@@ -12,7 +12,6 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, select, text
 
 from bench.generate import build, load
-
 from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, Procedure, Reminder
 from recovery.reminders.dispatch import _claimable

@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,20 +162,11 @@ def live(live_server, mail):
 
 @pytest.fixture
 def mail(live_server):
-    """A real SMTP server (aiosmtpd) on a free port; the live app sends its e-mail there."""
-    from aiosmtpd.controller import Controller
+    """The SMTP sink the live app (in its own thread) sends its e-mail to."""
+    from tests.conftest import running_sink
 
-    from tests.conftest import _Sink
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    live_server.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
-    yield sink
-    controller.stop()
+    with running_sink(live_server.app) as sink:
+        yield sink
 
 
 class Journey:
