@@ -4,27 +4,14 @@ import re
 
 import pytest
 
-from recovery.extensions import db
-from recovery.models import CheckIn, CheckInRevision
-
-from .world import PATIENT_PASSWORD, daytime, dispatch, enrol, expect, link_in, make_user, sign_in
+from .patient_steps import accept_invite, checkins, invited_patient
+from .world import expect
 
 pytestmark = pytest.mark.browser
 
 ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "medication": "otc",
            "sleep_disturbed": "no"}
 FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
-
-
-def invited_patient(live, mail, **fields):
-    """Enrol a patient (kyphoplasty at L1 yesterday) and return the invite link from the e-mail."""
-    with live.context():
-        staff = make_user("staff", "desk@clinic.example", "Dana Desk")
-        patient = enrol(staff, **fields)
-        dispatch(daytime())
-        email = patient.user.email
-    (invite,) = [m for m in mail.messages if m["To"] == email]
-    return link_in(invite, "/set-password/")
 
 
 def fill_checkin(page, minutes="30", flags=()):
@@ -37,26 +24,10 @@ def fill_checkin(page, minutes="30", flags=()):
         page.locator(f"label:has(input[name={flag}][value={answer}])").click()
 
 
-def checkins(live):
-    with live.context():
-        return (db.session.scalar(db.select(db.func.count()).select_from(CheckIn)),
-                db.session.scalar(db.select(db.func.count()).select_from(CheckInRevision)))
-
-
 def test_patient_sets_password_checks_in_sees_progress_then_reports_a_red_flag(live, mail, journey):
     link = invited_patient(live, mail)
     tab = journey("patient", phone=True)
-    page = tab.page
-    page.goto(link)
-    tab.scan("set-password")
-    expect(page.get_by_role("heading", name="Choose a password")).to_be_visible()
-    page.get_by_label("New password (at least 10 characters)").fill(PATIENT_PASSWORD)
-    page.get_by_label("Repeat the new password").fill(PATIENT_PASSWORD)
-    page.get_by_role("button", name="Save password").click()
-    tab.scan("password-saved")
-    expect(page.get_by_role("status")).to_have_text("Your password is set. Please sign in.")
-
-    page = sign_in(tab, "rosa@example.org", PATIENT_PASSWORD)
+    page = accept_invite(tab, link)
     expect(page.get_by_role("heading", name="Hello, Rosa Alvarez")).to_be_visible()
     expect(page.get_by_test_id("checkin-status")).to_contain_text("Today's check-in is not done yet.")
     expect(page.get_by_test_id("safety-banner")).to_contain_text("911")

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from .test_patient_journey import checkins, invited_patient
-from .world import PATIENT_PASSWORD, expect, sign_in
+from .patient_steps import accept_invite, checkins, invited_patient
+from .world import expect
 
 pytestmark = pytest.mark.browser
 
@@ -17,18 +17,7 @@ def test_spanish_patient_journey_from_invitation_to_urgent_guidance(live, mail, 
     assert "ha creado su cuenta de Recovery" in invite.get_body(("plain",)).get_content()
 
     tab = journey("paciente", phone=True, locale="es-US")
-    page = tab.page
-    page.goto(link)
-    tab.scan("elegir-contrasena")
-    expect(page.locator("html")).to_have_attribute("lang", "es")
-    expect(page.get_by_role("heading", name="Elija una contraseña")).to_be_visible()
-    page.get_by_label("Contraseña nueva (al menos 10 caracteres)").fill(PATIENT_PASSWORD)
-    page.get_by_label("Repita la contraseña nueva").fill(PATIENT_PASSWORD)
-    page.get_by_role("button", name="Guardar la contraseña").click()
-    tab.scan("contrasena-guardada")
-    expect(page.get_by_role("status")).to_have_text("Su contraseña está guardada. Inicie sesión.")
-
-    page = sign_in(tab, "rosa@example.org", PATIENT_PASSWORD)
+    page = accept_invite(tab, link, "es", shots=("elegir-contrasena", "contrasena-guardada"))
     expect(page.get_by_role("heading", name="Hola, Rosa Alvarez")).to_be_visible()
     expect(page.get_by_test_id("safety-banner")).to_contain_text("Nadie revisa los registros a todas horas.")
     expect(page.get_by_test_id("checkin-status")).to_contain_text("Todavía no ha enviado el registro de hoy.")

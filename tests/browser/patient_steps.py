@@ -1,0 +1,49 @@
+"""Steps every patient journey takes: enrolment with an invite, choosing a password, signing in."""
+
+from recovery.extensions import db
+from recovery.models import CheckIn, CheckInRevision
+
+from .world import PATIENT_PASSWORD, daytime, dispatch, enrol, expect, link_in, make_user, sign_in
+
+# The set-password page's words, per language: heading, the two fields, the button, the confirmation.
+PASSWORD_PAGE = {
+    "en": ("Choose a password", "New password (at least 10 characters)", "Repeat the new password",
+           "Save password", "Your password is set. Please sign in."),
+    "es": ("Elija una contraseña", "Contraseña nueva (al menos 10 caracteres)", "Repita la contraseña nueva",
+           "Guardar la contraseña", "Su contraseña está guardada. Inicie sesión."),
+}
+
+
+def invited_patient(live, mail, **fields):
+    """Enrol a patient (kyphoplasty at L1 yesterday) and return the invite link from the e-mail."""
+    with live.context():
+        staff = make_user("staff", "desk@clinic.example", "Dana Desk")
+        patient = enrol(staff, **fields)
+        dispatch(daytime())
+        email = patient.user.email
+    (invite,) = [m for m in mail.messages if m["To"] == email]
+    return link_in(invite, "/set-password/")
+
+
+def accept_invite(tab, link, language="en", shots=("set-password", "password-saved")):
+    """Open the invite link, choose a password as a person would, sign in; return the page."""
+    heading, new, repeat, button, done = PASSWORD_PAGE[language]
+    page = tab.page
+    page.goto(link)
+    tab.scan(shots[0])
+    if language != "en":
+        expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    page.get_by_label(new).fill(PATIENT_PASSWORD)
+    page.get_by_label(repeat).fill(PATIENT_PASSWORD)
+    page.get_by_role("button", name=button).click()
+    tab.scan(shots[1])
+    expect(page.get_by_role("status")).to_have_text(done)
+    return sign_in(tab, "rosa@example.org", PATIENT_PASSWORD)
+
+
+def checkins(live):
+    """(check-ins, revisions) stored: what a double click or a refused form must not change."""
+    with live.context():
+        return (db.session.scalar(db.select(db.func.count()).select_from(CheckIn)),
+                db.session.scalar(db.select(db.func.count()).select_from(CheckInRevision)))
