@@ -29,18 +29,24 @@ setup-db: $(VENV)/.runtime instance/config.py
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 
-# The web server, the reminder scheduler and a local SMTP sink (mail lands in instance/mail/);
-# Ctrl-C stops all three.
+# The SMTP sink (mail lands in instance/mail/) and $(1) reminder scheduler(s) in the background,
+# then the web server command $(2) in front; Ctrl-C stops them all. `run` and `serve` share it.
+define with_sink_and_schedulers
+	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
+	@echo ""
+	@trap 'trap "" EXIT INT TERM; kill 0' EXIT INT TERM; \
+	export MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT); \
+	$(FLASK) smtp-sink --port $(MAIL_PORT) & \
+	for i in $$(seq 1 $(1)); do $(FLASK) scheduler --name "scheduler-$$i" & done; \
+	$(2)
+endef
+
+# The web server, the reminder scheduler and a local SMTP sink.
 run: setup-db
 	@echo ""
 	@echo "Recovery is starting on http://$(HOST):$(PORT)"
 	@echo "Demo logins (password: recovery-demo): staff@demo.local  clinician@demo.local  patient@demo.local"
-	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
-	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
-	MAIL_PORT=$(MAIL_PORT) $(FLASK) smtp-sink --port $(MAIL_PORT) & \
-	MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler & \
-	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) $(FLASK) run --host $(HOST) --port $(PORT)
+	$(call with_sink_and_schedulers,1,$(FLASK) run --host $(HOST) --port $(PORT))
 
 # The browser tests (tests/browser, marker `browser`) run in the SQLite pass only.
 test: $(VENV)/.dev lint chromium
@@ -82,7 +88,7 @@ screenshots: $(VENV)/.dev chromium
 	DOCS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser tests/browser/test_demo_pages.py
 
 lint: $(VENV)/.dev
-	$(VENV)/bin/ruff check recovery tests
+	$(VENV)/bin/ruff check recovery tests bench
 	$(VENV)/bin/bandit -q -c pyproject.toml -r recovery --severity-level medium
 
 # Known vulnerabilities in the pinned packages. Optional and not part of `make test`: pip-audit needs
@@ -101,13 +107,8 @@ SCHEDULERS ?= 1
 serve: setup-db
 	@echo ""
 	@echo "Recovery (gunicorn, $(WEB_CONCURRENCY) workers, $(SCHEDULERS) scheduler(s)) on http://$(HOST):$(PORT)"
-	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
-	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
-	MAIL_PORT=$(MAIL_PORT) $(FLASK) smtp-sink --port $(MAIL_PORT) & \
-	for i in $$(seq 1 $(SCHEDULERS)); do MAIL_PORT=$(MAIL_PORT) $(FLASK) scheduler --name "scheduler-$$i" & done; \
-	MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
-	  GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py recovery.wsgi:app
+	$(call with_sink_and_schedulers,$(SCHEDULERS),WEB_CONCURRENCY=$(WEB_CONCURRENCY) GUNICORN_BIND=$(HOST):$(PORT) \
+	  $(VENV)/bin/gunicorn -c gunicorn.conf.py recovery.wsgi:app)
 
 # Benchmarks at 10,000 patients on SQLite and PostgreSQL; prints one table, writes bench/RESULTS.md.
 # Smaller and quicker: make bench BENCH_ARGS="--patients 1000 --sweep 4000 --smtp 2000 --seconds 5"
