@@ -226,7 +226,7 @@ def client_as(app, users, actor):
     client = app.test_client()
     if actor in users:
         with client.session_transaction() as session:
-            session["_user_id"] = str(users[actor].id)
+            session["_user_id"] = users[actor].get_id()
             session["_fresh"] = True
     return client
 

@@ -97,3 +97,22 @@ def test_a_mail_server_that_is_down_changes_nothing_the_visitor_sees(app, client
 
 def _strip_tokens(html: str) -> str:
     return re.sub(r'value="[^"]+"', "", html)
+
+
+def test_a_new_password_signs_out_every_session_that_used_the_old_one(app, make_user, login, smtp_sink):
+    user = make_user("clinician")
+    elsewhere = app.test_client()  # say, a shared ward computer left signed in
+    with elsewhere.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+    assert elsewhere.get("/clinic/").status_code == 200
+    here = app.test_client()
+    _ask(here, user.email)
+    url = _link(smtp_sink.messages[0])
+    here.post(url, data={"password": "a-brand-new-secret", "confirm": "a-brand-new-secret",
+                         "csrf_token": csrf_token(here, url)})
+    response = elsewhere.get("/clinic/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    signed_in = here.post("/login", data={"login": user.email, "password": "a-brand-new-secret",
+                                          "csrf_token": csrf_token(here, "/login")})
+    assert signed_in.status_code == 302
+    assert here.get("/clinic/").status_code == 200  # the new password's session works

@@ -51,3 +51,14 @@ def test_csp_allows_what_plotly_needs_and_nothing_inline_for_scripts():
     assert "'unsafe-inline'" in CSP["style-src"]  # plotly positions its SVG with style attributes
     assert "data:" in CSP["img-src"] and "blob:" in CSP["img-src"]  # the "download as png" button
     assert CSP["script-src"] == "'self'"
+
+
+def test_over_https_plain_http_pages_redirect_but_the_health_check_answers(_schema, tmp_path):
+    secure_app = _make_app(_schema, tmp_path / "https", BASE_URL="https://recovery.example", TESTING=False)
+    client = secure_app.test_client()
+    login = client.get("/login", base_url="http://localhost")
+    assert login.status_code == 302 and login.headers["Location"].startswith("https://")
+    health = client.get("/healthz", base_url="http://localhost")
+    assert health.status_code == 200 and health.get_json() == {"status": "ok"}
+    with secure_app.app_context():
+        db.engine.dispose()

@@ -1,5 +1,7 @@
 """Sign-in, sign-out, set-password links and /healthz."""
 
+import hmac
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -21,8 +23,13 @@ HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The signed-in user, unless the password changed since this session signed in."""
+    user_id, _, stamp = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not hmac.compare_digest(user.password_stamp, stamp):
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"

@@ -1,5 +1,6 @@
 """People: user accounts, patients, and one-time set-password tokens."""
 
+import hashlib
 from datetime import date, datetime, time
 
 from flask_login import UserMixin
@@ -44,6 +45,16 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and per request
         return self.active
+
+    @property
+    def password_stamp(self) -> str:
+        """A short digest of the password hash: it changes whenever the password does."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """What the signed session cookie holds: the id and the password stamp, so setting a new
+        password (a reset after a lost phone, say) ends every session signed in with the old one."""
+        return f"{self.id}:{self.password_stamp}"
 
 
 class Patient(db.Model):
