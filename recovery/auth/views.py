@@ -2,7 +2,17 @@
 
 import hmac
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
@@ -110,14 +120,26 @@ def forgot_password():
         now = utcnow()
         found = accounts.request_password_reset(form.email.data, now)
         db.session.commit()
+        response = make_response(render_template("auth/forgot_password.html", form=form, sent=True,
+                                                 minutes=minutes))
         if found is not None:
-            try:
-                send_reset_email(*found, now)
-            except OSError:  # smtplib errors included: log it, and still say the same to the visitor
-                current_app.logger.exception("password reset e-mail not sent")
-        return render_template("auth/forgot_password.html", form=form, sent=True, minutes=minutes)
+            # Sent once the answer has gone out, so its timing cannot tell whether the account exists.
+            user, token = found
+            app, user_id = current_app._get_current_object(), user.id
+            response.call_on_close(lambda: _send_reset_later(app, user_id, token, now))
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot_password.html", form=form, sent=False, minutes=minutes), status
+
+
+def _send_reset_later(app, user_id: int, token: str, now) -> None:
+    with app.app_context():
+        try:
+            send_reset_email(db.session.get(User, user_id), token, now)
+        except OSError:  # smtplib errors included: log it; the visitor was told the same either way
+            app.logger.exception("password reset e-mail not sent")
+        finally:
+            db.session.remove()
 
 
 @bp.route("/healthz")
