@@ -29,8 +29,8 @@ class CheckIn(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))  # led by uq_checkins_patient_day
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))  # and ix_checkins_procedure_day
     local_date: Mapped[date]
     pain_now: Mapped[int]
     worst_pain: Mapped[int]
