@@ -85,7 +85,9 @@ def _operation(op, refs) -> dict:
             "description": "OK" if status == 200 else "Created",
             "content": {"application/json": {"schema": _ref(refs, op.response)}},
         }
-    codes = set(op.errors) | {429}
+    # 400 on every operation: a NUL character anywhere in the path or query is refused before any
+    # view runs (recovery/security/inputs.py), whatever the operation declares.
+    codes = set(op.errors) | {400, 429}
     if not op.public:
         codes |= {401, 403}
     if PARAM.search(op.rule):
