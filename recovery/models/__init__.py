@@ -1,7 +1,7 @@
 """The domain model; importing this package registers every table."""
 
 from .audit import AuditEvent
-from .checkins import MEDICATION, RED_FLAGS, Alert, CheckIn, CheckInRevision
+from .checkins import MEDICATION, RED_FLAGS, Alert, CheckIn, CheckInBucket, CheckInRevision
 from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
 from .procedures import (
     ANAESTHESIA,
@@ -20,7 +20,7 @@ from .types import utcnow
 __all__ = [
     "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
-    "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
+    "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInBucket", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "ApiToken",
 ]

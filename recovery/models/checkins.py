@@ -29,8 +29,9 @@ class CheckIn(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
+    # No one-column indexes: uq_checkins_patient_day and ix_checkins_procedure_day lead with these.
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
     local_date: Mapped[date]
     pain_now: Mapped[int]
     worst_pain: Mapped[int]
@@ -58,6 +59,21 @@ class CheckIn(db.Model):
     @property
     def red_flags(self) -> list[str]:
         return [f for f in RED_FLAGS if getattr(self, f)]
+
+
+class CheckInBucket(db.Model):
+    """A procedure's last check-in (by local date) in one cohort bucket: the cohort page's summary.
+
+    Derived from `checkins` and kept in step with them by services/buckets.py, in the same
+    transaction, so the cohort page reads at most 11 rows per procedure instead of every check-in.
+    """
+
+    __tablename__ = "checkin_buckets"
+
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(8), primary_key=True)  # a key of services.cohort.BUCKETS
+    local_date: Mapped[date]
+    pain_now: Mapped[int]
 
 
 class CheckInRevision(db.Model):

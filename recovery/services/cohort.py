@@ -5,29 +5,31 @@ How the numbers are made (the cohort page states the same):
 - Each patient counts once, through their current procedure (the latest, as on every other page);
   the filters apply to that procedure. Only check-ins recorded against it count.
 - Days since the procedure = the check-in's local date minus the procedure's calendar date in
-  the patient's own time zone (day 0 is the procedure day). Check-ins already carry a local date;
-  the procedure's local date is computed in Python from `performed_at` and the patient's zone,
-  because SQLite has no time-zone database. So SQL only selects rows and the arithmetic is the
-  same Python on SQLite and PostgreSQL: identical results on both.
-- One statement fetches every row the page needs (current procedures joined to their
-  check-ins), whatever the cohort size; a clinician filter adds one lookup to validate it.
+  the patient's own time zone (day 0 is the procedure day).
 - One value per patient per bucket: the patient's last check-in in it (by local date), so a
   frequent logger weighs no more than anyone else. Median and quartiles use the inclusive
   method (`statistics.quantiles(method="inclusive")`, which equals PostgreSQL's percentile_cont).
+
+How they are computed: SQLite has no time-zone database, so the day number is worked out in
+Python when a check-in is saved, and each procedure's last check-in per bucket is kept in the
+`checkin_buckets` summary (services/buckets.py). One statement then counts current procedures
+per type and summary rows per (type, bucket, baseline, pain); pain is a 0-10 integer, so these
+counts give exact quartiles and responder rates, identical on SQLite and PostgreSQL.
 """
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, union_all
 
 from ..charts import expected_band
 from ..extensions import db
-from ..models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, Procedure, User
+from ..models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckInBucket, Patient, Procedure, User
 from .responder import is_responder
 from .validate import Fields
 
@@ -66,6 +68,11 @@ _BUCKET_OF_DAY = {d: b for b in BUCKETS for d in range(b.first_day, b.last_day +
 # The responder rates: at 72 hours (day 3), at 1 week and at 4 weeks.
 RESPONDER_TIMES = (("72h", _l("72 hours"), "day3"), ("1w", _l("1 week"), "week1"),
                    ("4w", _l("4 weeks"), "week4"))
+
+
+def bucket_of_day(days: int) -> Bucket | None:
+    """The bucket of a check-in `days` after the procedure day, or None between and after them."""
+    return _BUCKET_OF_DAY.get(days)
 
 
 @dataclass(frozen=True)
@@ -193,31 +200,38 @@ def _clinician(fields: Fields) -> int | None:
 
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
+    """Per type: the current procedures (bucket NULL), then summary rows per bucket, baseline and pain."""
     newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
     ranked = select(
         Procedure.id, Procedure.patient_id, Procedure.type, Procedure.fracture_cause,
         Procedure.performed_at, Procedure.baseline_pain,
         func.row_number().over(partition_by=Procedure.patient_id, order_by=newest_first).label("rank"),
     ).subquery("ranked")
-    stmt = (
-        select(ranked.c.id, ranked.c.type, ranked.c.performed_at, ranked.c.baseline_pain,
-               Patient.timezone, CheckIn.local_date, CheckIn.pain_now)
+    current = (
+        select(ranked.c.id, ranked.c.type, ranked.c.baseline_pain)
         .join(Patient, Patient.id == ranked.c.patient_id)
-        .outerjoin(CheckIn, CheckIn.procedure_id == ranked.c.id)
         .where(ranked.c.rank == 1)
     )
     if filters.procedure_type:
-        stmt = stmt.where(ranked.c.type == filters.procedure_type)
+        current = current.where(ranked.c.type == filters.procedure_type)
     if filters.fracture_cause:
-        stmt = stmt.where(ranked.c.fracture_cause == filters.fracture_cause)
+        current = current.where(ranked.c.fracture_cause == filters.fracture_cause)
     if filters.performed_from:
-        stmt = stmt.where(ranked.c.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
+        current = current.where(ranked.c.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
     if filters.performed_to:
         end = _clinic_midnight(filters.performed_to + timedelta(days=1), clinic_tz)
-        stmt = stmt.where(ranked.c.performed_at < end)
+        current = current.where(ranked.c.performed_at < end)
     if filters.clinician_id:
-        stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
-    return stmt
+        current = current.where(Patient.clinician_id == filters.clinician_id)
+    current = current.cte("current")
+    values = (
+        select(current.c.type, CheckInBucket.bucket, current.c.baseline_pain, CheckInBucket.pain_now,
+               func.count().label("n"))
+        .join(CheckInBucket, CheckInBucket.procedure_id == current.c.id)
+        .group_by(current.c.type, CheckInBucket.bucket, current.c.baseline_pain, CheckInBucket.pain_now)
+    )
+    patients = select(current.c.type, null(), null(), null(), func.count()).group_by(current.c.type)
+    return union_all(values, patients)
 
 
 def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -225,38 +239,33 @@ def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def cohort_statistics(filters: CohortFilters = CohortFilters(), clinic_tz: str | None = None) -> CohortStats:
-    """Pain by bucket and responder rates, per procedure type, in one query."""
+    """Pain by bucket and responder rates, per procedure type, in one query over the summary."""
     zone = ZoneInfo(clinic_tz or current_app.config["CLINIC_TIMEZONE"])
-    procedures: dict[int, tuple[str, int]] = {}  # id -> (type, baseline)
-    latest: dict[tuple[int, str], tuple[date, int]] = {}  # (procedure, bucket) -> last check-in
-    local_day: dict[int, date] = {}
-    for row in db.session.execute(_statement(filters, zone)):
-        procedures[row.id] = (row.type, row.baseline_pain)
-        if row.local_date is None:
-            continue  # a patient with no check-ins yet still counts in `patients`
-        if row.id not in local_day:
-            local_day[row.id] = row.performed_at.astimezone(ZoneInfo(row.timezone)).date()
-        bucket = _BUCKET_OF_DAY.get((row.local_date - local_day[row.id]).days)
+    patients: Counter[str] = Counter()
+    # (type, bucket) -> how many patients had each (baseline, pain) as their value in the bucket
+    counts: dict[tuple[str, str], Counter[tuple[int, int]]] = {}
+    for kind, bucket, baseline, pain, n in db.session.execute(_statement(filters, zone)):
         if bucket is None:
-            continue
-        seen = latest.get((row.id, bucket.key))
-        if seen is None or row.local_date > seen[0]:
-            latest[(row.id, bucket.key)] = (row.local_date, row.pain_now)
+            patients[kind] = n
+        else:
+            counts.setdefault((kind, bucket), Counter())[(baseline, pain)] += n
     types = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
-    return CohortStats(filters, tuple(_series(t, procedures, latest) for t in types))
+    return CohortStats(filters, tuple(_series(t, patients[t], counts) for t in types))
 
 
-def _series(kind: str, procedures, latest) -> Series:
-    ids = [pid for pid, (t, _) in procedures.items() if t == kind]
-    values = {b.key: [latest[(pid, b.key)][1] for pid in ids if (pid, b.key) in latest] for b in BUCKETS}
-    points = tuple(_point(b, values[b.key]) for b in BUCKETS)
+def _series(kind: str, patients: int, counts) -> Series:
+    def values(bucket_key: str) -> Counter[tuple[int, int]]:
+        return counts.get((kind, bucket_key), Counter())
+
+    points = tuple(
+        _point(b, sorted(pain for (_, pain), n in values(b.key).items() for _ in range(n))) for b in BUCKETS
+    )
     rates = []
     for key, label, bucket_key in RESPONDER_TIMES:
-        pairs = [(procedures[pid][1], latest[(pid, bucket_key)][1]) for pid in ids
-                 if (pid, bucket_key) in latest]
-        hits = sum(1 for baseline, pain in pairs if is_responder(baseline, pain))
-        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], len(pairs), hits))
-    return Series(kind, len(ids), points, tuple(rates))
+        pairs = values(bucket_key)
+        hits = sum(n for (baseline, pain), n in pairs.items() if is_responder(baseline, pain))
+        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], pairs.total(), hits))
+    return Series(kind, patients, points, tuple(rates))
 
 
 def _point(bucket: Bucket, values: list[int]) -> Point:
