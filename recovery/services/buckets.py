@@ -2,10 +2,11 @@
 
 Why a summary: a check-in's bucket is its day since the procedure, and that day depends on the
 patient's time zone, which SQLite cannot apply. Working it out when a check-in is written (the
-zone is at hand then) lets the cohort page read at most 11 rows per procedure, grouped by the
-database, instead of every check-in. The summary is derived data, so:
+zone is at hand then) lets the cohort page read one row per procedure instead of every check-in.
+The summary (models.procedure_buckets) is derived data, so:
 
-- `record` runs in the check-in's own transaction: one upsert that keeps the later local date;
+- `record` runs in the check-in's own transaction: one upsert that keeps the later local date
+  (not simply the newest write: after a move west a new check-in can be dated before an old one);
 - `rebuild` recomputes procedures whose day numbers changed (a corrected procedure time, a new
   time zone), and everything for `flask rebuild-cohort-summary` after a bulk load or a repair.
 """
@@ -14,14 +15,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import CheckIn, CheckInBucket, Patient, Procedure
+from ..models import COHORT_BUCKETS, CheckIn, Patient, Procedure, procedure_buckets
 from .cohort import bucket_of_day
 
-BATCH = 5_000
+BATCH = 2_000
 
 
 def procedure_day(performed_at: datetime, tz_name: str) -> date:
@@ -35,17 +36,20 @@ def record(checkin: CheckIn, patient: Patient) -> None:
     Call after the check-in is flushed. The check-in's own procedure decides the day (an update of
     today's check-in keeps the procedure it was first saved against).
     """
-    procedure = checkin.procedure  # loaded already: no query
-    bucket = bucket_of_day((checkin.local_date - procedure_day(procedure.performed_at, patient.timezone)).days)
+    procedure = checkin.procedure  # in the session already: no query
+    day0 = procedure_day(procedure.performed_at, patient.timezone)
+    bucket = bucket_of_day((checkin.local_date - day0).days)
     if bucket is None:
         return
+    day, pain = f"{bucket.key}_date", f"{bucket.key}_pain"
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(CheckInBucket).values(
-        procedure_id=procedure.id, bucket=bucket.key, local_date=checkin.local_date, pain_now=checkin.pain_now)
+    stmt = dialect.insert(procedure_buckets).values(
+        {"procedure_id": procedure.id, day: checkin.local_date, pain: checkin.pain_now})
+    stored = procedure_buckets.c[day]
     db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[CheckInBucket.procedure_id, CheckInBucket.bucket],
-        set_={"local_date": stmt.excluded.local_date, "pain_now": stmt.excluded.pain_now},
-        where=stmt.excluded.local_date >= CheckInBucket.local_date,  # same day: the update wins
+        index_elements=[procedure_buckets.c.procedure_id],
+        set_={day: stmt.excluded[day], pain: stmt.excluded[pain]},
+        where=or_(stored.is_(None), stmt.excluded[day] >= stored),  # same day: the update wins
     ))
 
 
@@ -62,23 +66,24 @@ def rebuild(procedure_ids: Iterable[int] | None = None) -> int:
         return 0
     days = select(Procedure.id, Procedure.performed_at, Patient.timezone).join(Patient)
     checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now)
-    clear = delete(CheckInBucket)
+    clear = delete(procedure_buckets)
     if ids is not None:
         days = days.where(Procedure.id.in_(ids))
         checkins = checkins.where(CheckIn.procedure_id.in_(ids))
-        clear = clear.where(CheckInBucket.procedure_id.in_(ids))
+        clear = clear.where(procedure_buckets.c.procedure_id.in_(ids))
     db.session.execute(clear)
     day0 = {pid: procedure_day(at, tz) for pid, at, tz in db.session.execute(days)}
-    latest: dict[tuple[int, str], tuple[date, int]] = {}
+    empty = {f"{key}_{part}": None for key in COHORT_BUCKETS for part in ("date", "pain")}
+    rows: dict[int, dict] = {}
     for pid, day, pain in db.session.execute(checkins, execution_options={"yield_per": 20_000}):
         bucket = bucket_of_day((day - day0[pid]).days)
-        if bucket is not None:
-            seen = latest.get((pid, bucket.key))
-            if seen is None or day > seen[0]:
-                latest[(pid, bucket.key)] = (day, pain)
-    rows = [{"procedure_id": pid, "bucket": key, "local_date": day, "pain_now": pain}
-            for (pid, key), (day, pain) in latest.items()]
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(CheckInBucket), rows[start:start + BATCH])
-    return len(rows)
-
+        if bucket is None:
+            continue
+        row = rows.get(pid) or rows.setdefault(pid, {"procedure_id": pid, **empty})
+        seen = row[f"{bucket.key}_date"]
+        if seen is None or day > seen:
+            row[f"{bucket.key}_date"], row[f"{bucket.key}_pain"] = day, pain
+    values = list(rows.values())
+    for start in range(0, len(values), BATCH):
+        db.session.execute(insert(procedure_buckets), values[start:start + BATCH])
+    return len(values)

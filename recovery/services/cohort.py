@@ -12,9 +12,10 @@ How the numbers are made (the cohort page states the same):
 
 How they are computed: SQLite has no time-zone database, so the day number is worked out in
 Python when a check-in is saved, and each procedure's last check-in per bucket is kept in the
-`checkin_buckets` summary (services/buckets.py). One statement then counts current procedures
-per type and summary rows per (type, bucket, baseline, pain); pain is a 0-10 integer, so these
-counts give exact quartiles and responder rates, identical on SQLite and PostgreSQL.
+`procedure_buckets` summary (services/buckets.py). One statement then reads the current
+procedures with their summary row (one row per patient, not every check-in); Python counts the
+0-10 pain values per bucket, giving the exact quartiles and responder rates, identical on SQLite
+and PostgreSQL.
 """
 
 import statistics
@@ -25,11 +26,20 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, null, select, union_all
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..charts import expected_band
 from ..extensions import db
-from ..models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckInBucket, Patient, Procedure, User
+from ..models import (
+    COHORT_BUCKETS,
+    FRACTURE_CAUSES,
+    PROCEDURE_TYPES,
+    Patient,
+    Procedure,
+    User,
+    procedure_buckets,
+)
 from .responder import is_responder
 from .validate import Fields
 
@@ -63,11 +73,13 @@ def _week(n: int) -> Bucket:
 BUCKETS: tuple[Bucket, ...] = tuple(
     Bucket(f"day{d}", _l("Day %(n)s", n=d), d, d, d) for d in range(4)
 ) + tuple(_week(n) for n in (1, 2, 3, 4, 6, 8, 12))
+assert tuple(b.key for b in BUCKETS) == COHORT_BUCKETS, "the summary table has a column pair per bucket"
 BUCKETS_BY_KEY = {b.key: b for b in BUCKETS}
 _BUCKET_OF_DAY = {d: b for b in BUCKETS for d in range(b.first_day, b.last_day + 1)}
 # The responder rates: at 72 hours (day 3), at 1 week and at 4 weeks.
 RESPONDER_TIMES = (("72h", _l("72 hours"), "day3"), ("1w", _l("1 week"), "week1"),
                    ("4w", _l("4 weeks"), "week4"))
+RESPONDER_BUCKETS = {bucket_key for _, _, bucket_key in RESPONDER_TIMES}
 
 
 def bucket_of_day(days: int) -> Bucket | None:
@@ -200,38 +212,31 @@ def _clinician(fields: Fields) -> int | None:
 
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
-    """Per type: the current procedures (bucket NULL), then summary rows per bucket, baseline and pain."""
-    newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
-    ranked = select(
-        Procedure.id, Procedure.patient_id, Procedure.type, Procedure.fracture_cause,
-        Procedure.performed_at, Procedure.baseline_pain,
-        func.row_number().over(partition_by=Procedure.patient_id, order_by=newest_first).label("rank"),
-    ).subquery("ranked")
-    current = (
-        select(ranked.c.id, ranked.c.type, ranked.c.baseline_pain)
-        .join(Patient, Patient.id == ranked.c.patient_id)
-        .where(ranked.c.rank == 1)
+    """Each current procedure's type, baseline and pain in each bucket (None where it has none)."""
+    latest = aliased(Procedure)
+    current = (  # the patient's newest procedure: one step down ix_procedures_patient_performed
+        select(latest.id).where(latest.patient_id == Patient.id)
+        .order_by(latest.performed_at.desc(), latest.id.desc()).limit(1).scalar_subquery()
+    )
+    summary = procedure_buckets.c
+    stmt = (
+        select(Procedure.type, Procedure.baseline_pain, *(summary[f"{b.key}_pain"] for b in BUCKETS))
+        .select_from(Patient)
+        .join(Procedure, Procedure.id == current)
+        .outerjoin(procedure_buckets, summary.procedure_id == Procedure.id)
     )
     if filters.procedure_type:
-        current = current.where(ranked.c.type == filters.procedure_type)
+        stmt = stmt.where(Procedure.type == filters.procedure_type)
     if filters.fracture_cause:
-        current = current.where(ranked.c.fracture_cause == filters.fracture_cause)
+        stmt = stmt.where(Procedure.fracture_cause == filters.fracture_cause)
     if filters.performed_from:
-        current = current.where(ranked.c.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
+        stmt = stmt.where(Procedure.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
     if filters.performed_to:
         end = _clinic_midnight(filters.performed_to + timedelta(days=1), clinic_tz)
-        current = current.where(ranked.c.performed_at < end)
+        stmt = stmt.where(Procedure.performed_at < end)
     if filters.clinician_id:
-        current = current.where(Patient.clinician_id == filters.clinician_id)
-    current = current.cte("current")
-    values = (
-        select(current.c.type, CheckInBucket.bucket, current.c.baseline_pain, CheckInBucket.pain_now,
-               func.count().label("n"))
-        .join(CheckInBucket, CheckInBucket.procedure_id == current.c.id)
-        .group_by(current.c.type, CheckInBucket.bucket, current.c.baseline_pain, CheckInBucket.pain_now)
-    )
-    patients = select(current.c.type, null(), null(), null(), func.count()).group_by(current.c.type)
-    return union_all(values, patients)
+        stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
+    return stmt
 
 
 def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -241,30 +246,29 @@ def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
 def cohort_statistics(filters: CohortFilters = CohortFilters(), clinic_tz: str | None = None) -> CohortStats:
     """Pain by bucket and responder rates, per procedure type, in one query over the summary."""
     zone = ZoneInfo(clinic_tz or current_app.config["CLINIC_TIMEZONE"])
-    patients: Counter[str] = Counter()
-    # (type, bucket) -> how many patients had each (baseline, pain) as their value in the bucket
-    counts: dict[tuple[str, str], Counter[tuple[int, int]]] = {}
-    for kind, bucket, baseline, pain, n in db.session.execute(_statement(filters, zone)):
-        if bucket is None:
-            patients[kind] = n
-        else:
-            counts.setdefault((kind, bucket), Counter())[(baseline, pain)] += n
-    types = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
-    return CohortStats(filters, tuple(_series(t, patients[t], counts) for t in types))
+    rows = db.session.execute(_statement(filters, zone)).all()
+    # Columns: type, baseline, then one pain value (or None) per bucket, in BUCKETS order.
+    columns = list(zip(*rows, strict=True)) or [()] * (2 + len(BUCKETS))
+    types, baselines = columns[0], columns[1]
+    pains = {b.key: Counter(zip(types, columns[2 + i], strict=True)) for i, b in enumerate(BUCKETS)}
+    outcomes = {b.key: Counter(zip(types, baselines, columns[2 + i], strict=True))
+                for i, b in enumerate(BUCKETS) if b.key in RESPONDER_BUCKETS}
+    kinds = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
+    patients = Counter(types)
+    return CohortStats(filters, tuple(_series(k, patients[k], pains, outcomes) for k in kinds))
 
 
-def _series(kind: str, patients: int, counts) -> Series:
-    def values(bucket_key: str) -> Counter[tuple[int, int]]:
-        return counts.get((kind, bucket_key), Counter())
-
+def _series(kind: str, patients: int, pains: dict, outcomes: dict) -> Series:
+    # Pain is a 0-10 integer: the sorted values are each score repeated as often as it was given.
     points = tuple(
-        _point(b, sorted(pain for (_, pain), n in values(b.key).items() for _ in range(n))) for b in BUCKETS
+        _point(b, [p for p in range(11) for _ in range(pains[b.key][(kind, p)])]) for b in BUCKETS
     )
     rates = []
     for key, label, bucket_key in RESPONDER_TIMES:
-        pairs = values(bucket_key)
-        hits = sum(n for (baseline, pain), n in pairs.items() if is_responder(baseline, pain))
-        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], pairs.total(), hits))
+        pairs = [(base, pain, n) for (k, base, pain), n in outcomes[bucket_key].items()
+                 if k == kind and pain is not None]
+        hits = sum(n for base, pain, n in pairs if is_responder(base, pain))
+        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], sum(n for *_, n in pairs), hits))
     return Series(kind, patients, points, tuple(rates))
 
 

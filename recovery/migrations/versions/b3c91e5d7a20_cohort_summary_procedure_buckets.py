@@ -1,4 +1,4 @@
-"""cohort summary (checkin_buckets), filled from the check-ins; drop check-in indexes the composites cover
+"""cohort summary (procedure_buckets), filled from the check-ins; drop check-in indexes the composites cover
 
 Revision ID: b3c91e5d7a20
 Revises: e4681c38706b
@@ -25,17 +25,16 @@ depends_on = None
 BUCKET_DAYS = {"day0": (0, 0), "day1": (1, 1), "day2": (2, 2), "day3": (3, 3), "week1": (4, 10),
                "week2": (11, 17), "week3": (18, 24), "week4": (25, 31), "week6": (39, 45),
                "week8": (53, 59), "week12": (81, 87)}
-BATCH = 20_000
+BATCH = 2_000
 
 
 def upgrade():
-    summary = op.create_table('checkin_buckets',
+    parts = (('date', sa.Date()), ('pain', sa.Integer()))
+    summary = op.create_table('procedure_buckets',
     sa.Column('procedure_id', sa.Integer(), nullable=False),
-    sa.Column('bucket', sa.String(length=8), nullable=False),
-    sa.Column('local_date', sa.Date(), nullable=False),
-    sa.Column('pain_now', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_checkin_buckets_procedure_id_procedures')),
-    sa.PrimaryKeyConstraint('procedure_id', 'bucket', name=op.f('pk_checkin_buckets'))
+    *(sa.Column(f'{key}_{part}', kind, nullable=True) for key in BUCKET_DAYS for part, kind in parts),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_procedure_buckets_procedure_id_procedures')),
+    sa.PrimaryKeyConstraint('procedure_id', name=op.f('pk_procedure_buckets'))
     )
     _backfill(op.get_bind(), summary)
     op.drop_index('ix_checkins_patient_id', table_name='checkins')
@@ -43,7 +42,7 @@ def upgrade():
 
 
 def _backfill(conn, summary):
-    """Each procedure's last check-in (by local date) in each bucket."""
+    """Each procedure's last check-in (by local date) in each bucket, one row per procedure."""
     bucket_of_day = {d: key for key, (lo, hi) in BUCKET_DAYS.items() for d in range(lo, hi + 1)}
     procedures = sa.table('procedures', sa.column('id', sa.Integer), sa.column('patient_id', sa.Integer),
                           sa.column('performed_at', sa.DateTime))
@@ -57,22 +56,23 @@ def _backfill(conn, summary):
             .join(patients, patients.c.id == procedures.c.patient_id)):
         zone = zones.get(tz) or zones.setdefault(tz, ZoneInfo(tz))
         day0[pid] = performed.replace(tzinfo=UTC).astimezone(zone).date()  # stored as naive UTC
-    latest = {}
+    empty = {f'{key}_{part}': None for key in BUCKET_DAYS for part in ('date', 'pain')}
+    rows = {}
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
         sa.select(checkins.c.procedure_id, checkins.c.local_date, checkins.c.pain_now))
     for pid, day, pain in result:
         key = bucket_of_day.get((day - day0[pid]).days)
-        if key is not None:
-            seen = latest.get((pid, key))
-            if seen is None or day > seen[0]:
-                latest[(pid, key)] = (day, pain)
-    rows = [{'procedure_id': pid, 'bucket': key, 'local_date': day, 'pain_now': pain}
-            for (pid, key), (day, pain) in latest.items()]
-    for start in range(0, len(rows), BATCH):
-        conn.execute(summary.insert(), rows[start:start + BATCH])
+        if key is None:
+            continue
+        row = rows.get(pid) or rows.setdefault(pid, {'procedure_id': pid, **empty})
+        if row[f'{key}_date'] is None or day > row[f'{key}_date']:
+            row[f'{key}_date'], row[f'{key}_pain'] = day, pain
+    values = list(rows.values())
+    for start in range(0, len(values), BATCH):
+        conn.execute(summary.insert(), values[start:start + BATCH])
 
 
 def downgrade():
     op.create_index('ix_checkins_procedure_id', 'checkins', ['procedure_id'], unique=False)
     op.create_index('ix_checkins_patient_id', 'checkins', ['patient_id'], unique=False)
-    op.drop_table('checkin_buckets')
+    op.drop_table('procedure_buckets')
