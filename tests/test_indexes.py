@@ -2,11 +2,10 @@
 
 PostgreSQL prefers a sequential scan on the test's tiny tables, so its EXPLAIN runs with
 enable_seqscan off: the question is whether a usable index exists, not what a 0-row table costs.
-On such a table the planner may equally pick the one-column index that leads the composite
-one (check-ins by patient or by procedure), so either is accepted there.
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,16 +14,17 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, Procedure, Reminder
 from recovery.reminders.dispatch import _claimable
 from recovery.reminders.outbox import PLANNED_KINDS
+from recovery.services import cohort
 
 from .conftest import NOW
 
 HOT_QUERIES = {
     "a patient's check-ins by date": (
         select(CheckIn.local_date).where(CheckIn.patient_id == 1, CheckIn.local_date >= NOW.date()),
-        ("uq_checkins_patient_day", "ix_checkins_patient_id")),
+        "uq_checkins_patient_day"),
     "a procedure's check-ins in date order (cohort, triage, charts)": (
         select(CheckIn.local_date, CheckIn.pain_now).where(CheckIn.procedure_id == 1)
-        .order_by(CheckIn.local_date), ("ix_checkins_procedure_day", "ix_checkins_procedure_id")),
+        .order_by(CheckIn.local_date), "ix_checkins_procedure_day"),
     "due reminders to claim": (
         select(Reminder.id).where(_claimable(NOW)).order_by(Reminder.due_at).limit(200),
         "ix_reminders_status_due"),
@@ -40,6 +40,9 @@ HOT_QUERIES = {
         "ix_appointments_status_scheduled"),
     "a patient's current procedure": (
         select(Procedure.id).where(Procedure.patient_id == 1).order_by(Procedure.performed_at.desc()).limit(1),
+        "ix_procedures_patient_performed"),
+    "the cohort page: each patient's current procedure and its summary row": (
+        cohort._statement(cohort.CohortFilters(), ZoneInfo("America/Chicago")),
         "ix_procedures_patient_performed"),
     "a patient's audit trail, newest first": (
         select(AuditEvent.id).where(AuditEvent.patient_id == 1).order_by(AuditEvent.at.desc()).limit(50),
