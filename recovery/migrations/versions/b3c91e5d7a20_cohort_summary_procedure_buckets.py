@@ -58,8 +58,8 @@ def _backfill(conn, summary):
         day0[pid] = performed.replace(tzinfo=UTC).astimezone(zone).date()  # stored as naive UTC
     empty = {f'{key}_{part}': None for key in BUCKET_DAYS for part in ('date', 'pain')}
     rows = {}
-    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-        sa.select(checkins.c.procedure_id, checkins.c.local_date, checkins.c.pain_now))
+    result = conn.execute(sa.select(checkins.c.procedure_id, checkins.c.local_date, checkins.c.pain_now),
+                          execution_options={'yield_per': BATCH})  # streamed, in batches
     for pid, day, pain in result:
         key = bucket_of_day.get((day - day0[pid]).days)
         if key is None:
