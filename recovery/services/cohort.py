@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from ..charts import expected_band
@@ -213,17 +213,17 @@ def _clinician(fields: Fields) -> int | None:
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
     """Each current procedure's type, baseline and pain in each bucket (None where it has none)."""
-    latest = aliased(Procedure)
-    current = (  # the patient's newest procedure: one step down ix_procedures_patient_performed
-        select(latest.id).where(latest.patient_id == Patient.id)
-        .order_by(latest.performed_at.desc(), latest.id.desc()).limit(1).scalar_subquery()
+    newer = aliased(Procedure)
+    is_current = ~exists().where(  # no newer procedure: a short range of ix_procedures_patient_performed
+        newer.patient_id == Procedure.patient_id, newer.performed_at >= Procedure.performed_at,
+        or_(newer.performed_at > Procedure.performed_at, newer.id > Procedure.id),
     )
     summary = procedure_buckets.c
     stmt = (
         select(Procedure.type, Procedure.baseline_pain, *(summary[f"{b.key}_pain"] for b in BUCKETS))
-        .select_from(Patient)
-        .join(Procedure, Procedure.id == current)
+        .join(Patient, Patient.id == Procedure.patient_id)
         .outerjoin(procedure_buckets, summary.procedure_id == Procedure.id)
+        .where(is_current)
     )
     if filters.procedure_type:
         stmt = stmt.where(Procedure.type == filters.procedure_type)
