@@ -6,6 +6,8 @@ Walking and time upright improve, medication steps down, red flags are rare. Eve
 one precomputed password hash (scrypt is slow on purpose; 10,000 hashes would take minutes).
 
 Rows go in with the driver's fastest bulk path: COPY on PostgreSQL, executemany on SQLite.
+The cohort summary (procedure_buckets: each procedure's last check-in per bucket) is built here
+alongside the check-ins, as save_checkin keeps it in the app.
 """
 
 import math
@@ -15,6 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from werkzeug.security import generate_password_hash
+
+from recovery.models import COHORT_BUCKETS
+from recovery.services.cohort import bucket_of_day
 
 PASSWORD = "bench-password-1"
 ZONES = ("America/Chicago",) * 8 + ("America/New_York", "America/Denver")
@@ -30,6 +35,7 @@ TABLE_COLUMNS = {
     "checkins": ("id", "patient_id", "procedure_id", "local_date", "pain_now", "worst_pain", "walking_level",
                  "minutes_upright", "medication", "sleep_disturbed", "flag_neuro", "flag_chest",
                  "flag_infection", "flag_calf", "is_72h_check", "created_at", "updated_at"),
+    "procedure_buckets": ("procedure_id", *(f"{key}_{part}" for key in COHORT_BUCKETS for part in ("date", "pain"))),
 }
 
 
@@ -85,6 +91,7 @@ def build(patients: int, now: datetime, seed: int = 6, days_back: int = 365, max
         check_done = False
         span = baseline - settled
         append = rows["checkins"].append
+        last_in_bucket: dict[str, tuple] = {}  # days ascend: the last one written is the bucket's latest
         for day in range(0, min(max_days, elapsed + 1)):
             if rand() < skip:
                 continue
@@ -101,6 +108,12 @@ def build(patients: int, now: datetime, seed: int = 6, days_back: int = 365, max
                     rand() < max(0.1, 0.6 - day / 60), flag == 0, flag == 1, flag == 2, flag == 3,
                     is_72h, at, at))
             checkin_id += 1
+            bucket = bucket_of_day(day)
+            if bucket is not None:
+                last_in_bucket[bucket.key] = (first_day + timedelta(days=day), pain)
+        if last_in_bucket:
+            rows["procedure_buckets"].append(
+                (pid, *(v for key in COHORT_BUCKETS for v in last_in_bucket.get(key, (None, None)))))
         check_at = naive_performed + timedelta(hours=72)
         follow_at = (datetime.combine(first_day + timedelta(days=28), time(10, 0), tzinfo=zone)
                      .astimezone(UTC).replace(tzinfo=None))
@@ -138,6 +151,8 @@ def load(engine: Engine, rows: dict[str, list[tuple]]) -> dict[str, int]:
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", data)
         if engine.dialect.name == "postgresql":  # COPY with explicit ids leaves the sequences behind
             for table in TABLE_COLUMNS:
+                if table == "procedure_buckets":
+                    continue  # no id column
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT coalesce(max(id), 1) FROM {table}))")
             raw.commit()

@@ -85,6 +85,17 @@ def send_due_reminders(at, name, batch) -> None:
                f"retrying {len(report.retried)}, failed {len(report.failed)}, held {len(report.held)}")
 
 
+@click.command("rebuild-cohort-summary")
+@with_appcontext
+def rebuild_cohort_summary() -> None:
+    """Recompute the cohort page's summary (checkin_buckets) from the check-ins, e.g. after a bulk load."""
+    from .services.buckets import rebuild
+
+    rows = rebuild()
+    db.session.commit()
+    click.echo(f"Cohort summary rebuilt: {rows} rows.")
+
+
 @click.command("smtp-sink")
 @click.option("--port", default=8025, show_default=True)
 @click.option("--maildir", default=None, help="Folder to save messages in (default instance/mail).")
@@ -139,4 +150,5 @@ def _revision(info) -> str:
     return f", schema {info.revision}" if info.revision else ""
 
 
-commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, smtp_sink, backup, restore]
+commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, rebuild_cohort_summary, smtp_sink,
+            backup, restore]

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from recovery import charts
 from recovery.extensions import db
 from recovery.models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, Procedure, User
-from recovery.services import cohort
+from recovery.services import buckets, cohort
 from recovery.services.errors import ValidationError
 
 from .conftest import NOW, statements
@@ -98,6 +98,7 @@ def generate(raw: Raw, count: int, seed: int, clinicians: list[int], start: int 
     raw.patients.update(zip(patient_ids, specs, strict=True))
     if checkins:
         db.session.execute(insert(CheckIn), checkins)
+    buckets.rebuild()  # bulk rows bypass save_checkin: fill the cohort summary as after any bulk load
     db.session.commit()
 
 
@@ -207,6 +208,7 @@ def _patient(clinicians, performed_at, kind="kyphoplasty", tz=CLINIC_TZ, baselin
             for day, pain in (pains or {}).items()]
     if rows:
         db.session.execute(insert(CheckIn), rows)
+    buckets.rebuild([proc])  # bulk rows bypass save_checkin
     db.session.commit()
 
 

@@ -8,6 +8,7 @@ cannot make a scan look cheaper than the index a real clinic needs.
 """
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, text
 
@@ -16,6 +17,7 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, Procedure, Reminder
 from recovery.reminders.dispatch import _claimable
 from recovery.reminders.outbox import PLANNED_KINDS
+from recovery.services import cohort
 
 from .conftest import NOW
 
@@ -41,6 +43,9 @@ HOT_QUERIES = {
         "ix_appointments_status_scheduled"),
     "a patient's current procedure": (
         select(Procedure.id).where(Procedure.patient_id == 1).order_by(Procedure.performed_at.desc()).limit(1),
+        "ix_procedures_patient_performed"),
+    "the cohort page: each patient's current procedure and its summary row": (
+        cohort._statement(cohort.CohortFilters(), ZoneInfo("America/Chicago")),
         "ix_procedures_patient_performed"),
     "a patient's audit trail, newest first": (
         select(AuditEvent.id).where(AuditEvent.patient_id == 1).order_by(AuditEvent.at.desc()).limit(50),

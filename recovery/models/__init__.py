@@ -1,7 +1,15 @@
 """The domain model; importing this package registers every table."""
 
 from .audit import AuditEvent
-from .checkins import MEDICATION, RED_FLAGS, Alert, CheckIn, CheckInRevision
+from .checkins import (
+    COHORT_BUCKETS,
+    MEDICATION,
+    RED_FLAGS,
+    Alert,
+    CheckIn,
+    CheckInRevision,
+    procedure_buckets,
+)
 from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
 from .procedures import (
     ANAESTHESIA,
@@ -22,5 +30,5 @@ __all__ = [
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
-    "ApiToken",
+    "ApiToken", "COHORT_BUCKETS", "procedure_buckets",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import MEDICATION, RED_FLAGS, CheckIn, CheckInRevision, Patient, User
 from ..reminders import outbox
-from . import triage
+from . import buckets, triage
 from .alerts import raise_red_flag_alerts
 from .errors import NotFound, ValidationError
 from .procedures import settle_72h_check
@@ -96,6 +96,7 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
         checkin = existing
         _update(checkin, values, now, entered_by)
     db.session.flush()
+    buckets.record(checkin, patient)  # the cohort summary, in this transaction
     raise_red_flag_alerts(checkin, now)
     settle_72h_check(procedure, now)
     triage.evaluate_patient(patient, now)  # alerts are computed on write, never on page view

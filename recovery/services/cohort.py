@@ -5,29 +5,41 @@ How the numbers are made (the cohort page states the same):
 - Each patient counts once, through their current procedure (the latest, as on every other page);
   the filters apply to that procedure. Only check-ins recorded against it count.
 - Days since the procedure = the check-in's local date minus the procedure's calendar date in
-  the patient's own time zone (day 0 is the procedure day). Check-ins already carry a local date;
-  the procedure's local date is computed in Python from `performed_at` and the patient's zone,
-  because SQLite has no time-zone database. So SQL only selects rows and the arithmetic is the
-  same Python on SQLite and PostgreSQL: identical results on both.
-- One statement fetches every row the page needs (current procedures joined to their
-  check-ins), whatever the cohort size; a clinician filter adds one lookup to validate it.
+  the patient's own time zone (day 0 is the procedure day).
 - One value per patient per bucket: the patient's last check-in in it (by local date), so a
   frequent logger weighs no more than anyone else. Median and quartiles use the inclusive
   method (`statistics.quantiles(method="inclusive")`, which equals PostgreSQL's percentile_cont).
+
+How they are computed: SQLite has no time-zone database, so the day number is worked out in
+Python when a check-in is saved, and each procedure's last check-in per bucket is kept in the
+`procedure_buckets` summary (services/buckets.py). One statement then reads the current
+procedures with their summary row (one row per patient, not every check-in); Python counts the
+0-10 pain values per bucket, giving the exact quartiles and responder rates, identical on SQLite
+and PostgreSQL.
 """
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..charts import expected_band
 from ..extensions import db
-from ..models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, Procedure, User
+from ..models import (
+    COHORT_BUCKETS,
+    FRACTURE_CAUSES,
+    PROCEDURE_TYPES,
+    Patient,
+    Procedure,
+    User,
+    procedure_buckets,
+)
 from .responder import is_responder
 from .validate import Fields
 
@@ -61,11 +73,18 @@ def _week(n: int) -> Bucket:
 BUCKETS: tuple[Bucket, ...] = tuple(
     Bucket(f"day{d}", _l("Day %(n)s", n=d), d, d, d) for d in range(4)
 ) + tuple(_week(n) for n in (1, 2, 3, 4, 6, 8, 12))
+assert tuple(b.key for b in BUCKETS) == COHORT_BUCKETS, "the summary table has a column pair per bucket"
 BUCKETS_BY_KEY = {b.key: b for b in BUCKETS}
 _BUCKET_OF_DAY = {d: b for b in BUCKETS for d in range(b.first_day, b.last_day + 1)}
 # The responder rates: at 72 hours (day 3), at 1 week and at 4 weeks.
 RESPONDER_TIMES = (("72h", _l("72 hours"), "day3"), ("1w", _l("1 week"), "week1"),
                    ("4w", _l("4 weeks"), "week4"))
+RESPONDER_BUCKETS = {bucket_key for _, _, bucket_key in RESPONDER_TIMES}
+
+
+def bucket_of_day(days: int) -> Bucket | None:
+    """The bucket of a check-in `days` after the procedure day, or None between and after them."""
+    return _BUCKET_OF_DAY.get(days)
 
 
 @dataclass(frozen=True)
@@ -193,28 +212,28 @@ def _clinician(fields: Fields) -> int | None:
 
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
-    newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
-    ranked = select(
-        Procedure.id, Procedure.patient_id, Procedure.type, Procedure.fracture_cause,
-        Procedure.performed_at, Procedure.baseline_pain,
-        func.row_number().over(partition_by=Procedure.patient_id, order_by=newest_first).label("rank"),
-    ).subquery("ranked")
+    """Each current procedure's type, baseline and pain in each bucket (None where it has none)."""
+    newer = aliased(Procedure)
+    is_current = ~exists().where(  # no newer procedure: a short range of ix_procedures_patient_performed
+        newer.patient_id == Procedure.patient_id, newer.performed_at >= Procedure.performed_at,
+        or_(newer.performed_at > Procedure.performed_at, newer.id > Procedure.id),
+    )
+    summary = procedure_buckets.c
     stmt = (
-        select(ranked.c.id, ranked.c.type, ranked.c.performed_at, ranked.c.baseline_pain,
-               Patient.timezone, CheckIn.local_date, CheckIn.pain_now)
-        .join(Patient, Patient.id == ranked.c.patient_id)
-        .outerjoin(CheckIn, CheckIn.procedure_id == ranked.c.id)
-        .where(ranked.c.rank == 1)
+        select(Procedure.type, Procedure.baseline_pain, *(summary[f"{b.key}_pain"] for b in BUCKETS))
+        .join(Patient, Patient.id == Procedure.patient_id)
+        .outerjoin(procedure_buckets, summary.procedure_id == Procedure.id)
+        .where(is_current)
     )
     if filters.procedure_type:
-        stmt = stmt.where(ranked.c.type == filters.procedure_type)
+        stmt = stmt.where(Procedure.type == filters.procedure_type)
     if filters.fracture_cause:
-        stmt = stmt.where(ranked.c.fracture_cause == filters.fracture_cause)
+        stmt = stmt.where(Procedure.fracture_cause == filters.fracture_cause)
     if filters.performed_from:
-        stmt = stmt.where(ranked.c.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
+        stmt = stmt.where(Procedure.performed_at >= _clinic_midnight(filters.performed_from, clinic_tz))
     if filters.performed_to:
         end = _clinic_midnight(filters.performed_to + timedelta(days=1), clinic_tz)
-        stmt = stmt.where(ranked.c.performed_at < end)
+        stmt = stmt.where(Procedure.performed_at < end)
     if filters.clinician_id:
         stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
     return stmt
@@ -225,38 +244,32 @@ def _clinic_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def cohort_statistics(filters: CohortFilters = CohortFilters(), clinic_tz: str | None = None) -> CohortStats:
-    """Pain by bucket and responder rates, per procedure type, in one query."""
+    """Pain by bucket and responder rates, per procedure type, in one query over the summary."""
     zone = ZoneInfo(clinic_tz or current_app.config["CLINIC_TIMEZONE"])
-    procedures: dict[int, tuple[str, int]] = {}  # id -> (type, baseline)
-    latest: dict[tuple[int, str], tuple[date, int]] = {}  # (procedure, bucket) -> last check-in
-    local_day: dict[int, date] = {}
-    for row in db.session.execute(_statement(filters, zone)):
-        procedures[row.id] = (row.type, row.baseline_pain)
-        if row.local_date is None:
-            continue  # a patient with no check-ins yet still counts in `patients`
-        if row.id not in local_day:
-            local_day[row.id] = row.performed_at.astimezone(ZoneInfo(row.timezone)).date()
-        bucket = _BUCKET_OF_DAY.get((row.local_date - local_day[row.id]).days)
-        if bucket is None:
-            continue
-        seen = latest.get((row.id, bucket.key))
-        if seen is None or row.local_date > seen[0]:
-            latest[(row.id, bucket.key)] = (row.local_date, row.pain_now)
-    types = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
-    return CohortStats(filters, tuple(_series(t, procedures, latest) for t in types))
+    rows = db.session.execute(_statement(filters, zone)).all()
+    # Columns: type, baseline, then one pain value (or None) per bucket, in BUCKETS order.
+    columns = list(zip(*rows, strict=True)) or [()] * (2 + len(BUCKETS))
+    types, baselines = columns[0], columns[1]
+    pains = {b.key: Counter(zip(types, columns[2 + i], strict=True)) for i, b in enumerate(BUCKETS)}
+    outcomes = {b.key: Counter(zip(types, baselines, columns[2 + i], strict=True))
+                for i, b in enumerate(BUCKETS) if b.key in RESPONDER_BUCKETS}
+    kinds = (filters.procedure_type,) if filters.procedure_type else PROCEDURE_TYPES
+    patients = Counter(types)
+    return CohortStats(filters, tuple(_series(k, patients[k], pains, outcomes) for k in kinds))
 
 
-def _series(kind: str, procedures, latest) -> Series:
-    ids = [pid for pid, (t, _) in procedures.items() if t == kind]
-    values = {b.key: [latest[(pid, b.key)][1] for pid in ids if (pid, b.key) in latest] for b in BUCKETS}
-    points = tuple(_point(b, values[b.key]) for b in BUCKETS)
+def _series(kind: str, patients: int, pains: dict, outcomes: dict) -> Series:
+    # Pain is a 0-10 integer: the sorted values are each score repeated as often as it was given.
+    points = tuple(
+        _point(b, [p for p in range(11) for _ in range(pains[b.key][(kind, p)])]) for b in BUCKETS
+    )
     rates = []
     for key, label, bucket_key in RESPONDER_TIMES:
-        pairs = [(procedures[pid][1], latest[(pid, bucket_key)][1]) for pid in ids
-                 if (pid, bucket_key) in latest]
-        hits = sum(1 for baseline, pain in pairs if is_responder(baseline, pain))
-        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], len(pairs), hits))
-    return Series(kind, len(ids), points, tuple(rates))
+        pairs = [(base, pain, n) for (k, base, pain), n in outcomes[bucket_key].items()
+                 if k == kind and pain is not None]
+        hits = sum(n for base, pain, n in pairs if is_responder(base, pain))
+        rates.append(ResponderRate(key, label, BUCKETS_BY_KEY[bucket_key], sum(n for *_, n in pairs), hits))
+    return Series(kind, patients, points, tuple(rates))
 
 
 def _point(bucket: Bucket, values: list[int]) -> Point:

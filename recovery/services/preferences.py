@@ -6,8 +6,10 @@ from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..models import LANGUAGES, Patient
 from ..reminders import outbox
+from . import buckets
 from .validate import Fields
 
 # The schema allows 08:00-20:30 so that the nudge never falls in quiet hours (21:00-08:00).
@@ -69,6 +71,9 @@ def update_preferences(patient: Patient, data, now: datetime) -> list[str]:
     changed = [name for name, value in wanted.items() if getattr(patient, name) != value]
     for name in changed:
         setattr(patient, name, wanted[name])
+    if "timezone" in changed:
+        db.session.flush()
+        buckets.rebuild_patient(patient)  # day 0 is the procedure's date in the patient's zone
     # Pending reminders move to the new time or zone (or lose their e-mail copy) at once.
     outbox.sync_patient(patient, now)
     return changed

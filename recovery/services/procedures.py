@@ -21,7 +21,7 @@ from ..models import (
     User,
 )
 from ..reminders import outbox
-from . import audit, triage
+from . import audit, buckets, triage
 from .errors import NotFound
 from .validate import Fields
 
@@ -108,6 +108,8 @@ def correct_procedure(procedure: Procedure, data, actor: User, now: datetime) ->
             update(CheckIn).where(CheckIn.procedure_id == procedure.id).values(is_72h_check=False)
         )
     db.session.flush()
+    if moved:
+        buckets.rebuild([procedure.id])  # every check-in's day since the procedure changed
     settle_72h_check(procedure, now)
     outbox.sync_patient(procedure.patient, now)
     triage.evaluate_patient(procedure.patient, now)

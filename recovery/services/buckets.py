@@ -1,0 +1,89 @@
+"""The cohort summary: each procedure's last check-in in each cohort bucket, kept with the check-ins.
+
+Why a summary: a check-in's bucket is its day since the procedure, and that day depends on the
+patient's time zone, which SQLite cannot apply. Working it out when a check-in is written (the
+zone is at hand then) lets the cohort page read one row per procedure instead of every check-in.
+The summary (models.procedure_buckets) is derived data, so:
+
+- `record` runs in the check-in's own transaction: one upsert that keeps the later local date
+  (not simply the newest write: after a move west a new check-in can be dated before an old one);
+- `rebuild` recomputes procedures whose day numbers changed (a corrected procedure time, a new
+  time zone), and everything for `flask rebuild-cohort-summary` after a bulk load or a repair.
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..extensions import db
+from ..models import COHORT_BUCKETS, CheckIn, Patient, Procedure, procedure_buckets
+from .cohort import bucket_of_day
+
+BATCH = 2_000
+
+
+def procedure_day(performed_at: datetime, tz_name: str) -> date:
+    """Day 0: the procedure's calendar date in the patient's own time zone."""
+    return performed_at.astimezone(ZoneInfo(tz_name)).date()
+
+
+def record(checkin: CheckIn, patient: Patient) -> None:
+    """Count a just-saved check-in in its bucket unless the bucket already holds a later day.
+
+    Call after the check-in is flushed. The check-in's own procedure decides the day (an update of
+    today's check-in keeps the procedure it was first saved against).
+    """
+    procedure = checkin.procedure  # in the session already: no query
+    day0 = procedure_day(procedure.performed_at, patient.timezone)
+    bucket = bucket_of_day((checkin.local_date - day0).days)
+    if bucket is None:
+        return
+    day, pain = f"{bucket.key}_date", f"{bucket.key}_pain"
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(procedure_buckets).values(
+        {"procedure_id": procedure.id, day: checkin.local_date, pain: checkin.pain_now})
+    stored = procedure_buckets.c[day]
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[procedure_buckets.c.procedure_id],
+        set_={day: stmt.excluded[day], pain: stmt.excluded[pain]},
+        where=or_(stored.is_(None), stmt.excluded[day] >= stored),  # same day: the update wins
+    ))
+
+
+def rebuild_patient(patient: Patient) -> int:
+    """Recompute the summary of every procedure of this patient (after a time-zone change)."""
+    ids = list(db.session.scalars(select(Procedure.id).where(Procedure.patient_id == patient.id)))
+    return rebuild(ids)
+
+
+def rebuild(procedure_ids: Iterable[int] | None = None) -> int:
+    """Recompute the summary from the check-ins, for these procedures or for all; return its rows."""
+    ids = None if procedure_ids is None else list(procedure_ids)
+    if ids == []:
+        return 0
+    days = select(Procedure.id, Procedure.performed_at, Patient.timezone).join(Patient)
+    checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now)
+    clear = delete(procedure_buckets)
+    if ids is not None:
+        days = days.where(Procedure.id.in_(ids))
+        checkins = checkins.where(CheckIn.procedure_id.in_(ids))
+        clear = clear.where(procedure_buckets.c.procedure_id.in_(ids))
+    db.session.execute(clear)
+    day0 = {pid: procedure_day(at, tz) for pid, at, tz in db.session.execute(days)}
+    empty = {f"{key}_{part}": None for key in COHORT_BUCKETS for part in ("date", "pain")}
+    rows: dict[int, dict] = {}
+    for pid, day, pain in db.session.execute(checkins, execution_options={"yield_per": 20_000}):
+        bucket = bucket_of_day((day - day0[pid]).days)
+        if bucket is None:
+            continue
+        row = rows.get(pid) or rows.setdefault(pid, {"procedure_id": pid, **empty})
+        seen = row[f"{bucket.key}_date"]
+        if seen is None or day > seen:
+            row[f"{bucket.key}_date"], row[f"{bucket.key}_pain"] = day, pain
+    values = list(rows.values())
+    for start in range(0, len(values), BATCH):
+        db.session.execute(insert(procedure_buckets), values[start:start + BATCH])
+    return len(values)
