@@ -69,6 +69,31 @@ def _wrk(url: str, seconds: int, connections: int, script: str | None = None, *a
     return {"rps": rps, "requests": total, "errors": errors, "p50_ms": ms(50), "p99_ms": ms(99)}
 
 
+def _cpu_seconds(parent: int) -> float:
+    """User + system CPU seconds used so far by the children (gunicorn's workers) of `parent`."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:  # fields[1] is the parent pid; utime, stime follow at 11, 12
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _measured(run, pid: int) -> dict:
+    """Run wrk and add the workers' CPU time per request (ms), which load on the machine inflates less
+    than it does the rates."""
+    before = _cpu_seconds(pid)
+    result = run()
+    result["cpu_ms"] = (_cpu_seconds(pid) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -99,10 +124,53 @@ def measure(url: str, patients: list[str], workers: int, seconds: int = 10, conn
         with open(sessions, "w") as f:
             for email in patients:
                 f.write("\t".join(_login(base, email)) + "\n")
-        bare = _wrk(base + "/bench/bare", seconds, connections)
-        checkin = _wrk(base, seconds, connections, os.path.join(HERE, "checkin.lua"), sessions)
+        bare = _measured(lambda: _wrk(base + "/bench/bare", seconds, connections), server.pid)
+        checkin = _measured(lambda: _wrk(base, seconds, connections, os.path.join(HERE, "checkin.lua"), sessions),
+                            server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
     return {"workers": workers, "connections": connections, "seconds": seconds, "patients": len(patients),
             "bare": bare, "checkin": checkin, "ratio": checkin["rps"] / bare["rps"]}
+
+
+def main() -> None:
+    """Only the throughput rows: `python -m bench.throughput [--patients 2000] [--only sqlite]`."""
+    import argparse
+    import statistics
+    from datetime import UTC, datetime
+
+    from .generate import build, load
+    from .support import bench_app, fresh_database
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--web-runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--logged-in", type=int, default=64)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    kinds = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+    for kind in [k for k in kinds if args.only in (None, k)]:
+        with fresh_database(kind) as url:
+            app = bench_app(url)
+            with app.app_context():
+                from recovery.extensions import db
+
+                load(db.engine, build(args.patients, datetime.now(UTC)))
+                db.session.remove()
+                db.engine.dispose()
+            emails = [f"patient{i}@bench.local" for i in range(1, min(args.patients, args.logged_in) + 1)]
+            results = [measure(url, emails, args.workers, args.seconds) for _ in range(args.web_runs)]
+            mid = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
+            for name in ("bare", "checkin"):
+                r = mid[name]
+                print(f"{kind:<10} {name:<8} {r['rps']:7.0f} rps  p50 {r['p50_ms']:7.1f} ms  "
+                      f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}  app CPU {r['cpu_ms']:.1f} ms/request",
+                      flush=True)
+            print(f"{kind:<10} ratio {statistics.median(r['ratio'] for r in results):.0%}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,13 +1,23 @@
 """Engine settings that make the SQLite default safe for a web process and a scheduler."""
 
+import sqlite3
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .sqlite_writers import WriterQueueConnection
 
 
 def configure_engine(engine: Engine) -> None:
-    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection."""
+    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection, and queue the
+    writers of a database file on a file lock (see sqlite_writers)."""
     if engine.dialect.name != "sqlite":
         return
+
+    @event.listens_for(engine, "do_connect")
+    def _queue_writers(_dialect, _record, cargs, cparams):
+        cparams.setdefault("factory", WriterQueueConnection)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
@@ -16,6 +26,22 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's write transaction before its reads, so what it reads next is the
+    latest committed data and no other writer changes it before this transaction commits.
+
+    On SQLite that is BEGIN IMMEDIATE: the database's write lock, taken now rather than at the
+    first INSERT or UPDATE. PostgreSQL needs nothing here: the caller locks the rows it is about
+    to change (SELECT ... FOR UPDATE), and writers of other rows go on at the same time.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def check_reachable(engine: Engine) -> None:

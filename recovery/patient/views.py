@@ -64,15 +64,18 @@ def checkin():
         db.session.rollback()  # nothing of a refused check-in is kept
         today = progress.todays_checkin(patient, now)
         return _checkin_form(patient, today, request.form, error.errors, 400)
-    db.session.commit()
-    if result.red_flags:
-        return render_template(
-            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
-        )
+    # Read before the commit, which expires what the session loaded: the page needs no reloads.
+    red_flags = result.red_flags
     if result.created:
-        flash(_("Thank you. Your check-in for today is saved."))
+        thanks = _("Thank you. Your check-in for today is saved.")
     else:
-        flash(_("Thank you. Today's check-in is updated."))
+        thanks = _("Thank you. Today's check-in is updated.")
+    db.session.commit()
+    if red_flags:
+        return render_template(
+            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(red_flags)
+        )
+    flash(thanks)
     return redirect(url_for("patient.home"))
 
 

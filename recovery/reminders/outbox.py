@@ -1,9 +1,9 @@
 """The outbox: reminder rows kept in step with the rules whenever anything changes."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -81,10 +81,15 @@ def owed(patient: Patient, now: datetime) -> dict[str, Planned]:
 def sync_patient(patient: Patient, now: datetime) -> None:
     """Bring the patient's pending reminders in line with the rules (insert, move, cancel)."""
     wanted = owed(patient, now)
+    # Only the rows that can change or that stop an insert: those still pending, and those
+    # with a wanted key whatever their status (sent or cancelled stays so, never re-planned).
     rows = {
         r.idempotency_key: r
         for r in db.session.scalars(
-            select(Reminder).where(Reminder.patient_id == patient.id, Reminder.kind.in_(PLANNED_KINDS))
+            select(Reminder).where(
+                Reminder.patient_id == patient.id, Reminder.kind.in_(PLANNED_KINDS),
+                or_(Reminder.status == "pending", Reminder.idempotency_key.in_(list(wanted))),
+            )
         )
     }
     for key, row in rows.items():
@@ -113,6 +118,21 @@ def sync_patient(patient: Patient, now: datetime) -> None:
         except IntegrityError:  # another process planned it first: the key makes that harmless
             pass
     db.session.flush()
+
+
+def checked_in(patient: Patient, day: date, now: datetime) -> None:
+    """The patient checked in for their local `day`: that day's nudge is no longer owed.
+
+    That is all a check-in changes in the plan unless it also settled the 72-hour check, and
+    then the caller re-plans with sync_patient. One UPDATE instead of a re-plan on every
+    check-in; what time alone changes (a new day within the nudge horizon) the sweep plans.
+    """
+    db.session.execute(
+        update(Reminder)
+        .where(Reminder.patient_id == patient.id, Reminder.kind == "daily_nudge",
+               Reminder.for_date == day, Reminder.status == "pending")
+        .values(status="cancelled", last_error="no longer applies", updated_at=now)
+    )
 
 
 def sweep_scope(now: datetime):

@@ -30,6 +30,8 @@ EMERGENCY_FLAGS = ("flag_chest",)  # possible cement embolism: call 911
 def raise_red_flag_alerts(checkin: CheckIn, now: datetime) -> list[Alert]:
     """One urgent alert per red flag on a check-in, however often the check-in is resubmitted."""
     raised = []
+    if not checkin.red_flags:
+        return raised
     existing = set(
         db.session.scalars(
             select(Alert.detail).where(Alert.checkin_id == checkin.id, Alert.kind == "red_flag")

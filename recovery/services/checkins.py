@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..database import begin_write
 from ..extensions import db
 from ..models import MEDICATION, RED_FLAGS, CheckIn, CheckInRevision, Patient, User
 from ..reminders import outbox
@@ -78,6 +79,7 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     if patient.discharged:
         raise ValidationError({"form": str(_l("Check-ins are closed: you have been discharged."))})
     day = local_today(patient, now)
+    begin_write(db.session)  # today's row is read as the latest and stays so until commit
     existing = _todays(patient, day)
     created = False
     if existing is None:
@@ -98,15 +100,24 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     db.session.flush()
     buckets.record(checkin, patient)  # the cohort summary, in this transaction
     raise_red_flag_alerts(checkin, now)
-    settle_72h_check(procedure, now)
-    triage.evaluate_patient(patient, now)  # alerts are computed on write, never on page view
-    outbox.sync_patient(patient, now)  # today's nudge is no longer owed
+    settled = settle_72h_check(procedure, now)
+    # Alerts are computed on write, never on page view; the sweep picks the current procedure
+    # by performed time, then id.
+    current = max(patient.procedures, key=lambda p: (p.performed_at, p.id))
+    triage.evaluate_patient(patient, now, procedure=current)
+    if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
+        outbox.sync_patient(patient, now)
+    else:
+        outbox.checked_in(patient, day, now)  # only today's nudge is no longer owed
     return CheckInResult(checkin, created)
 
 
 def _todays(patient: Patient, day: date) -> CheckIn | None:
+    """Today's check-in, locked until commit (a second tab or a double click waits for this one),
+    as stored now rather than as this session may have loaded it earlier."""
     return db.session.scalar(
         select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.local_date == day)
+        .with_for_update().execution_options(populate_existing=True)
     )
 
 

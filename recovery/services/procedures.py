@@ -145,12 +145,13 @@ def check_72h(procedure: Procedure) -> Appointment | None:
     )
 
 
-def settle_72h_check(procedure: Procedure, now: datetime) -> None:
+def settle_72h_check(procedure: Procedure, now: datetime) -> bool:
     """Complete the 72-hour check with the first check-in made 60-96 h after the procedure,
-    or mark it missed once 96 h have passed without one."""
+    or mark it missed once 96 h have passed without one; say whether the check changed."""
     check = check_72h(procedure)
     if check is None or check.status in ("completed", "cancelled"):
-        return
+        return False
+    before = check.status
     start, end = (procedure.performed_at + w for w in CHECK_WINDOW)
     first = db.session.scalar(
         select(CheckIn)
@@ -170,6 +171,7 @@ def settle_72h_check(procedure: Procedure, now: datetime) -> None:
         check.status = "missed"
         check.updated_at = now
     db.session.flush()
+    return check.status != before
 
 
 def mark_missed_72h_checks(now: datetime) -> int:

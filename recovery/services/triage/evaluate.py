@@ -109,12 +109,39 @@ def _insert(rows: list[dict]) -> list[dict]:
         return raised
 
 
-def evaluate_patient(patient: Patient, now: datetime) -> Outcome:
-    """Run the rules for one patient (after a check-in is written); flush, leave the commit."""
+def evaluate_patient(patient: Patient, now: datetime, procedure: Procedure | None = None) -> Outcome:
+    """Run the rules for one patient (after a check-in is written); flush, leave the commit.
+
+    A caller that has the patient's current procedure loaded passes it (the newest by performed
+    time, then id, as the sweep picks it), which saves the query that finds it.
+    """
     db.session.flush()
-    outcome = _apply(load(now, patient.id), now)
+    loaded = load(now, patient.id) if procedure is None else _load_one(patient, procedure, now)
+    outcome = _apply(loaded, now)
     db.session.flush()
     return outcome
+
+
+def _load_one(patient: Patient, procedure: Procedure, now: datetime) -> list[tuple[Facts, list[Existing]]]:
+    """load() for one patient whose current procedure is known: two small queries."""
+    entries = tuple(
+        Entry(row.id, row.local_date, row.pain_now, row.is_72h_check)
+        for row in db.session.execute(
+            select(CheckIn.id, CheckIn.local_date, CheckIn.pain_now, CheckIn.is_72h_check)
+            .where(CheckIn.procedure_id == procedure.id).order_by(CheckIn.local_date)
+        )
+    )
+    existing = [
+        Existing(row.id, row.kind, row.checkin_id, row.detail, row.acknowledged_at is None)
+        for row in db.session.execute(
+            select(Alert.id, Alert.kind, Alert.checkin_id, Alert.detail, Alert.acknowledged_at)
+            .where(Alert.kind.in_(TRIAGE_KINDS), Alert.patient_id == patient.id)
+        )
+    ]
+    zone = ZoneInfo(patient.timezone)
+    facts = Facts(patient.id, procedure.id, procedure.performed_at.astimezone(zone).date(),
+                  procedure.baseline_pain, now.astimezone(zone).date(), patient.discharged, entries)
+    return [(facts, existing)]
 
 
 def evaluate_all(now: datetime) -> Outcome:

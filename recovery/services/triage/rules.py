@@ -87,15 +87,24 @@ def non_responder(f: Facts) -> Episode | None:
 def is_worse(checkins: tuple[Entry, ...], i: int) -> bool:
     """Is check-in i 3+ points above the lowest pain of the check-ins in the 14 days before it?"""
     current = checkins[i]
-    earlier = [c.pain_now for c in checkins[:i] if c.local_date >= current.local_date - WORSENING_WINDOW]
-    return bool(earlier) and current.pain_now - min(earlier) >= WORSENING_POINTS
+    since = current.local_date - WORSENING_WINDOW
+    lowest = None
+    for j in range(i - 1, -1, -1):  # oldest first, one a day: walk back through the window only
+        earlier = checkins[j]
+        if earlier.local_date < since:
+            break
+        if lowest is None or earlier.pain_now < lowest:
+            lowest = earlier.pain_now
+    return lowest is not None and current.pain_now - lowest >= WORSENING_POINTS
 
 
 def worsening(f: Facts) -> Episode | None:
     """Pain up 3+ points from the recent lowest, at the latest check-in; keyed by the run's start."""
     start = None
-    for i, checkin in enumerate(f.checkins):
-        start = (start or checkin) if is_worse(f.checkins, i) else None
+    i = len(f.checkins) - 1
+    while i >= 0 and is_worse(f.checkins, i):  # the run of worse check-ins ending at the latest
+        start = f.checkins[i]
+        i -= 1
     if start is None:
         return None
     return Episode("worsening", start.id, f"p{f.procedure_id}:since:{start.local_date.isoformat()}")
