@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..models import CheckinLink, Patient
@@ -30,6 +30,17 @@ def issue_checkin_link(patient: Patient, for_date: date, now: datetime) -> str:
     )
     db.session.flush()
     return token
+
+
+def issue_checkin_links(wanted: list[tuple[int, date]], now: datetime) -> list[str]:
+    """issue_checkin_link for many (patient id, day) pairs at once: one multi-row insert."""
+    tokens = [secrets.token_urlsafe(32) for _ in wanted]
+    if wanted:
+        expires = now + timedelta(hours=CHECKIN_LINK_HOURS)
+        db.session.execute(insert(CheckinLink.__table__), [
+            {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
+             "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
+    return tokens
 
 
 def checkin_link(token: str, now: datetime) -> CheckinLink | None:
@@ -56,7 +67,12 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def unsubscribe_token(patient: Patient) -> str:
     """A signed token naming the patient, for the e-mail's unsubscribe link."""
-    return _serializer().dumps(patient.id)
+    return unsubscribe_token_for(patient.id)
+
+
+def unsubscribe_token_for(patient_id: int) -> str:
+    """unsubscribe_token by patient id (the bulk composer has no Patient objects)."""
+    return _serializer().dumps(patient_id)
 
 
 def patient_from_unsubscribe(token: str) -> Patient | None:
