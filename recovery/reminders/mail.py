@@ -115,6 +115,7 @@ class Composer:
                      "unsubscribe": _url_pattern("links.unsubscribe")}
         self._skeletons: dict[tuple, tuple] = {}
         self._unsubscribe: dict[int, str] = {}
+        self._sign = links.unsubscribe_signer()
 
     def compose(self, r: Recipient, token: str | None) -> Outgoing:
         """One e-mail; `token` is the check-in (or set-password) token its link carries."""
@@ -147,7 +148,7 @@ class Composer:
     def _unsubscribe_token(self, patient_id: int) -> str:
         token = self._unsubscribe.get(patient_id)
         if token is None:
-            token = self._unsubscribe[patient_id] = links.unsubscribe_token_for(patient_id)
+            token = self._unsubscribe[patient_id] = self._sign(patient_id)
         return token
 
     def _skeleton(self, kind: str, language: str, has_link: bool, has_when: bool) -> tuple:
