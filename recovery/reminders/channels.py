@@ -80,7 +80,7 @@ def _connect() -> smtplib.SMTP:
 def _hand_over(smtp, message: Message | Outgoing) -> None:
     if isinstance(message, Outgoing):
         sender, recipients = message.envelope
-        smtp.sendmail(sender, recipients, message.data)
+        smtp.sendmail(sender, list(recipients), message.data)
     else:
         smtp.send_message(message)
 

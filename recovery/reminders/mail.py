@@ -43,21 +43,19 @@ SLOT = re.compile("\x00(\\w+)\x00")  # a placeholder; no name, URL or time conta
 class Outgoing:
     """An e-mail ready for SMTP: the envelope and the exact bytes."""
 
-    sender: str
-    to: str
+    sender: str  # the From header
+    to: str  # the To header
     message_id: str
     data: bytes
+    envelope: tuple[str, tuple[str, ...]]  # SMTP's MAIL FROM and RCPT TO addresses
 
     def as_bytes(self) -> bytes:
         return self.data
 
     @classmethod
     def from_message(cls, message) -> "Outgoing":
-        return cls(message["From"], message["To"], message["Message-ID"], message.as_bytes())
-
-    @property
-    def envelope(self) -> tuple[str, list[str]]:
-        return parseaddr(self.sender)[1], [parseaddr(self.to)[1]]
+        envelope = (parseaddr(message["From"])[1], (parseaddr(message["To"])[1],))
+        return cls(message["From"], message["To"], message["Message-ID"], message.as_bytes(), envelope)
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,7 @@ class Composer:
         config = current_app.config
         self.now = now
         self.sender = config["MAIL_SENDER"]
+        self.envelope_from = parseaddr(self.sender)[1]
         self.date = format_datetime(now)
         self.clinic, self.phone = config["CLINIC_NAME"], config["CLINIC_PHONE_DAY"]
         self.urls = {"checkin": _url_pattern("links.checkin"), "invite": _url_pattern("auth.set_password"),
@@ -143,7 +142,7 @@ class Composer:
                "Content-Transfer-Encoding: base64\r\n\r\n"
         data = b"".join((head.encode(), (part % "plain").encode(), _b64(plain), (part % "html").encode(),
                          _b64(rich), f"--{boundary}--\r\n".encode()))
-        return Outgoing(self.sender, r.email, mid, data)
+        return Outgoing(self.sender, r.email, mid, data, (self.envelope_from, (r.email,)))
 
     def _unsubscribe_token(self, patient_id: int) -> str:
         token = self._unsubscribe.get(patient_id)
