@@ -8,7 +8,7 @@ context and assembling the message with the `email` package cost about 2 ms each
 message a mail client reads (tests/test_reminder_mail_bulk.py compares them).
 """
 
-import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass
@@ -97,7 +97,9 @@ def _fill(parts: list[str], values: dict[str, str]) -> str:
 
 
 def _b64(text: str) -> bytes:
-    return base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+    """Base64 in lines of 76 characters, CRLF-terminated (RFC 2045), as the email package writes it."""
+    encoded = binascii.b2a_base64(text.encode(), newline=False)
+    return b"".join([encoded[i:i + 76] + b"\r\n" for i in range(0, len(encoded), 76)])
 
 
 class Composer:
