@@ -132,8 +132,10 @@ class Run:
             self._quiet[timezone] = hold_for_quiet_hours(self.now, ZoneInfo(timezone), self.rules)
         return self._quiet[timezone]
 
-    def _update(self, ids: list[int], **values) -> None:
-        db.session.execute(update(TABLE).where(TABLE.c.id.in_(ids))
+    def _update(self, ids: list[int], was: str = "sending", **values) -> None:
+        """Settle claimed rows that are still this worker's (cancelled, held, retried)."""
+        db.session.execute(update(TABLE).where(TABLE.c.id.in_(ids), TABLE.c.status == was,
+                                               TABLE.c.claimed_by == self.worker)
                            .values(lease_until=None, updated_at=self.now, **values))
 
     def _deliver_locally(self, rows: list) -> list[int]:
@@ -157,7 +159,7 @@ class Run:
                     raise message
                 self.mailer.send(message)
             except Exception as error:  # noqa: BLE001 - retried, never lost
-                self._failed_attempt(row, error)
+                self._failed_attempt(row, error, was="sent")  # marked above, in this transaction
                 failed.add(row.id)
         return [r.id for r in rows if r.id not in failed]
 
@@ -229,15 +231,16 @@ class Run:
                 conn.commit()
                 self.report.sent.append(row.id)
 
-    def _failed_attempt(self, row, error: Exception) -> None:
+    def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
         """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""
         attempts = row.attempts + 1
-        values = {"attempts": attempts, "last_error": f"{type(error).__name__}: {error}"[:500]}
+        values = {"attempts": attempts, "last_error": f"{type(error).__name__}: {error}"[:500],
+                  "sent_at": None}
         if attempts >= MAX_ATTEMPTS:
-            self._update([row.id], status="failed", **values)
+            self._update([row.id], was, status="failed", **values)
             self.report.failed.append(row.id)
         else:
             backoff = timedelta(minutes=2 ** (attempts - 1))
-            self._update([row.id], status="pending", next_attempt_at=self.now + backoff, **values)
+            self._update([row.id], was, status="pending", next_attempt_at=self.now + backoff, **values)
             self.report.retried.append(row.id)
         log.warning("reminder %s attempt %s failed: %s", row.id, attempts, error)
