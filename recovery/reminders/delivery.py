@@ -69,7 +69,8 @@ def _applies(row, owed: dict[int, set[str]]) -> bool:
 
 @contextmanager
 def _marking():
-    """The connection that marks a batch's e-mails sent, one short transaction each.
+    """The connection that marks a batch's e-mails sent: each UPDATE its own transaction
+    (autocommit, one round trip on PostgreSQL instead of two).
 
     On SQLite those commits do not wait for the disk (WAL with synchronous=NORMAL, on this
     connection only, for this batch): a crash of the process loses nothing committed, so a
@@ -78,6 +79,7 @@ def _marking():
     for the disk costs milliseconds per e-mail, more than all the rest of its delivery.
     """
     with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             before = int(conn.exec_driver_sql("PRAGMA synchronous").scalar())
@@ -86,7 +88,6 @@ def _marking():
             yield conn
         finally:
             if sqlite:
-                conn.rollback()
                 conn.exec_driver_sql(f"PRAGMA synchronous = {before}")
 
 
@@ -228,7 +229,6 @@ class Run:
                     continue
                 if conn.execute(sent, {"row_id": row.id}).rowcount != 1:
                     log.warning("reminder %s was sent after its lease ended", row.id)
-                conn.commit()
                 self.report.sent.append(row.id)
 
     def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
