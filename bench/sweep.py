@@ -2,8 +2,10 @@
 
 The scenario: every patient is 3.5 days past the procedure without their 72-hour check-in, so
 each is owed four reminders that are due now (the 72-hour check and its repeat, by e-mail and
-in the app): 25,000 patients give 100,000 due reminders. "Materialised" is the real sweep
-(plan_all), "delivered" the real dispatcher: claim, re-check, compose the e-mail, hand it over.
+in the app): 25,000 patients give 100,000 due reminders (and the rules plan 375,000 more for
+the coming week: escalations and nudges). "Materialised" is the real sweep (plan_all),
+"delivered" the real dispatcher (deliver_due): claim, re-check, compose the e-mail, hand it
+over, to an in-memory channel inside the database transaction or to aiosmtpd over SMTP.
 """
 
 import os
