@@ -15,7 +15,7 @@ from recovery.extensions import db
 from recovery.models import Reminder
 from recovery.reminders import channels, delivery
 from recovery.reminders.delivery import LEASE, RETRY_AFTER_OUTAGE
-from recovery.reminders.dispatch import dispatch_due
+from recovery.reminders.dispatch import dispatch_due, sqlite_claim
 from recovery.services import inbox
 
 from .conftest import NOW
@@ -118,3 +118,13 @@ def test_an_email_built_in_bulk_reads_exactly_as_its_templates_render(app, make_
         assert plain == render_template("email/reminder.txt", subject=subject, **context)
         assert html == render_template("email/reminder.html", subject=subject, **context)
     assert "Ana &lt;O&#39;Brien&gt; &amp; Núñez" in html and "Ana <O'Brien> & Núñez" in plain
+
+
+def test_a_claim_reads_the_due_index_in_order_however_big_the_backlog(app):
+    """A claim stops after its batch: no sort of every due row (quadratic over a big backlog)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the PostgreSQL claim is two SELECT ... FOR UPDATE SKIP LOCKED with the same index")
+    from .test_indexes import query_plan
+
+    plan = query_plan(sqlite_claim(AT, "worker", 500))
+    assert "ix_reminders_status_due" in plan and "TEMP B-TREE" not in plan, plan

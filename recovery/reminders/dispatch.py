@@ -69,30 +69,39 @@ def plan_all(now: datetime) -> None:
     sweep.sync_all(now)  # every eligible patient, in batches (sync_patient's rules, bulk queries)
 
 
+def _ready(now: datetime):
+    return and_(Reminder.status == "pending", Reminder.due_at <= now,
+                or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now))
+
+
+def _abandoned(now: datetime):
+    return and_(Reminder.status == "sending", Reminder.lease_until < now)
+
+
 def _claimable(now: datetime):
-    ready = and_(
-        Reminder.status == "pending",
-        Reminder.due_at <= now,
-        or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-    )
-    abandoned = and_(Reminder.status == "sending", Reminder.lease_until < now)
-    return or_(ready, abandoned)
+    """What a claim may take: due and pending, or left `sending` by a worker whose lease ended."""
+    return or_(_ready(now), _abandoned(now))
 
 
 def candidates(now: datetime, batch: int) -> tuple:
     """The two kinds of claimable rows, oldest due first: abandoned by a dead worker, and due.
 
     Each is read in the order of the (status, due_at) index and stops after `batch` rows; one
-    query with an OR makes the database collect and sort every due row at each claim, which
-    over a backlog of 100,000 is quadratic.
+    query with `_claimable`'s OR makes the database collect and sort every due row at each
+    claim, which over a backlog of 100,000 is quadratic.
     """
-    abandoned = (select(Reminder.id).where(Reminder.status == "sending", Reminder.lease_until < now)
-                 .order_by(Reminder.due_at).limit(batch))
-    ready = (select(Reminder.id)
-             .where(Reminder.status == "pending", Reminder.due_at <= now,
-                    or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now))
-             .order_by(Reminder.due_at).limit(batch))
+    abandoned = select(Reminder.id).where(_abandoned(now)).order_by(Reminder.due_at).limit(batch)
+    ready = select(Reminder.id).where(_ready(now)).order_by(Reminder.due_at).limit(batch)
     return abandoned, ready
+
+
+def sqlite_claim(now: datetime, worker: str, batch: int):
+    """SQLite's claim: one UPDATE ... RETURNING of up to `batch` candidates."""
+    abandoned, ready = candidates(now, batch)
+    both = union_all(select(abandoned.subquery().c.id), select(ready.subquery().c.id)).limit(batch)
+    return (update(Reminder).where(Reminder.id.in_(both))
+            .values(status="sending", lease_until=now + LEASE, claimed_by=worker)
+            .returning(Reminder.id).execution_options(synchronize_session=False))
 
 
 def claim(now: datetime, worker: str, batch: int) -> list[int]:
@@ -109,11 +118,7 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
     else:
         # One statement (UPDATE ... RETURNING): SQLite runs one write at a time, so the rows it
         # returns were pending (or abandoned) a moment ago and are now this worker's alone.
-        both = union_all(select(abandoned.subquery().c.id), select(ready.subquery().c.id)).limit(batch)
-        ids = list(db.session.scalars(
-            update(Reminder).where(Reminder.id.in_(both)).values(**values)
-            .returning(Reminder.id).execution_options(synchronize_session=False)
-        ))
+        ids = list(db.session.scalars(sqlite_claim(now, worker, batch)))
     db.session.commit()
     return ids
 
