@@ -163,7 +163,7 @@ class Composer:
                 subject = str(SUBJECTS[kind])
                 text = render_template("email/reminder.txt", subject=subject, **context)
                 html = render_template("email/reminder.html", subject=subject, **context)
-            encoded = Header(subject, "utf-8").encode()
+            encoded = Header(subject, "utf-8").encode(linesep="\r\n")  # folded lines end in CRLF too
             self._skeletons[key] = ((subject, encoded), _compile(text), _compile(html))
         return self._skeletons[key]
 
