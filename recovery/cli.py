@@ -74,15 +74,16 @@ def scheduler(name: str | None, interval: int) -> None:
 @click.option("--now", "at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z"]), default=None,
               help="Act as if it were this time (ISO 8601 with offset), e.g. to replay a day.")
 @click.option("--name", default=None, help="Worker name (default host:pid).")
-@click.option("--batch", default=200, show_default=True, help="Reminders claimed at a time.")
+@click.option("--batch", default=None, type=int, help="Reminders claimed at a time (default 500).")
 @with_appcontext
 def send_due_reminders(at, name, batch) -> None:
     """Plan and send every due reminder once, then exit (for cron or by hand)."""
-    from .reminders.dispatch import dispatch_due
+    from .reminders.dispatch import BATCH, dispatch_due
 
-    report = dispatch_due(at or utcnow(), name, batch)
+    report = dispatch_due(at or utcnow(), name, batch or BATCH)
     click.echo(f"sent {len(report.sent)}, dropped {len(report.dropped)}, "
-               f"retrying {len(report.retried)}, failed {len(report.failed)}, held {len(report.held)}")
+               f"retrying {len(report.retried)}, failed {len(report.failed)}, held {len(report.held)}, "
+               f"left for the next run {len(report.deferred)}")
 
 
 @click.command("rebuild-cohort-summary")

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, text
 from bench.generate import build, load
 from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, Procedure, Reminder
-from recovery.reminders.dispatch import _claimable
+from recovery.reminders.dispatch import candidates
 from recovery.reminders.outbox import PLANNED_KINDS
 from recovery.services import cohort
 
@@ -28,9 +28,8 @@ HOT_QUERIES = {
     "a procedure's check-ins in date order (cohort, triage, charts)": (
         select(CheckIn.local_date, CheckIn.pain_now).where(CheckIn.procedure_id == 1)
         .order_by(CheckIn.local_date), "ix_checkins_procedure_day"),
-    "due reminders to claim": (
-        select(Reminder.id).where(_claimable(NOW)).order_by(Reminder.due_at).limit(200),
-        "ix_reminders_status_due"),
+    "due reminders to claim": (candidates(NOW, 200)[1], "ix_reminders_status_due"),
+    "reminders a dead worker left half-sent": (candidates(NOW, 200)[0], "ix_reminders_status_due"),
     "a patient's planned reminders": (
         select(Reminder.id).where(Reminder.patient_id == 1, Reminder.kind.in_(PLANNED_KINDS)),
         "ix_reminders_patient_id"),

@@ -1,11 +1,7 @@
 """Delivery: e-mail over SMTP (plain text and HTML, no clinical detail) and the in-app inbox."""
 
-import hashlib
 import smtplib
-from email.header import Header
 from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -15,24 +11,15 @@ from flask_babel import lazy_gettext as _l
 
 from ..display import local_datetime
 from ..models import Reminder
-from . import links
+from . import links, mail
+from .mail import CHECKIN_KINDS, SUBJECTS, Outgoing
 
-SUBJECTS = {
-    "check_72h": _l("Your 3-day check-in is due"),
-    "check_72h_repeat": _l("Reminder: your 3-day check-in"),
-    "follow_up_before": _l("Your clinic appointment is in 2 days"),
-    "follow_up_morning": _l("Your clinic appointment is today"),
-    "daily_nudge": _l("Time for today's check-in"),
-    "invite": _l("Set your password for Recovery"),
-}
-CHECKIN_KINDS = ("check_72h", "check_72h_repeat", "daily_nudge")
+__all__ = ["CHECKIN_KINDS", "SUBJECTS", "Mailer", "compose", "compose_for_clinician", "send_email"]
 
 
 def message_id(reminder: Reminder) -> str:
     """A Message-ID derived from the idempotency key: a resend after a crash is recognisable."""
-    digest = hashlib.sha256(reminder.idempotency_key.encode()).hexdigest()[:40]
-    domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN", "recovery.local")
-    return f"<{digest}@{domain}>"
+    return mail.message_id(reminder.idempotency_key)
 
 
 def _external(endpoint: str, **values) -> str:
@@ -40,36 +27,23 @@ def _external(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def compose(reminder: Reminder, now, invite_token: str | None = None) -> Message:
-    """Build the e-mail for a reminder in the patient's language."""
+def recipient(reminder: Reminder) -> mail.Recipient:
+    """What the composer needs about one reminder, read from the ORM objects."""
     patient = reminder.patient
-    context = {"patient": patient, "kind": reminder.kind, "clinic": current_app.config["CLINIC_NAME"],
-               "phone": current_app.config["CLINIC_PHONE_DAY"], "link": None, "appointment_time": None}
+    appointment = reminder.appointment
+    return mail.Recipient(reminder.idempotency_key, reminder.kind, patient.id, patient.name,
+                          patient.user.email, patient.preferred_language, patient.timezone,
+                          appointment.scheduled_for if appointment is not None else None)
+
+
+def compose(reminder: Reminder, now, invite_token: str | None = None) -> Outgoing:
+    """Build the e-mail for one reminder in the patient's language (the dispatcher builds a
+    whole batch at once with mail.Composer; this is the same message for one)."""
+    token = invite_token
     if reminder.kind in CHECKIN_KINDS:
-        today = now.astimezone(ZoneInfo(patient.timezone)).date()
-        token = links.issue_checkin_link(patient, today, now)
-        context["link"] = _external("links.checkin", token=token)
-    elif reminder.kind == "invite":
-        context["link"] = _external("auth.set_password", token=invite_token)
-    if reminder.appointment is not None and reminder.kind.startswith("follow_up"):
-        context["appointment_time"] = local_datetime(reminder.appointment.scheduled_for, patient.timezone)
-    context["preferences"] = _external("links.unsubscribe", token=links.unsubscribe_token(patient))
-    with force_locale(patient.preferred_language):
-        subject = str(SUBJECTS[reminder.kind])
-        text = render_template("email/reminder.txt", subject=subject, **context)
-        html = render_template("email/reminder.html", subject=subject, **context)
-    # The classic MIME classes: the same message as EmailMessage builds, at a fraction of the cost
-    # (EmailMessage parses every header it is given), which matters when a sweep sends thousands.
-    message = MIMEMultipart("alternative")
-    message["Subject"] = Header(subject, "utf-8")
-    message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = patient.user.email
-    message["Message-ID"] = message_id(reminder)
-    message["Date"] = format_datetime(now)
-    message["List-Unsubscribe"] = f"<{context['preferences']}>"
-    message.attach(MIMEText(text, "plain", "utf-8"))
-    message.attach(MIMEText(html, "html", "utf-8"))
-    return message
+        today = now.astimezone(ZoneInfo(reminder.patient.timezone)).date()
+        token = links.issue_checkin_link(reminder.patient, today, now)
+    return mail.Composer(now).compose(recipient(reminder), token)
 
 
 def compose_for_clinician(reminder: Reminder, now) -> EmailMessage:
@@ -103,25 +77,45 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def send_email(message: Message) -> None:
+def _hand_over(smtp, message: Message | Outgoing) -> None:
+    if isinstance(message, Outgoing):
+        sender, recipients = message.envelope
+        smtp.sendmail(sender, list(recipients), message.data)
+    else:
+        smtp.send_message(message)
+
+
+def send_email(message: Message | Outgoing) -> None:
     """Hand the message to the configured SMTP server; raises on any refusal or time-out."""
     with _connect() as smtp:
-        smtp.send_message(message)
+        _hand_over(smtp, message)
 
 
 class Mailer:
     """One SMTP connection reused for a dispatcher run (a connection per message costs a TCP
     and EHLO round trip each). Opened on first use; after any error it is dropped, so the
-    next message starts afresh and the error reaches the caller's retry logic."""
+    next message starts afresh and the error reaches the caller's retry logic. When the
+    server cannot even be reached, `down` is set: the run leaves its other e-mails for later.
+
+    Delivery is outside the database (`transactional` False): the dispatcher commits each
+    e-mail as sent right after the server accepts it.
+    """
+
+    transactional = False
 
     def __init__(self):
         self._smtp: smtplib.SMTP | None = None
+        self.down = False
 
-    def send(self, message: Message) -> None:
-        try:
-            if self._smtp is None:
+    def send(self, message: Message | Outgoing) -> None:
+        if self._smtp is None:
+            try:
                 self._smtp = _connect()
-            self._smtp.send_message(message)
+            except Exception:
+                self.down = True
+                raise
+        try:
+            _hand_over(self._smtp, message)
         except Exception:
             self.close()
             raise

@@ -6,6 +6,8 @@ longer owed, and the dispatcher asks it again just before sending.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 UTC = ZoneInfo("UTC")
@@ -55,9 +57,8 @@ class PatientFacts:
     clinician_ids: tuple[int, ...] = ()  # who gets the visit summary the day before a follow-up
 
 
-@dataclass(frozen=True)
-class Planned:
-    """A reminder the rules say is owed."""
+class Planned(NamedTuple):
+    """A reminder the rules say is owed (a named tuple: the sweep builds hundreds of thousands)."""
 
     key: str
     kind: str
@@ -153,23 +154,35 @@ def _visit_summaries(facts, now, policy, owed) -> None:
 
 def nudge_days(policy: Policy = Policy()) -> list[int]:
     """Days after the procedure with a check-in nudge: daily to day 14, then weekly to week 12."""
-    daily = list(range(1, policy.daily_until_day + 1))
-    weekly = list(range(policy.daily_until_day + 7, policy.weekly_until_day + 1, 7))
-    return daily + weekly
+    return list(_nudge_days(policy))
+
+
+@lru_cache(maxsize=8)
+def _nudge_days(policy: Policy) -> tuple[int, ...]:
+    daily = range(1, policy.daily_until_day + 1)
+    weekly = range(policy.daily_until_day + 7, policy.weekly_until_day + 1, 7)
+    return (*daily, *weekly)
+
+
+@lru_cache(maxsize=4096)
+def _nudge_due(day: date, clock: time, tz: ZoneInfo, policy: Policy) -> datetime:
+    """When a day's nudge goes out. Patients share a few zones, times and days: computed once each."""
+    return hold_for_quiet_hours(at_local(day, clock, tz), tz, policy)
 
 
 def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
     """The daily nudge at the patient's chosen time, for today and the next few days only."""
     procedure_day = facts.procedure_at.astimezone(tz).date()
-    today = now.astimezone(tz).date()
-    for n in nudge_days(policy):
-        day = procedure_day + timedelta(days=n)
-        if day < today:
-            continue  # a nudge for a past day is no longer useful
-        if day > today + timedelta(days=policy.nudge_horizon_days):
+    first = (now.astimezone(tz).date() - procedure_day).days  # today; a nudge for a past day is no use
+    last = first + policy.nudge_horizon_days
+    for n in _nudge_days(policy):
+        if n < first:
+            continue
+        if n > last:
             break
+        day = procedure_day + timedelta(days=n)
         if day in facts.checkin_dates or day == check_day:
             continue
-        due = hold_for_quiet_hours(at_local(day, facts.reminder_time, tz), tz, policy)
+        due = _nudge_due(day, facts.reminder_time, tz, policy)
         _patient(owed, "daily_nudge", f"d{day.isoformat()}", channels, due, None, day,
                  pid=facts.patient_id)

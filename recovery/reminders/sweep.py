@@ -134,9 +134,10 @@ def _apply(differences, now: datetime) -> None:
     inserts, cancels, moves = differences
     if inserts:
         dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-        # Another process may plan the same key first: the unique key makes that a no-op.
-        db.session.execute(dialect_insert(Reminder).on_conflict_do_nothing(index_elements=["idempotency_key"]),
-                           inserts)
+        # Another process may plan the same key first: the unique key makes that a no-op. A Core
+        # executemany on the table: the ORM's bulk insert splits rows into many small statements.
+        db.session.execute(dialect_insert(Reminder.__table__)
+                           .on_conflict_do_nothing(index_elements=["idempotency_key"]), inserts)
     if cancels:  # only rows still pending: one a dispatcher has claimed is left to its re-check
         db.session.execute(
             update(Reminder).where(Reminder.id.in_(cancels), Reminder.status == "pending")

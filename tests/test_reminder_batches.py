@@ -1,0 +1,132 @@
+"""Batched delivery: a crash mid-batch or an SMTP failure mid-batch sends nothing twice and loses nothing."""
+
+import smtplib
+from collections import Counter
+from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from recovery.extensions import db
+from recovery.models import Reminder
+from recovery.reminders import channels, delivery
+from recovery.reminders.delivery import LEASE, RETRY_AFTER_OUTAGE
+from recovery.reminders.dispatch import dispatch_due, sqlite_claim
+from recovery.services import inbox
+
+from .conftest import NOW
+
+AT = NOW + timedelta(hours=72)  # 09:00 in Chicago: every patient's 72-hour reminders are due
+PATIENTS = 6
+
+
+def _cohort(make_patient, **kw):
+    return [make_patient(performed_at=NOW, recorded_at=NOW + timedelta(minutes=5), **kw) for _ in range(PATIENTS)]
+
+
+def _left_due(at) -> int:
+    return db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.status.in_(("pending", "sending")), Reminder.due_at <= at))
+
+
+def test_a_crash_mid_batch_on_the_inbox_delivers_nothing_twice_and_loses_nothing(
+        app, make_patient, smtp_sink, monkeypatch):
+    patients = _cohort(make_patient)
+    deliver_locally = delivery.Run._deliver_locally
+
+    def crash_after_delivering(self, rows):
+        deliver_locally(self, rows)
+        raise RuntimeError("the process died before its commit")
+
+    monkeypatch.setattr(delivery.Run, "_deliver_locally", crash_after_delivering)
+    with pytest.raises(RuntimeError):
+        dispatch_due(AT, worker="dies")
+    db.session.rollback()
+    monkeypatch.undo()
+    assert all(inbox.inbox(p) == [] for p in patients)  # the batch's transaction never happened
+    assert smtp_sink.messages == []
+
+    dispatch_due(AT + LEASE - timedelta(seconds=1), worker="survivor")  # still leased: left alone
+    assert all(inbox.inbox(p) == [] for p in patients)
+    dispatch_due(AT + LEASE + timedelta(seconds=1), worker="survivor")
+    assert [[m.title for m in inbox.inbox(p)] for p in patients] == [["Your 3-day check-in is due"]] * PATIENTS
+    ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
+    assert len(ids) == PATIENTS and set(ids.values()) == {1}
+    assert _left_due(AT + LEASE) == 0
+
+
+def test_an_smtp_server_lost_mid_batch_leaves_the_rest_for_the_next_run(app, make_patient, smtp_sink, monkeypatch):
+    patients = _cohort(make_patient)
+    hand_over, connect = channels._hand_over, channels._connect
+    lost = []
+
+    def server_lost_after_two(smtp, message):
+        if len(smtp_sink.messages) == 2:
+            lost.append(True)
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        hand_over(smtp, message)
+
+    def unreachable_once_lost():
+        if lost:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return connect()
+
+    monkeypatch.setattr(channels, "_hand_over", server_lost_after_two)
+    monkeypatch.setattr(channels, "_connect", unreachable_once_lost)
+    report = dispatch_due(AT)
+    # Two e-mails went out; the one cut off and the one that found no server count an attempt;
+    # the rest wait for the next run with no attempt counted. The inbox got everyone's message.
+    assert len(smtp_sink.messages) == 2 and len(report.retried) == 2 and len(report.deferred) == PATIENTS - 4
+    assert all(len(inbox.inbox(p)) == 1 for p in patients)
+    emails = list(db.session.scalars(select(Reminder).where(Reminder.channel == "email",
+                                                            Reminder.kind == "check_72h")))
+    assert sorted((r.status, r.attempts) for r in emails) == [("pending", 0)] * (PATIENTS - 4) + [
+        ("pending", 1)] * 2 + [("sent", 0)] * 2
+
+    monkeypatch.undo()
+    dispatch_due(AT + RETRY_AFTER_OUTAGE)  # the next run: the ones never tried go out
+    assert len(smtp_sink.messages) == PATIENTS - 2
+    dispatch_due(AT + timedelta(minutes=1))  # and the two tried ones after their back-off
+    db.session.expire_all()
+    assert {r.status for r in emails} == {"sent"}
+    ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
+    assert len(ids) == PATIENTS and set(ids.values()) == {1}  # each e-mail once, none lost
+
+
+def test_an_email_built_in_bulk_reads_exactly_as_its_templates_render(app, make_patient):
+    patient = make_patient(performed_at=NOW, recorded_at=NOW + timedelta(minutes=5), name="Ana <O'Brien> & Núñez",
+                           preferred_language="es")
+    reminder = Reminder(idempotency_key=f"check_72h:{patient.id}:x:email", patient_id=patient.id, kind="check_72h",
+                        channel="email", due_at=AT, status="sending", created_at=AT, updated_at=AT)
+    db.session.add(reminder)
+    db.session.flush()
+    data = channels.compose(reminder, AT).as_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")  # no bare LF: strict SMTP servers refuse it
+    built = message_from_bytes(data, policy=default)
+    plain = built.get_body(("plain",)).get_content()
+    html = built.get_body(("html",)).get_content()
+    link = plain.split("http://localhost/c/")[1].split()[0]
+    preferences = built["List-Unsubscribe"].strip("<> ")
+    context = {"patient": patient, "kind": "check_72h", "clinic": app.config["CLINIC_NAME"],
+               "phone": app.config["CLINIC_PHONE_DAY"], "link": f"http://localhost/c/{link}",
+               "appointment_time": None, "preferences": preferences}
+    with app.test_request_context(), force_locale("es"):
+        subject = str(channels.SUBJECTS["check_72h"])
+        assert built["Subject"] == subject
+        assert plain == render_template("email/reminder.txt", subject=subject, **context)
+        assert html == render_template("email/reminder.html", subject=subject, **context)
+    assert "Ana &lt;O&#39;Brien&gt; &amp; Núñez" in html and "Ana <O'Brien> & Núñez" in plain
+
+
+def test_a_claim_reads_the_due_index_in_order_however_big_the_backlog(app):
+    """A claim stops after its batch: no sort of every due row (quadratic over a big backlog)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the PostgreSQL claim is two SELECT ... FOR UPDATE SKIP LOCKED with the same index")
+    from .test_indexes import query_plan
+
+    plan = query_plan(sqlite_claim(AT, "worker", 500))
+    assert "ix_reminders_status_due" in plan and "TEMP B-TREE" not in plan, plan
