@@ -225,6 +225,12 @@ def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
         .outerjoin(procedure_buckets, summary.procedure_id == Procedure.id)
         .where(is_current)
     )
+    return filtered(stmt, filters, clinic_tz)
+
+
+def filtered(stmt, filters: CohortFilters, clinic_tz: ZoneInfo):
+    """`stmt` (which joins Procedure and Patient) narrowed by the cohort page's filters; the CSV
+    export narrows by these same ones, so page and file never read a filter differently."""
     if filters.procedure_type:
         stmt = stmt.where(Procedure.type == filters.procedure_type)
     if filters.fracture_cause:

@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import RED_FLAGS, CheckIn, Patient, Procedure
-from .cohort import CohortFilters
+from .cohort import CohortFilters, filtered
 from .responder import is_responder
 
 BOM = "\ufeff"
@@ -77,22 +77,7 @@ def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
         .join(Patient, Patient.id == CheckIn.patient_id)
         .order_by(Patient.record_number, CheckIn.local_date, CheckIn.id)
     )
-    if filters.procedure_type:
-        stmt = stmt.where(Procedure.type == filters.procedure_type)
-    if filters.fracture_cause:
-        stmt = stmt.where(Procedure.fracture_cause == filters.fracture_cause)
-    if filters.performed_from:
-        stmt = stmt.where(Procedure.performed_at >= _midnight(filters.performed_from, clinic_tz))
-    if filters.performed_to:
-        end = _midnight(filters.performed_to + timedelta(days=1), clinic_tz)
-        stmt = stmt.where(Procedure.performed_at < end)
-    if filters.clinician_id:
-        stmt = stmt.where(Patient.clinician_id == filters.clinician_id)
-    return stmt
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone)
+    return filtered(stmt, filters, clinic_tz)
 
 
 def cohort_rows(filters: CohortFilters = CohortFilters()) -> list[ExportRow]:
