@@ -36,7 +36,8 @@ def overdue_cohort(patients: int) -> dict[str, list[tuple]]:
     hashed = generate_password_hash(PASSWORD)
     stamp = NOW.replace(tzinfo=None)
     performed = stamp - timedelta(days=3, hours=13)
-    rows = {"users": [], "patients": [], "procedures": [], "appointments": [], "checkins": []}
+    rows = {"users": [], "patients": [], "procedures": [], "appointments": [], "checkins": [],
+            "procedure_buckets": []}  # no check-ins yet: nothing in the cohort summary
     for i in range(1, patients + 1):
         rows["users"].append((i, f"overdue{i}@bench.local", hashed, "patient", True, f"Patient {i}", stamp))
         rows["patients"].append((i, i, f"S{i:07d}", datetime(1950, 1, 1).date(), "219-555-0100", "en",
