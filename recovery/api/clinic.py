@@ -3,7 +3,6 @@
 from ..extensions import db
 from ..models import Alert, utcnow
 from ..services import alerts, clinic, fhir
-from ..services.errors import NotFound, ValidationError
 from . import present, schemas
 from .errors import ApiError
 from .operations import operation, paginate
@@ -21,10 +20,7 @@ def patients(user, query):
 
 def _record(user, patient_id):
     """The patient's record as the clinician's page opens it: the view goes to the audit trail."""
-    try:
-        record = clinic.view_patient(patient_id, user, utcnow())
-    except NotFound:
-        raise ApiError(404) from None
+    record = clinic.view_patient(patient_id, user, utcnow())
     db.session.commit()
     return record
 
@@ -49,10 +45,7 @@ def patient_alerts(user, patient_id, query):
            errors=(404,))
 def patient_fhir(user, patient_id):
     """The patient's record as a FHIR R4 Bundle, as the clinician's page downloads it (audited)."""
-    try:
-        bundle = fhir.export_bundle(patient_id, user, utcnow())
-    except NotFound:
-        raise ApiError(404) from None
+    bundle = fhir.export_bundle(patient_id, user, utcnow())
     db.session.commit()
     return bundle
 
@@ -67,10 +60,7 @@ def acknowledge_alert(user, alert_id, body):
     if existing.acknowledged_at is not None:
         raise ApiError(409, "This alert was already acknowledged.")
     now = utcnow()
-    try:
-        alert = alerts.acknowledge(alert_id, user, body.note, now)
-    except ValidationError as error:
-        raise ApiError(422, errors=error.errors) from None
+    alert = alerts.acknowledge(alert_id, user, body.note, now)
     db.session.commit()
     record = clinic.patient_record(alert.patient_id, now)
     return present.alert(alert, record.alert_words(alert))

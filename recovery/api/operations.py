@@ -13,6 +13,7 @@ from flask import g, jsonify, request, url_for
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
+from ..services.errors import NotFound, ValidationError
 from .blueprint import bp
 from .errors import MALFORMED_JSON, ApiError
 from .schemas import MAX_ID, EmptyBody, Page
@@ -61,7 +62,12 @@ def operation(rule: str, method: str, *, roles=(), response=None, status=(200,),
                 kwargs["query"] = parse_query(query)
             if body is not None:
                 kwargs["body"] = parse_body(body)
-            result = view(user, **kwargs)
+            try:
+                result = view(user, **kwargs)
+            except NotFound:  # missing, or not this caller's to see: the two look the same
+                raise ApiError(404) from None
+            except ValidationError as error:  # the service's own checks: nothing was written
+                raise ApiError(422, errors=error.errors) from None
             code = status[0]
             if isinstance(result, tuple):
                 result, code = result

@@ -3,7 +3,6 @@
 from ..extensions import db
 from ..models import utcnow
 from ..services import checkins, inbox, procedures
-from ..services.errors import NotFound, ValidationError
 from ..services.guidance import urgent_guidance
 from . import present, schemas
 from .errors import ApiError
@@ -43,10 +42,7 @@ def save_today(user, body):
     patient = user.patient
     if patient is None:
         raise ApiError(422, errors={"form": NOT_SET_UP})
-    try:
-        result = checkins.save_checkin(patient, body.model_dump(), utcnow())
-    except ValidationError as error:
-        raise ApiError(422, errors=error.errors) from None
+    result = checkins.save_checkin(patient, body.model_dump(), utcnow())
     db.session.commit()
     saved = schemas.CheckInSaved(created=result.created, checkin=present.checkin(result.checkin),
                                  urgent=present.urgent(urgent_guidance(result.red_flags)))
@@ -66,10 +62,7 @@ def my_checkin(user, checkin_id):
     """One of my check-ins; another patient's id is not found."""
     if user.patient is None:
         raise ApiError(404)
-    try:
-        return present.checkin(checkins.patient_checkin(user.patient, checkin_id))
-    except NotFound:
-        raise ApiError(404) from None
+    return present.checkin(checkins.patient_checkin(user.patient, checkin_id))
 
 
 @operation("/me/appointments", "GET", roles=PATIENT, response=schemas.Page[schemas.Appointment],

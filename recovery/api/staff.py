@@ -3,34 +3,15 @@
 from ..extensions import db
 from ..models import utcnow
 from ..services import appointments, audit, enrolment
-from ..services.errors import NotFound, ValidationError
 from . import present, schemas
-from .errors import ApiError
 from .operations import operation, paginate
 
 STAFF = ("staff",)
 
 
-def _patient(patient_id):
-    try:
-        return enrolment.get_patient(patient_id)
-    except NotFound:
-        raise ApiError(404) from None
-
-
-def _appointment(appointment_id):
-    try:
-        return appointments.get_appointment(appointment_id)
-    except NotFound:
-        raise ApiError(404) from None
-
-
 def _saved(action):
-    """Run a change through the service: 422 with its messages and nothing written, or commit."""
-    try:
-        result = action()
-    except ValidationError as error:
-        raise ApiError(422, errors=error.errors) from None
+    """Run a change through the service and commit (its refusals answer 422, see operations)."""
+    result = action()
     db.session.commit()
     return present.appointment(result)
 
@@ -39,7 +20,7 @@ def _saved(action):
            query=schemas.AppointmentsQuery, errors=(404,))
 def list_appointments(user, query):
     """Visits in time order: everyone's, or one patient's (`patient_id`, audited as a view), by status."""
-    patient = _patient(query.patient_id) if query.patient_id is not None else None
+    patient = enrolment.get_patient(query.patient_id) if query.patient_id is not None else None
     items = appointments.list_appointments(patient, query.status)
     if patient is not None:
         audit.record(user, "patient.view", patient, utcnow())
@@ -51,7 +32,7 @@ def list_appointments(user, query):
            body=schemas.AppointmentBody, errors=(404,))
 def book_appointment(user, body):
     """Book a follow-up (or other) visit for the patient's current procedure; its reminders are planned."""
-    patient = _patient(body.patient_id)
+    patient = enrolment.get_patient(body.patient_id)
     data = {"kind": body.kind, "scheduled_for": body.scheduled_for}
     return _saved(lambda: appointments.schedule_follow_up(patient, data, user, utcnow()))
 
@@ -60,7 +41,7 @@ def book_appointment(user, body):
            body=schemas.RescheduleBody, errors=(404,))
 def reschedule_appointment(user, appointment_id, body):
     """Move a visit; its unsent reminders are cancelled and planned afresh for the new time."""
-    visit = _appointment(appointment_id)
+    visit = appointments.get_appointment(appointment_id)
     data = {"scheduled_for": body.scheduled_for}
     return _saved(lambda: appointments.reschedule(visit, data, user, utcnow()))
 
@@ -69,5 +50,5 @@ def reschedule_appointment(user, appointment_id, body):
            body=schemas.EmptyBody, errors=(404,))
 def cancel_appointment(user, appointment_id, body):
     """Cancel a scheduled visit; no more reminders are sent for it. Send no body, or `{}`."""
-    visit = _appointment(appointment_id)
+    visit = appointments.get_appointment(appointment_id)
     return _saved(lambda: appointments.cancel(visit, user, utcnow()))

@@ -86,7 +86,7 @@ class Patient(db.Model):
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[user_id])
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
     procedures: Mapped[list["Procedure"]] = relationship(  # noqa: F821
-        back_populates="patient", order_by="Procedure.performed_at"
+        back_populates="patient", order_by="[Procedure.performed_at, Procedure.id]"
     )
 
     @property
@@ -100,7 +100,8 @@ class Patient(db.Model):
 
     @property
     def current_procedure(self):
-        """The latest procedure: the one the patient is recovering from now."""
+        """The latest procedure: the one the patient is recovering from now (same performed time:
+        the later recorded, as the cohort page and the sweep decide)."""
         return self.procedures[-1] if self.procedures else None
 
 

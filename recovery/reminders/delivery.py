@@ -58,8 +58,9 @@ def _load(ids: list[int], worker: str) -> list:
     ).all()
 
 
-def _applies(row, owed: dict[int, set[str]]) -> bool:
-    """dispatch.still_applies for a loaded row: still owed, and the patient still reachable."""
+def applies(row, owed: dict[int, set[str]]) -> bool:
+    """Is a reminder (a loaded row) still owed, and its patient still reachable on its channel?
+    `owed` maps patient ids to the keys the rules plan now (dispatch.still_applies asks it too)."""
     if row.kind == "invite":
         return bool(row.email) and row.active and row.no_password
     if row.idempotency_key not in owed.get(row.patient_id, ()):
@@ -108,7 +109,7 @@ class Run:
                 for facts in sweep.load_facts_many(patients, self.now)} if patients else {}
         dropped, held, local, external = [], {}, [], []
         for row in rows:
-            if not _applies(row, owed):
+            if not applies(row, owed):
                 dropped.append(row.id)
             elif row.channel in ("email", "in_app") and self._held_until(row.timezone) > self.now:
                 held.setdefault(self._held_until(row.timezone), []).append(row.id)

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import and_, or_, select, union_all, update
 
@@ -78,16 +79,11 @@ def _abandoned(now: datetime):
     return and_(Reminder.status == "sending", Reminder.lease_until < now)
 
 
-def _claimable(now: datetime):
-    """What a claim may take: due and pending, or left `sending` by a worker whose lease ended."""
-    return or_(_ready(now), _abandoned(now))
-
-
 def candidates(now: datetime, batch: int) -> tuple:
     """The two kinds of claimable rows, oldest due first: abandoned by a dead worker, and due.
 
     Each is read in the order of the (status, due_at) index and stops after `batch` rows; one
-    query with `_claimable`'s OR makes the database collect and sort every due row at each
+    query with an OR of the two makes the database collect and sort every due row at each
     claim, which over a backlog of 100,000 is quadratic.
     """
     abandoned = select(Reminder.id).where(_abandoned(now)).order_by(Reminder.due_at).limit(batch)
@@ -124,16 +120,17 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
 
 
 def still_applies(reminder: Reminder, now: datetime, owed_keys: set[str] | None = None) -> bool:
-    """Is this reminder still owed under the current data (moved, cancelled, done, opted out)?"""
-    patient = reminder.patient
-    if reminder.kind == "invite":
-        user = patient.user
-        return bool(user.email) and user.active and user.password_hash is None
-    if owed_keys is None:
+    """Is this reminder still owed under the current data (moved, cancelled, done, opted out)?
+
+    The dispatcher's rule for a loaded batch (delivery.applies), asked of one ORM reminder.
+    """
+    patient, user = reminder.patient, reminder.patient.user
+    if owed_keys is None and reminder.kind != "invite":
         owed_keys = set(outbox.owed(patient, now))
-    if reminder.idempotency_key not in owed_keys:
-        return False
-    return not (reminder.channel == "email" and not (patient.user.email and patient.email_reminders))
+    row = SimpleNamespace(kind=reminder.kind, idempotency_key=reminder.idempotency_key, patient_id=patient.id,
+                          channel=reminder.channel, email=user.email, active=user.active,
+                          no_password=user.password_hash is None, email_reminders=patient.email_reminders)
+    return delivery.applies(row, {patient.id: owed_keys or set()})
 
 
 def beat(name: str, now: datetime) -> None:

@@ -101,10 +101,7 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     buckets.record(checkin, patient)  # the cohort summary, in this transaction
     raise_red_flag_alerts(checkin, now)
     settled = settle_72h_check(procedure, now)
-    # Alerts are computed on write, never on page view; the sweep picks the current procedure
-    # by performed time, then id.
-    current = max(patient.procedures, key=lambda p: (p.performed_at, p.id))
-    triage.evaluate_patient(patient, now, procedure=current)
+    triage.evaluate_patient(patient, now, procedure=procedure)  # alerts on write, never on page view
     if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
         outbox.sync_patient(patient, now)
     else:
