@@ -5,7 +5,7 @@ from email.message import EmailMessage, Message
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -20,11 +20,6 @@ __all__ = ["CHECKIN_KINDS", "SUBJECTS", "Mailer", "compose", "compose_for_clinic
 def message_id(reminder: Reminder) -> str:
     """A Message-ID derived from the idempotency key: a resend after a crash is recognisable."""
     return mail.message_id(reminder.idempotency_key)
-
-
-def _external(endpoint: str, **values) -> str:
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def recipient(reminder: Reminder) -> mail.Recipient:
@@ -50,20 +45,28 @@ def compose_for_clinician(reminder: Reminder, now) -> EmailMessage:
     """The day-before e-mail to a clinician: the visit's number and time and a link to its
     summary, nothing else (no patient name, record number or clinical detail)."""
     clinician, appointment = reminder.recipient, reminder.appointment
-    link = _external("clinic.patient_summary", patient_id=reminder.patient_id, visit=appointment.id)
+    link = mail.external_url("clinic.patient_summary", patient_id=reminder.patient_id, visit=appointment.id)
     with force_locale("en"):  # clinicians have no language setting; the clinic pages default to English
         subject = str(_l("Follow-up visit %(id)s: the visit summary is ready", id=appointment.id))
         text = render_template(
             "email/visit_summary.txt", clinician=clinician, appointment=appointment, link=link,
             appointment_time=local_datetime(appointment.scheduled_for),
             clinic=current_app.config["CLINIC_NAME"])
+    return single_email(subject, clinician.email, message_id(reminder), now, text)
+
+
+def single_email(subject: str, to: str, mid: str, now, text: str, html: str | None = None) -> EmailMessage:
+    """One e-mail from the clinic's sender (plain text, optionally with an HTML alternative);
+    the bulk reminder e-mails are built by mail.Composer instead."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = clinician.email
-    message["Message-ID"] = message_id(reminder)
+    message["To"] = to
+    message["Message-ID"] = mid
     message["Date"] = format_datetime(now)
     message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 

@@ -78,12 +78,16 @@ def message_id(idempotency_key: str) -> str:
     return f"<{digest}@{current_app.config.get('MAIL_MESSAGE_ID_DOMAIN', 'recovery.local')}>"
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail: e-mails are built outside any request, so BASE_URL decides."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
 def _url_pattern(endpoint: str, **values) -> tuple[str, str]:
     """The external URL of `endpoint` split around its token: built once, filled per message."""
     marker = "TOKENMARKER"
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        url = url_for(endpoint, _external=True, token=marker, **values)
-    before, after = url.split(marker)
+    before, after = external_url(endpoint, token=marker, **values).split(marker)
     return before, after
 
 
