@@ -130,3 +130,17 @@ def test_a_claim_reads_the_due_index_in_order_however_big_the_backlog(app):
 
     plan = query_plan(sqlite_claim(AT, "worker", 500))
     assert "ix_reminders_status_due" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_command_tells_the_operator_how_many_emails_wait_for_a_mail_server(app, make_patient, monkeypatch):
+    _cohort(make_patient)
+
+    def unreachable():
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(channels, "_connect", unreachable)
+    result = app.test_cli_runner().invoke(args=["send-due-reminders", "--now", AT.strftime("%Y-%m-%dT%H:%M:%S%z")])
+    assert result.exit_code == 0, result.output
+    # The inbox copies went out; the first e-mail counted an attempt, the rest wait untried.
+    assert result.output.strip() == (f"sent {PATIENTS}, dropped 0, retrying 1, failed 0, held 0, "
+                                     f"left for the next run {PATIENTS - 1}")
