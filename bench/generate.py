@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from werkzeug.security import generate_password_hash
 
 from recovery.models import COHORT_BUCKETS
-from recovery.services.cohort import bucket_of_day
+from recovery.services.timepoints import bucket_of_day
 
 PASSWORD = "bench-password-1"
 ZONES = ("America/Chicago",) * 8 + ("America/New_York", "America/Denver")

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import COHORT_BUCKETS, CheckIn, Patient, Procedure, procedure_buckets
-from .cohort import bucket_of_day
+from .timepoints import bucket_of_day
 
 BATCH = 2_000
 

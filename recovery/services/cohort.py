@@ -32,7 +32,6 @@ from sqlalchemy.orm import aliased
 from ..charts import expected_band
 from ..extensions import db
 from ..models import (
-    COHORT_BUCKETS,
     FRACTURE_CAUSES,
     PROCEDURE_TYPES,
     Patient,
@@ -41,6 +40,7 @@ from ..models import (
     procedure_buckets,
 )
 from .responder import is_responder
+from .timepoints import BUCKETS, BUCKETS_BY_KEY, Bucket
 from .validate import Fields
 
 RESPONDER_RULE = _l(
@@ -50,41 +50,10 @@ RESPONDER_RULE = _l(
 NO_DATA = _l("No check-ins match these filters.")
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """A span of days since the procedure, both ends included; `day` is its nominal day.
-
-    Check-ins between buckets (days 32-38, 46-52, 60-80) and after day 87 count in none.
-    """
-
-    key: str
-    label: object  # a lazy, translatable string
-    first_day: int
-    last_day: int
-    day: int
-
-
-def _week(n: int) -> Bucket:
-    # Week n is the 7 days centred on day 7n: the weekly reminders fall on day 7n, and a centred
-    # window does not let "the last check-in in the bucket" drift late.
-    return Bucket(f"week{n}", _l("Week %(n)s", n=n), 7 * n - 3, 7 * n + 3, 7 * n)
-
-
-BUCKETS: tuple[Bucket, ...] = tuple(
-    Bucket(f"day{d}", _l("Day %(n)s", n=d), d, d, d) for d in range(4)
-) + tuple(_week(n) for n in (1, 2, 3, 4, 6, 8, 12))
-assert tuple(b.key for b in BUCKETS) == COHORT_BUCKETS, "the summary table has a column pair per bucket"
-BUCKETS_BY_KEY = {b.key: b for b in BUCKETS}
-_BUCKET_OF_DAY = {d: b for b in BUCKETS for d in range(b.first_day, b.last_day + 1)}
 # The responder rates: at 72 hours (day 3), at 1 week and at 4 weeks.
 RESPONDER_TIMES = (("72h", _l("72 hours"), "day3"), ("1w", _l("1 week"), "week1"),
                    ("4w", _l("4 weeks"), "week4"))
 RESPONDER_BUCKETS = {bucket_key for _, _, bucket_key in RESPONDER_TIMES}
-
-
-def bucket_of_day(days: int) -> Bucket | None:
-    """The bucket of a check-in `days` after the procedure day, or None between and after them."""
-    return _BUCKET_OF_DAY.get(days)
 
 
 @dataclass(frozen=True)
