@@ -21,8 +21,18 @@ def invited_patient(live, mail, **fields):
         patient = enrol(staff, **fields)
         dispatch(daytime())
         email = patient.user.email
-    (invite,) = [m for m in mail.messages if m["To"] == email]
-    return link_in(invite, "/set-password/")
+    return link_in(invite_to(mail, email), "/set-password/")
+
+
+def invite_to(mail, email):
+    """The one e-mail to `email` with a set-password link.
+
+    In the evening (from 18:00 in Chicago) the day's check-in nudge goes out with it, so the
+    invite is picked by its link rather than by being the only message.
+    """
+    (invite,) = [m for m in mail.messages
+                 if m["To"] == email and "/set-password/" in m.get_body(("plain",)).get_content()]
+    return invite
 
 
 def accept_invite(tab, link, language="en", shots=("set-password", "password-saved")):
