@@ -1,0 +1,75 @@
+"""Where a check-in POST's CPU goes: cProfile of check-ins through the test client.
+
+`python -m bench.profile_checkin [--posts 300] [--patients 40] [--top 40] [--sort cumulative]`
+on a fresh SQLite file (or PostgreSQL with `--only postgresql` under scripts/with-postgres.sh).
+Patients log in through the real form and post in turn, as bench/checkin.lua does against
+gunicorn, so the profile shows the same request path without the server and wrk in it.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import time
+from datetime import UTC, datetime
+
+from .generate import PASSWORD, build, load
+from .support import bench_app, fresh_database
+
+FORM = {"worst_pain": "9", "walking_level": "2", "minutes_upright": "30", "medication": "otc",
+        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
+        "flag_calf": "no"}
+
+
+def _token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def _logged_in(app, email: str):
+    client = app.test_client()
+    answer = client.post("/login", data={"login": email, "password": PASSWORD,
+                                         "csrf_token": _token(client, "/login")})
+    assert answer.status_code == 302, answer.status_code
+    return client, _token(client, "/patient/checkin")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=300)
+    parser.add_argument("--patients", type=int, default=40)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+    with fresh_database(args.only) as url:
+        app = bench_app(url)
+        with app.app_context():
+            from recovery.extensions import db
+
+            load(db.engine, build(args.patients, datetime.now(UTC)))
+            db.session.remove()
+        sessions = [_logged_in(app, f"patient{i}@bench.local") for i in range(1, args.patients + 1)]
+
+        def post(n):
+            client, token = sessions[n % len(sessions)]
+            answer = client.post("/patient/checkin", data={**FORM, "pain_now": str(n % 8), "csrf_token": token})
+            assert answer.status_code == 302, answer.status_code
+
+        for n in range(len(sessions)):  # warm up: caches, and every patient has today's row
+            post(n)
+        profile = cProfile.Profile()
+        start = time.process_time()
+        profile.enable()
+        for n in range(args.posts):
+            post(n)
+        profile.disable()
+        spent = time.process_time() - start
+        print(f"{args.only}: {args.posts} check-in POSTs, {spent * 1000 / args.posts:.2f} ms CPU each "
+              f"(profiled; {os.getloadavg()[0]:.1f} load)")
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
