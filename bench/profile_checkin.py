@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--plain", action="store_true", help="time without the profiler, print no profile")
     args = parser.parse_args()
     with fresh_database(args.only) as url:
         app = bench_app(url)
@@ -61,14 +62,16 @@ def main() -> None:
             post(n)
         profile = cProfile.Profile()
         start = time.process_time()
-        profile.enable()
+        if not args.plain:
+            profile.enable()
         for n in range(args.posts):
             post(n)
         profile.disable()
         spent = time.process_time() - start
         print(f"{args.only}: {args.posts} check-in POSTs, {spent * 1000 / args.posts:.2f} ms CPU each "
-              f"(profiled; {os.getloadavg()[0]:.1f} load)")
-        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+              f"({'plain' if args.plain else 'profiled'}; {os.getloadavg()[0]:.1f} load)")
+        if not args.plain:
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":
