@@ -126,11 +126,12 @@ def _load_one(patient: Patient, procedure: Procedure, now: datetime) -> list[tup
     """load() for one patient whose current procedure is known: two small prebuilt Core queries
     (this runs on every check-in)."""
     conn = db.session.connection()
-    entries = tuple(map(Entry._make, conn.execute(_PROCEDURE_CHECKINS, {"procedure_id": procedure.id})))
+    rows = conn.execute(_PROCEDURE_CHECKINS, {"procedure_id": procedure.id}).all()  # fetchall, not row by row
+    entries = tuple(map(Entry._make, rows))
     existing = [
         Existing(alert_id, kind, checkin_id, detail, acknowledged_at is None)
         for alert_id, kind, checkin_id, detail, acknowledged_at
-        in conn.execute(_PATIENT_ALERTS, {"patient_id": patient.id})
+        in conn.execute(_PATIENT_ALERTS, {"patient_id": patient.id}).all()
     ]
     zone = ZoneInfo(patient.timezone)
     facts = Facts(patient.id, procedure.id, procedure.performed_at.astimezone(zone).date(),
