@@ -4,6 +4,9 @@
 on a fresh SQLite file (or PostgreSQL with `--only postgresql` under scripts/with-postgres.sh).
 Patients log in through the real form and post in turn, as bench/checkin.lua does against
 gunicorn, so the profile shows the same request path without the server and wrk in it.
+`--plain` times without the profiler. On SQLite it also reports how long each check-in holds
+the write lock (BEGIN IMMEDIATE to the end of the commit, its fsync included): writers hold it
+one at a time, so 1 / that time bounds the check-ins per second of one database file.
 """
 
 import argparse
@@ -11,6 +14,7 @@ import cProfile
 import os
 import pstats
 import re
+import statistics
 import time
 from datetime import UTC, datetime
 
@@ -33,6 +37,28 @@ def _logged_in(app, email: str):
                                          "csrf_token": _token(client, "/login")})
     assert answer.status_code == 302, answer.status_code
     return client, _token(client, "/patient/checkin")
+
+
+def _time_write_lock() -> list[float]:
+    """Record, in ms, how long each SQLite write transaction holds the writers' file lock."""
+    from recovery.sqlite_writers import WriterQueueConnection
+
+    held: list[float] = []
+    take, drop = WriterQueueConnection._before, WriterQueueConnection._release
+
+    def before(self, sql):
+        had = self._holder is not None
+        take(self, sql)
+        if not had and self._holder is not None:
+            self._taken_at = time.perf_counter()
+
+    def release(self):
+        if self._holder is not None:
+            held.append((time.perf_counter() - self._taken_at) * 1000)
+        drop(self)
+
+    WriterQueueConnection._before, WriterQueueConnection._release = before, release
+    return held
 
 
 def main() -> None:
@@ -60,6 +86,7 @@ def main() -> None:
 
         for n in range(len(sessions)):  # warm up: caches, and every patient has today's row
             post(n)
+        held = _time_write_lock()
         profile = cProfile.Profile()
         start = time.process_time()
         if not args.plain:
@@ -70,6 +97,11 @@ def main() -> None:
         spent = time.process_time() - start
         print(f"{args.only}: {args.posts} check-in POSTs, {spent * 1000 / args.posts:.2f} ms CPU each "
               f"({'plain' if args.plain else 'profiled'}; {os.getloadavg()[0]:.1f} load)")
+        if held:
+            held.sort()
+            median, p90 = statistics.median(held), held[int(0.9 * (len(held) - 1))]
+            print(f"write lock held per check-in: median {median:.2f} ms, p90 {p90:.2f} ms, mean "
+                  f"{statistics.mean(held):.2f} ms -> at most {1000 / statistics.mean(held):.0f} check-ins/s")
         if not args.plain:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
