@@ -96,8 +96,8 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
                "created_at": now, "updated_at": now, "entered_by_id": by, "is_72h_check": False,
                "note": None, **values}
         try:
-            with db.session.begin_nested():
-                checkin_id = conn.execute(_INSERT, row).inserted_primary_key[0]
+            with db.session.begin_nested():  # the SAVEPOINT is sent when the session hands out the connection
+                checkin_id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
             created = True
         except IntegrityError:  # a double click won the race: update the row it wrote
             existing = _todays(patient, day)
