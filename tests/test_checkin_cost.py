@@ -38,11 +38,11 @@ def test_a_checkin_post_runs_the_same_few_statements_however_long_the_history(cl
         assert _post(client, token).status_code == 302
     with statements() as again:
         assert _post(client, token, pain_now="3").status_code == 302
-    # Signed-in user, patient, procedures; today's row; its insert (or its update and the
-    # revision); the cohort summary's upsert; the 72-hour check; triage's check-ins and alerts;
-    # the day's nudge.
-    assert len(_data_statements(first)) == 10, first
-    assert len(_data_statements(again)) == 11, again
+    # The signed-in user with the patient and procedures (one query); today's row; its insert
+    # (or its update and the revision); the cohort summary's upsert; the 72-hour check's status;
+    # triage's check-ins and alerts; the day's nudge.
+    assert len(_data_statements(first)) == 8, first
+    assert len(_data_statements(again)) == 9, again
 
 
 def test_a_checkin_cancels_that_days_nudge_at_once_and_leaves_the_others(make_patient):

@@ -15,11 +15,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..i18n import speak_to
-from ..models import User, utcnow
+from ..models import Patient, User, utcnow
 from ..reminders.dispatch import scheduler_alive
 from ..security import sessions
 from ..services import accounts
@@ -36,11 +37,20 @@ HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.
 def load_user(session_id: str) -> User | None:
     """The signed-in user, unless the password changed since this session signed in."""
     user_id, _, stamp = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    user = db.session.execute(_SIGNED_IN, {"id": int(user_id)}).unique().scalar()
     if user is None or not hmac.compare_digest(user.password_stamp, stamp):
         return None
     return user
 
+
+# Every request loads its user; a patient's pages (the check-in first) then need the patient and
+# the current procedure. One prebuilt query instead of three (the user, then two lazy loads).
+_SIGNED_IN = (
+    select(User).where(User.id == bindparam("id"))
+    .options(joinedload(User.patient).joinedload(Patient.procedures))
+)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None

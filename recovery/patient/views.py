@@ -64,16 +64,15 @@ def checkin():
         db.session.rollback()  # nothing of a refused check-in is kept
         today = progress.todays_checkin(patient, now)
         return _checkin_form(patient, today, request.form, error.errors, 400)
-    # Read before the commit, which expires what the session loaded: the page needs no reloads.
-    red_flags = result.red_flags
+    # Worded before the commit, which expires the signed-in user the locale is read from.
     if result.created:
         thanks = _("Thank you. Your check-in for today is saved.")
     else:
         thanks = _("Thank you. Today's check-in is updated.")
     db.session.commit()
-    if red_flags:
+    if result.red_flags:  # the only case that loads the saved row again (to show it)
         return render_template(
-            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(red_flags)
+            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
         )
     flash(thanks)
     return redirect(url_for("patient.home"))

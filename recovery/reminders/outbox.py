@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -126,13 +126,20 @@ def checked_in(patient: Patient, day: date, now: datetime) -> None:
     That is all a check-in changes in the plan unless it also settled the 72-hour check, and
     then the caller re-plans with sync_patient. One UPDATE instead of a re-plan on every
     check-in; what time alone changes (a new day within the nudge horizon) the sweep plans.
+    A prebuilt Core statement on the table: no ORM session sync, no statement built per call
+    (the check-in path loads no reminders, so none in the session goes stale).
     """
-    db.session.execute(
-        update(Reminder)
-        .where(Reminder.patient_id == patient.id, Reminder.kind == "daily_nudge",
-               Reminder.for_date == day, Reminder.status == "pending")
-        .values(status="cancelled", last_error="no longer applies", updated_at=now)
-    )
+    db.session.connection().execute(
+        _CANCEL_NUDGE, {"b_patient_id": patient.id, "b_day": day, "b_now": now})
+
+
+_reminders = Reminder.__table__
+_CANCEL_NUDGE = (
+    update(_reminders)
+    .where(_reminders.c.patient_id == bindparam("b_patient_id"), _reminders.c.kind == "daily_nudge",
+           _reminders.c.for_date == bindparam("b_day"), _reminders.c.status == "pending")
+    .values(status="cancelled", last_error="no longer applies", updated_at=bindparam("b_now"))
+)
 
 
 def sweep_scope(now: datetime):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Alert, CheckIn, User
+from ..models import Alert, User
 from . import audit
 from .errors import NotFound, ValidationError
 
@@ -27,21 +27,21 @@ FLAG_SHORT_LABELS = {
 EMERGENCY_FLAGS = ("flag_chest",)  # possible cement embolism: call 911
 
 
-def raise_red_flag_alerts(checkin: CheckIn, now: datetime) -> list[Alert]:
+def raise_red_flag_alerts(checkin_id: int, patient_id: int, flags: list[str], now: datetime) -> list[Alert]:
     """One urgent alert per red flag on a check-in, however often the check-in is resubmitted."""
     raised = []
-    if not checkin.red_flags:
+    if not flags:
         return raised
     existing = set(
         db.session.scalars(
-            select(Alert.detail).where(Alert.checkin_id == checkin.id, Alert.kind == "red_flag")
+            select(Alert.detail).where(Alert.checkin_id == checkin_id, Alert.kind == "red_flag")
         )
     )
-    for flag in checkin.red_flags:
+    for flag in flags:
         if flag in existing:
             continue
         alert = Alert(
-            patient_id=checkin.patient_id, checkin_id=checkin.id, kind="red_flag",
+            patient_id=patient_id, checkin_id=checkin_id, kind="red_flag",
             detail=flag, severity="urgent", created_at=now,
         )
         try:

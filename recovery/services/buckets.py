@@ -30,27 +30,40 @@ def procedure_day(performed_at: datetime, tz_name: str) -> date:
     return performed_at.astimezone(ZoneInfo(tz_name)).date()
 
 
-def record(checkin: CheckIn, patient: Patient) -> None:
-    """Count a just-saved check-in in its bucket unless the bucket already holds a later day.
+def record(procedure: Procedure, tz_name: str, local_date: date, pain: int) -> None:
+    """Count a just-saved check-in (`local_date`, `pain`) of `procedure` in its bucket unless the
+    bucket already holds a later day.
 
-    Call after the check-in is flushed. The check-in's own procedure decides the day (an update of
-    today's check-in keeps the procedure it was first saved against).
+    The check-in's own procedure decides the day (an update of today's check-in keeps the
+    procedure it was first saved against). One upsert, prebuilt per dialect and bucket.
     """
-    procedure = checkin.procedure  # in the session already: no query
-    day0 = procedure_day(procedure.performed_at, patient.timezone)
-    bucket = bucket_of_day((checkin.local_date - day0).days)
+    day0 = procedure_day(procedure.performed_at, tz_name)
+    bucket = bucket_of_day((local_date - day0).days)
     if bucket is None:
         return
-    day, pain = f"{bucket.key}_date", f"{bucket.key}_pain"
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(procedure_buckets).values(
-        {"procedure_id": procedure.id, day: checkin.local_date, pain: checkin.pain_now})
+    conn = db.session.connection()
+    cached = (conn.dialect.name, bucket.key)
+    stmt = _UPSERTS.get(cached)
+    if stmt is None:
+        stmt = _UPSERTS[cached] = _upsert(*cached)
+    conn.execute(stmt, {"procedure_id": procedure.id, f"{bucket.key}_date": local_date,
+                        f"{bucket.key}_pain": pain})  # the VALUES: the columns given here
+
+
+_UPSERTS: dict[tuple[str, str], object] = {}
+
+
+def _upsert(dialect_name: str, key: str):
+    """INSERT ... ON CONFLICT DO UPDATE of one bucket's date and pain, keeping the later date."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    day, pain = f"{key}_date", f"{key}_pain"
+    stmt = dialect.insert(procedure_buckets)
     stored = procedure_buckets.c[day]
-    db.session.execute(stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[procedure_buckets.c.procedure_id],
         set_={day: stmt.excluded[day], pain: stmt.excluded[pain]},
         where=or_(stored.is_(None), stmt.excluded[day] >= stored),  # same day: the update wins
-    ))
+    )
 
 
 def rebuild_patient(patient: Patient) -> int:

@@ -2,15 +2,16 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import MEDICATION, RED_FLAGS, CheckIn, CheckInRevision, Patient, User
+from ..models import MEDICATION, RED_FLAGS, CheckIn, CheckInRevision, Patient, Procedure, User
 from ..reminders import outbox
 from . import buckets, triage
 from .alerts import raise_red_flag_alerts
@@ -34,14 +35,16 @@ WALKING_LEVELS = {
 
 @dataclass
 class CheckInResult:
-    """What saving a check-in did, so the page can say so."""
+    """What saving a check-in did, so the page can say so. The row itself is loaded only if a
+    caller asks (the red-flag page, the API): the patient's usual redirect needs none."""
 
-    checkin: CheckIn
+    checkin_id: int
     created: bool
+    red_flags: list[str]
 
-    @property
-    def red_flags(self) -> list[str]:
-        return self.checkin.red_flags
+    @cached_property
+    def checkin(self) -> CheckIn:
+        return db.session.get(CheckIn, self.checkin_id, populate_existing=True)
 
 
 def local_today(patient: Patient, now: datetime) -> date:
@@ -71,7 +74,11 @@ def parse_checkin(data) -> dict:
 
 
 def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None = None):
-    """Save today's check-in, or update it if one exists; return a CheckInResult."""
+    """Save today's check-in, or update it if one exists; return a CheckInResult.
+
+    Every patient sends one a day, so the row, its revision and the summary are written with
+    prebuilt Core statements rather than through the ORM's unit of work.
+    """
     values = parse_checkin(data)
     procedure = patient.current_procedure
     if procedure is None:
@@ -79,67 +86,74 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     if patient.discharged:
         raise ValidationError({"form": str(_l("Check-ins are closed: you have been discharged."))})
     day = local_today(patient, now)
+    by = entered_by.id if entered_by else None
     begin_write(db.session)  # today's row is read as the latest and stays so until commit
+    conn = db.session.connection()
     existing = _todays(patient, day)
     created = False
     if existing is None:
-        checkin = CheckIn(
-            patient_id=patient.id, procedure_id=procedure.id, local_date=day,
-            created_at=now, updated_at=now,
-            entered_by_id=entered_by.id if entered_by else None, **values,
-        )
+        row = {"patient_id": patient.id, "procedure_id": procedure.id, "local_date": day,
+               "created_at": now, "updated_at": now, "entered_by_id": by, "is_72h_check": False,
+               "note": None, **values}
         try:
-            with db.session.begin_nested():
-                db.session.add(checkin)
+            with db.session.begin_nested():  # the SAVEPOINT is sent when the session hands out the connection
+                checkin_id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
             created = True
         except IntegrityError:  # a double click won the race: update the row it wrote
             existing = _todays(patient, day)
     if existing is not None:
-        checkin = existing
-        _update(checkin, values, now, entered_by)
-    db.session.flush()
-    buckets.record(checkin, patient)  # the cohort summary, in this transaction
-    raise_red_flag_alerts(checkin, now)
+        checkin_id, row = existing.id, _update(conn, existing, values, now, by)
+    if row["procedure_id"] != procedure.id:  # today's row keeps the procedure it was saved against
+        procedure_of_row = db.session.get(Procedure, row["procedure_id"])
+    else:
+        procedure_of_row = procedure
+    buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
+    red_flags = [flag for flag in RED_FLAGS if row[flag]]
+    if red_flags:
+        raise_red_flag_alerts(checkin_id, patient.id, red_flags, now)
     settled = settle_72h_check(procedure, now)
     triage.evaluate_patient(patient, now, procedure=procedure)  # alerts on write, never on page view
     if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
         outbox.sync_patient(patient, now)
     else:
         outbox.checked_in(patient, day, now)  # only today's nudge is no longer owed
-    return CheckInResult(checkin, created)
+    return CheckInResult(checkin_id, created, red_flags)
 
 
-def _todays(patient: Patient, day: date) -> CheckIn | None:
-    """Today's check-in, locked until commit (a second tab or a double click waits for this one),
-    as stored now rather than as this session may have loaded it earlier."""
-    return db.session.scalar(
-        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.local_date == day)
-        .with_for_update().execution_options(populate_existing=True)
-    )
+_checkins, _revisions = CheckIn.__table__, CheckInRevision.__table__
+_TODAYS = select(_checkins).where(
+    _checkins.c.patient_id == bindparam("patient_id"), _checkins.c.local_date == bindparam("day")
+).with_for_update()
+_INSERT = insert(_checkins)
+_UPDATE = update(_checkins).where(_checkins.c.id == bindparam("b_id"))
+_REVISION = insert(_revisions)
 
 
-def snapshot(checkin: CheckIn) -> dict:
-    """The answers of a check-in as plain JSON-able values."""
+def _todays(patient: Patient, day: date):
+    """Today's check-in row, locked until commit (a second tab or a double click waits for this
+    one), as stored now: a Core read, so no copy loaded earlier in the session can stand in."""
+    return db.session.connection().execute(_TODAYS, {"patient_id": patient.id, "day": day}).first()
+
+
+def snapshot(checkin) -> dict:
+    """The answers of a check-in (the model or its row) as plain JSON-able values."""
     data = {k: getattr(checkin, k) for k in SCORED + RED_FLAGS}
     data["updated_at"] = checkin.updated_at.isoformat()
     data["entered_by_id"] = checkin.entered_by_id
     return data
 
 
-def _update(checkin: CheckIn, values: dict, now: datetime, entered_by: User | None) -> None:
-    db.session.add(
-        CheckInRevision(
-            checkin=checkin, snapshot=snapshot(checkin), replaced_at=now,
-            replaced_by_id=entered_by.id if entered_by else None,
-        )
-    )
-    for key, value in values.items():
-        if key in RED_FLAGS:
-            value = value or getattr(checkin, key)  # a red flag once reported is never erased
-        setattr(checkin, key, value)
-    checkin.updated_at = now
-    if entered_by is not None:
-        checkin.entered_by_id = entered_by.id
+def _update(conn, existing, values: dict, now: datetime, by: int | None) -> dict:
+    """Keep the stored answers as a revision, then write the new ones; return the row as saved."""
+    conn.execute(_REVISION, {"checkin_id": existing.id, "snapshot": snapshot(existing),
+                             "replaced_at": now, "replaced_by_id": by})
+    changes = dict(values, updated_at=now)
+    for flag in RED_FLAGS:  # a red flag once reported is never erased
+        changes[flag] = values[flag] or getattr(existing, flag)
+    if by is not None:
+        changes["entered_by_id"] = by
+    conn.execute(_UPDATE, {**changes, "b_id": existing.id})  # SET: the columns given here
+    return {**existing._asdict(), **changes}
 
 
 def patient_checkins(patient: Patient) -> list[CheckIn]:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
 from ..models import (
@@ -147,10 +147,15 @@ def check_72h(procedure: Procedure) -> Appointment | None:
 
 def settle_72h_check(procedure: Procedure, now: datetime) -> bool:
     """Complete the 72-hour check with the first check-in made 60-96 h after the procedure,
-    or mark it missed once 96 h have passed without one; say whether the check changed."""
-    check = check_72h(procedure)
-    if check is None or check.status in ("completed", "cancelled"):
+    or mark it missed once 96 h have passed without one; say whether the check changed.
+
+    Every check-in asks, and the check is nearly always settled already: its status is read with
+    a prebuilt Core query, and the appointment is loaded only when it may still change.
+    """
+    found = db.session.connection().execute(_CHECK_72H_STATUS, {"procedure_id": procedure.id}).first()
+    if found is None or found.status in ("completed", "cancelled"):
         return False
+    check = db.session.get(Appointment, found.id)
     before = check.status
     start, end = (procedure.performed_at + w for w in CHECK_WINDOW)
     first = db.session.scalar(
@@ -172,6 +177,11 @@ def settle_72h_check(procedure: Procedure, now: datetime) -> bool:
         check.updated_at = now
     db.session.flush()
     return check.status != before
+
+
+_appointments = Appointment.__table__
+_CHECK_72H_STATUS = select(_appointments.c.id, _appointments.c.status).where(
+    _appointments.c.procedure_id == bindparam("procedure_id"), _appointments.c.kind == "check_72h")
 
 
 def mark_missed_72h_checks(now: datetime) -> int:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -123,25 +123,31 @@ def evaluate_patient(patient: Patient, now: datetime, procedure: Procedure | Non
 
 
 def _load_one(patient: Patient, procedure: Procedure, now: datetime) -> list[tuple[Facts, list[Existing]]]:
-    """load() for one patient whose current procedure is known: two small queries."""
-    entries = tuple(
-        Entry(row.id, row.local_date, row.pain_now, row.is_72h_check)
-        for row in db.session.execute(
-            select(CheckIn.id, CheckIn.local_date, CheckIn.pain_now, CheckIn.is_72h_check)
-            .where(CheckIn.procedure_id == procedure.id).order_by(CheckIn.local_date)
-        )
-    )
+    """load() for one patient whose current procedure is known: two small prebuilt Core queries
+    (this runs on every check-in)."""
+    conn = db.session.connection()
+    rows = conn.execute(_PROCEDURE_CHECKINS, {"procedure_id": procedure.id}).all()  # fetchall, not row by row
+    entries = tuple(map(Entry._make, rows))
     existing = [
-        Existing(row.id, row.kind, row.checkin_id, row.detail, row.acknowledged_at is None)
-        for row in db.session.execute(
-            select(Alert.id, Alert.kind, Alert.checkin_id, Alert.detail, Alert.acknowledged_at)
-            .where(Alert.kind.in_(TRIAGE_KINDS), Alert.patient_id == patient.id)
-        )
+        Existing(alert_id, kind, checkin_id, detail, acknowledged_at is None)
+        for alert_id, kind, checkin_id, detail, acknowledged_at
+        in conn.execute(_PATIENT_ALERTS, {"patient_id": patient.id}).all()
     ]
     zone = ZoneInfo(patient.timezone)
     facts = Facts(patient.id, procedure.id, procedure.performed_at.astimezone(zone).date(),
                   procedure.baseline_pain, now.astimezone(zone).date(), patient.discharged, entries)
     return [(facts, existing)]
+
+
+_checkins, _alerts = CheckIn.__table__, Alert.__table__
+_PROCEDURE_CHECKINS = (
+    select(_checkins.c.id, _checkins.c.local_date, _checkins.c.pain_now, _checkins.c.is_72h_check)
+    .where(_checkins.c.procedure_id == bindparam("procedure_id")).order_by(_checkins.c.local_date)
+)
+_PATIENT_ALERTS = (
+    select(_alerts.c.id, _alerts.c.kind, _alerts.c.checkin_id, _alerts.c.detail, _alerts.c.acknowledged_at)
+    .where(_alerts.c.kind.in_(TRIAGE_KINDS), _alerts.c.patient_id == bindparam("patient_id"))
+)
 
 
 def evaluate_all(now: datetime) -> Outcome:

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from ..responder import is_responder
 
@@ -21,9 +22,9 @@ MISSED_UNTIL_DAY = 14
 SWEEP_DAYS = 98  # the sweep looks at procedures up to 14 weeks old (reminders stop at week 12)
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One check-in as the rules see it."""
+class Entry(NamedTuple):
+    """One check-in as the rules see it (a named tuple: a check-in loads the whole procedure's
+    history, and tuples are built straight from the rows)."""
 
     id: int
     local_date: date
