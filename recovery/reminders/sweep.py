@@ -11,12 +11,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import Appointment, CheckIn, Patient, Procedure, User
 from ..models.reminders import Reminder
+from .bulk import insert_planned
 from .outbox import PLANNED_KINDS, _follow_up_ahead, policy, sweep_scope
 from .rules import AppointmentFacts, PatientFacts, plan
 
@@ -120,24 +119,15 @@ def _differences(facts, existing, now, rules):
                 cancels.append(row_id)
             elif due_at != wanted[key].due_at:
                 moves.append({"row_id": row_id, "new_due": wanted[key].due_at})
-        inserts.extend(
-            {"idempotency_key": key, "patient_id": patient.patient_id, "appointment_id": item.appointment_id,
-             "recipient_id": item.recipient_id,
-             "kind": item.kind, "channel": item.channel, "for_date": item.for_date, "due_at": item.due_at,
-             "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
-            for key, item in wanted.items() if key not in rows
-        )
+        inserts.extend((key, patient.patient_id, item.appointment_id, item.recipient_id, item.kind,
+                        item.channel, item.for_date, item.due_at)
+                       for key, item in wanted.items() if key not in rows)
     return inserts, cancels, moves
 
 
 def _apply(differences, now: datetime) -> None:
     inserts, cancels, moves = differences
-    if inserts:
-        dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-        # Another process may plan the same key first: the unique key makes that a no-op. A Core
-        # executemany on the table: the ORM's bulk insert splits rows into many small statements.
-        db.session.execute(dialect_insert(Reminder.__table__)
-                           .on_conflict_do_nothing(index_elements=["idempotency_key"]), inserts)
+    insert_planned(inserts, now)  # a key another process planned first is skipped
     if cancels:  # only rows still pending: one a dispatcher has claimed is left to its re-check
         db.session.execute(
             update(Reminder).where(Reminder.id.in_(cancels), Reminder.status == "pending")
