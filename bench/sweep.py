@@ -148,3 +148,34 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
     steady = len(received) / (last - first) if last > first else 0.0
     return {"emails": len(received), "seconds": elapsed, "rate": steady, "wall_rate": len(received) / elapsed,
             "exactly_once": exactly_once, "per_process": per_process}
+
+
+def main() -> None:
+    """The in-memory sweep alone: python -m bench.sweep [--due 100000] [--db sqlite] [--profile FILE]."""
+    import argparse
+    import cProfile
+
+    from .support import bench_app, fresh_database
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--due", type=int, default=100_000, help="due reminders (4 per patient)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="postgresql needs TEST_DATABASE_URL (scripts/with-postgres.sh)")
+    parser.add_argument("--profile", help="write a cProfile of the plan and delivery here")
+    args = parser.parse_args()
+    with fresh_database(args.db) as url:
+        app = bench_app(url)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler:
+            profiler.enable()
+        result = in_memory(app, args.due // 4)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+    print(f"{args.db}: {result['due']:,} due, {result['sent']:,} sent: {result['total_s']:.1f} s "
+          f"(plan {result['plan_s']:.1f} + send {result['deliver_s']:.1f}); exactly once "
+          f"{result['exactly_once']}; load {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

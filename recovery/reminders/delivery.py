@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Alert, Appointment, CallTask, Patient, Reminder, User
 from ..services.accounts import issue_set_password_token
 from . import channels, links, mail, outbox, sweep
+from .bulk import among
 from .rules import hold_for_quiet_hours, plan
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _load(ids: list[int], worker: str) -> list:
                User.password_hash.is_(None).label("no_password"), Appointment.scheduled_for)
         .join(Patient, Patient.id == Reminder.patient_id).join(User, User.id == Patient.user_id)
         .outerjoin(Appointment, Appointment.id == Reminder.appointment_id)
-        .where(Reminder.id.in_(ids), Reminder.status == "sending", Reminder.claimed_by == worker)
+        .where(among(Reminder.id, ids), Reminder.status == "sending", Reminder.claimed_by == worker)
         .order_by(Reminder.due_at, Reminder.id)
     ).all()
 
@@ -136,7 +137,7 @@ class Run:
 
     def _update(self, ids: list[int], was: str = "sending", **values) -> None:
         """Settle claimed rows that are still this worker's (cancelled, held, retried)."""
-        db.session.execute(update(TABLE).where(TABLE.c.id.in_(ids), TABLE.c.status == was,
+        db.session.execute(update(TABLE).where(among(TABLE.c.id, ids), TABLE.c.status == was,
                                                TABLE.c.claimed_by == self.worker)
                            .values(lease_until=None, updated_at=self.now, **values))
 
@@ -145,7 +146,7 @@ class Run:
         if not rows:
             return []
         marked = set(db.session.scalars(
-            update(TABLE).where(TABLE.c.id.in_([r.id for r in rows]), TABLE.c.status == "sending",
+            update(TABLE).where(among(TABLE.c.id, [r.id for r in rows]), TABLE.c.status == "sending",
                                 TABLE.c.claimed_by == self.worker)
             .values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
             .returning(TABLE.c.id)))

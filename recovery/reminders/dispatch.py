@@ -22,6 +22,7 @@ from ..models import Reminder, SchedulerHeartbeat
 from ..services import triage
 from ..services.procedures import mark_missed_72h_checks
 from . import channels, delivery, outbox, sweep
+from .bulk import among
 from .delivery import LEASE, MAX_ATTEMPTS, DispatchReport
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
         if len(ids) < batch:
             ids += db.session.scalars(ready.limit(batch - len(ids)).with_for_update(skip_locked=True))
         if ids:
-            db.session.execute(update(Reminder).where(Reminder.id.in_(ids)).values(**values)
+            db.session.execute(update(Reminder).where(among(Reminder.id, ids)).values(**values)
                                .execution_options(synchronize_session=False))
     else:
         # One statement (UPDATE ... RETURNING): SQLite runs one write at a time, so the rows it

@@ -4,12 +4,12 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 
 from ..extensions import db
 from ..models import CheckinLink, Patient
@@ -34,15 +34,26 @@ def issue_checkin_link(patient: Patient, for_date: date, now: datetime) -> str:
     db.session.flush()
     return token
 
+_INSERT_PG = """INSERT INTO checkin_links (patient_id, token_hash, for_date, created_at, expires_at)
+    SELECT *, CAST(:now AS timestamp), CAST(:expires AS timestamp)
+    FROM unnest(CAST(:patient AS int[]), CAST(:hash AS varchar[]), CAST(:day AS date[]))"""
+
 
 def issue_checkin_links(wanted: list[tuple[int, date]], now: datetime) -> list[str]:
     """issue_checkin_link for many (patient id, day) pairs at once: one multi-row insert."""
     tokens = [secrets.token_urlsafe(32) for _ in wanted]
     if wanted:
         expires = now + timedelta(hours=CHECKIN_LINK_HOURS)
-        db.session.execute(insert(CheckinLink.__table__), [
-            {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
-             "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
+        if db.engine.dialect.name == "postgresql":  # psycopg's executemany sends a statement a row
+            db.session.execute(text(_INSERT_PG), {
+                "patient": [p for p, _ in wanted], "hash": [_hash(t) for t in tokens],
+                "day": [d for _, d in wanted],
+                "now": now.astimezone(UTC).replace(tzinfo=None),
+                "expires": expires.astimezone(UTC).replace(tzinfo=None)})
+        else:  # SQLite's executemany steps one prepared statement
+            db.session.execute(insert(CheckinLink.__table__), [
+                {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
+                 "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
     return tokens
 
 

@@ -4,6 +4,7 @@ Re-running it at any time converges: the outbox inserts what is missing, cancels
 longer owed, and the dispatcher asks it again just before sending.
 """
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -164,10 +165,19 @@ def _nudge_days(policy: Policy) -> tuple[int, ...]:
     return (*daily, *weekly)
 
 
-@lru_cache(maxsize=4096)
+_NUDGE_DUE: dict = {}
+
+
 def _nudge_due(day: date, clock: time, tz: ZoneInfo, policy: Policy) -> datetime:
-    """When a day's nudge goes out. Patients share a few zones, times and days: computed once each."""
-    return hold_for_quiet_hours(at_local(day, clock, tz), tz, policy)
+    """When a day's nudge goes out. Patients share a few zones, times and days: computed once
+    each, keyed on what it depends on (not the Policy, whose hash is its twelve fields)."""
+    key = (day, clock, tz, policy.quiet_start, policy.quiet_end)
+    due = _NUDGE_DUE.get(key)
+    if due is None:
+        if len(_NUDGE_DUE) > 4096:
+            _NUDGE_DUE.clear()
+        due = _NUDGE_DUE[key] = hold_for_quiet_hours(at_local(day, clock, tz), tz, policy)
+    return due
 
 
 def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
@@ -175,14 +185,13 @@ def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
     procedure_day = facts.procedure_at.astimezone(tz).date()
     first = (now.astimezone(tz).date() - procedure_day).days  # today; a nudge for a past day is no use
     last = first + policy.nudge_horizon_days
-    for n in _nudge_days(policy):
-        if n < first:
-            continue
-        if n > last:
-            break
+    days = _nudge_days(policy)
+    pid, done, clock = facts.patient_id, facts.checkin_dates, facts.reminder_time
+    for n in days[bisect_left(days, first):bisect_right(days, last)]:
         day = procedure_day + timedelta(days=n)
-        if day in facts.checkin_dates or day == check_day:
+        if day in done or day == check_day:
             continue
-        due = _nudge_due(day, facts.reminder_time, tz, policy)
-        _patient(owed, "daily_nudge", f"d{day.isoformat()}", channels, due, None, day,
-                 pid=facts.patient_id)
+        due = _nudge_due(day, clock, tz, policy)
+        ref = f"d{day.isoformat()}"
+        for channel in channels:
+            owed.append(Planned(f"daily_nudge:{pid}:{ref}:{channel}", "daily_nudge", channel, due, None, day))

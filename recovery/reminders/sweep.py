@@ -11,12 +11,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import Appointment, CheckIn, Patient, Procedure, User
 from ..models.reminders import Reminder
+from .bulk import among, insert_planned
 from .outbox import PLANNED_KINDS, _follow_up_ahead, policy, sweep_scope
 from .rules import AppointmentFacts, PatientFacts, plan
 
@@ -39,19 +38,19 @@ def load_facts_many(ids: list[int], now: datetime) -> list[PatientFacts]:
     people = db.session.execute(
         select(Patient.id, Patient.timezone, Patient.reminder_time, Patient.email_reminders,
                Patient.discharged, Patient.clinician_id, User.email, User.active)
-        .join(User, User.id == Patient.user_id).where(Patient.id.in_(ids))
+        .join(User, User.id == Patient.user_id).where(among(Patient.id, ids))
     ).all()
     current = {}  # the latest procedure, as Patient.current_procedure (ordered by performed_at)
     for row in db.session.execute(
         select(Procedure.patient_id, Procedure.performed_at, Procedure.recorded_at)
-        .where(Procedure.patient_id.in_(ids)).order_by(Procedure.patient_id, Procedure.performed_at)
+        .where(among(Procedure.patient_id, ids)).order_by(Procedure.patient_id, Procedure.performed_at)
     ):
         current[row.patient_id] = row
     visits = defaultdict(list)
     for a in db.session.execute(
         select(Appointment.id, Appointment.patient_id, Appointment.kind, Appointment.scheduled_for,
                Appointment.status, Appointment.revision, Appointment.updated_at)
-        .where(Appointment.patient_id.in_(ids))
+        .where(among(Appointment.patient_id, ids))
     ):
         visits[a.patient_id].append(AppointmentFacts(a.id, a.kind, a.scheduled_for, a.status, a.revision,
                                                      a.updated_at))
@@ -59,7 +58,7 @@ def load_facts_many(ids: list[int], now: datetime) -> list[PatientFacts]:
     recent = (now - timedelta(days=2)).date()
     for patient_id, day in db.session.execute(
         select(CheckIn.patient_id, CheckIn.local_date)
-        .where(CheckIn.patient_id.in_(ids), CheckIn.local_date >= recent)
+        .where(among(CheckIn.patient_id, ids), CheckIn.local_date >= recent)
     ):
         dates[patient_id].add(day)
     recipients = _summary_recipients([p.clinician_id for p in people if p.clinician_id])
@@ -102,7 +101,7 @@ def _existing(ids: list[int]) -> dict[int, dict[str, tuple[int, str, datetime]]]
     rows = defaultdict(dict)
     for r in db.session.execute(
         select(Reminder.id, Reminder.patient_id, Reminder.idempotency_key, Reminder.status, Reminder.due_at)
-        .where(Reminder.patient_id.in_(ids), Reminder.kind.in_(PLANNED_KINDS))
+        .where(among(Reminder.patient_id, ids), Reminder.kind.in_(PLANNED_KINDS))
     ):
         rows[r.patient_id][r.idempotency_key] = (r.id, r.status, r.due_at)
     return rows
@@ -120,27 +119,18 @@ def _differences(facts, existing, now, rules):
                 cancels.append(row_id)
             elif due_at != wanted[key].due_at:
                 moves.append({"row_id": row_id, "new_due": wanted[key].due_at})
-        inserts.extend(
-            {"idempotency_key": key, "patient_id": patient.patient_id, "appointment_id": item.appointment_id,
-             "recipient_id": item.recipient_id,
-             "kind": item.kind, "channel": item.channel, "for_date": item.for_date, "due_at": item.due_at,
-             "status": "pending", "attempts": 0, "created_at": now, "updated_at": now}
-            for key, item in wanted.items() if key not in rows
-        )
+        inserts.extend((key, patient.patient_id, item.appointment_id, item.recipient_id, item.kind,
+                        item.channel, item.for_date, item.due_at)
+                       for key, item in wanted.items() if key not in rows)
     return inserts, cancels, moves
 
 
 def _apply(differences, now: datetime) -> None:
     inserts, cancels, moves = differences
-    if inserts:
-        dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-        # Another process may plan the same key first: the unique key makes that a no-op. A Core
-        # executemany on the table: the ORM's bulk insert splits rows into many small statements.
-        db.session.execute(dialect_insert(Reminder.__table__)
-                           .on_conflict_do_nothing(index_elements=["idempotency_key"]), inserts)
+    insert_planned(inserts, now)  # a key another process planned first is skipped
     if cancels:  # only rows still pending: one a dispatcher has claimed is left to its re-check
         db.session.execute(
-            update(Reminder).where(Reminder.id.in_(cancels), Reminder.status == "pending")
+            update(Reminder).where(among(Reminder.id, cancels), Reminder.status == "pending")
             .values(status="cancelled", last_error="no longer applies", updated_at=now))
     if moves:  # a Core executemany: the ORM's bulk update would drop the status condition
         table = Reminder.__table__
