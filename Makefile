@@ -49,7 +49,8 @@ run: setup-db
 	$(call with_sink_and_schedulers,1,$(FLASK) run --host $(HOST) --port $(PORT))
 
 # Two passes at once, one per core: SQLite with the browser tests (tests/browser, marker `browser`)
-# and PostgreSQL without them; it fails if either fails (scripts/test-both.sh).
+# and PostgreSQL without them and without the tests that never touch the database under test
+# (marker `no_test_database`); it fails if either fails (scripts/test-both.sh).
 test: $(VENV)/.dev lint chromium
 	scripts/test-both.sh $(PY)
 
@@ -57,7 +58,7 @@ test-sqlite: $(VENV)/.dev chromium
 	$(PY) -m pytest
 
 test-postgres: $(VENV)/.dev
-	scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
+	scripts/with-postgres.sh $(PY) -m pytest -m "not browser and not no_test_database"
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 CHROMIUM ?= /usr/bin/chromium

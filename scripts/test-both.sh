@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`'s two passes at once, one per core: the suite on SQLite with the browser journeys
-# (output shown as it runs) and the suite on PostgreSQL without them (output saved to
-# build/test-postgres.log and shown when the SQLite pass is done). Both always run to the end;
+# (output shown as it runs) and the suite on PostgreSQL without them and without the tests marked
+# no_test_database, which never touch the database under test and so would only repeat the SQLite
+# pass (output saved to build/test-postgres.log, shown when the SQLite pass is done). Both run to the end;
 # the exit status fails if either pass failed. Usage: scripts/test-both.sh PYTHON
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ PG_LOG=build/test-postgres.log
 
 # The PostgreSQL pass in its own process group, so an interrupt can stop all of it.
 set -m
-scripts/with-postgres.sh "$PY" -m pytest -m "not browser" > "$PG_LOG" 2>&1 &
+scripts/with-postgres.sh "$PY" -m pytest -m "not browser and not no_test_database" > "$PG_LOG" 2>&1 &
 pg_pid=$!
 set +m
 stop_pg() { kill -INT -- "-$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; exit 130; }
