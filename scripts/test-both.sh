@@ -10,12 +10,13 @@ PY=${1:?usage: scripts/test-both.sh PYTHON}
 mkdir -p build
 PG_LOG=build/test-postgres.log
 
-# The PostgreSQL pass in its own process group, so an interrupt can stop all of it.
+# The PostgreSQL pass in its own process group, so an interrupt can stop all of it: TERM, because
+# a test may turn SIGINT into a failure and go on; with-postgres.sh still removes its cluster.
 set -m
 scripts/with-postgres.sh "$PY" -m pytest -m "not browser and not no_test_database" > "$PG_LOG" 2>&1 &
 pg_pid=$!
 set +m
-stop_pg() { kill -INT -- "-$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; exit 130; }
+stop_pg() { kill -TERM -- "-$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; exit 130; }
 trap stop_pg INT TERM
 
 start=$(date +%s)
