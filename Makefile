@@ -48,18 +48,17 @@ run: setup-db
 	@echo "Demo logins (password: recovery-demo): staff@demo.local  clinician@demo.local  patient@demo.local"
 	$(call with_sink_and_schedulers,1,$(FLASK) run --host $(HOST) --port $(PORT))
 
-# The browser tests (tests/browser, marker `browser`) run in the SQLite pass only.
+# Two passes at once, one per core: SQLite with the browser tests (tests/browser, marker `browser`)
+# and PostgreSQL without them and without the tests that never touch the database under test
+# (marker `no_test_database`); it fails if either fails (scripts/test-both.sh).
 test: $(VENV)/.dev lint chromium
-	@echo "== tests on SQLite (with the browser journeys) =="
-	$(PY) -m pytest
-	@echo "== tests on PostgreSQL =="
-	scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
+	scripts/test-both.sh $(PY)
 
 test-sqlite: $(VENV)/.dev chromium
 	$(PY) -m pytest
 
 test-postgres: $(VENV)/.dev
-	scripts/with-postgres.sh $(PY) -m pytest -m "not browser"
+	scripts/with-postgres.sh $(PY) -m pytest -m "not browser and not no_test_database"
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 CHROMIUM ?= /usr/bin/chromium

@@ -28,6 +28,24 @@ _TEST_HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: scrypt is slo
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
+# Fixtures that reach the database under test; a `no_test_database` test must use none of them.
+_DATABASE_FIXTURES = {"database_url", "_schema", "app", "client", "runner"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse a `no_test_database` mark on a test that does reach the database under test, so the
+    PostgreSQL pass (-m "not no_test_database") cannot drop a test that means something there."""
+    import inspect
+
+    for item in items:
+        if item.get_closest_marker("no_test_database") is None:
+            continue
+        source = inspect.getsource(item.function) if hasattr(item, "function") else ""
+        if _DATABASE_FIXTURES & set(item.fixturenames) or "fresh_database" in source \
+                or "TEST_DATABASE_URL" in source:
+            raise pytest.UsageError(f"{item.nodeid} is marked no_test_database but uses the database under test")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")

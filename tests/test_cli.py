@@ -25,6 +25,7 @@ def _flask(instance, *args):
     )
 
 
+@pytest.mark.no_test_database  # the instance folder's own SQLite file, whatever the pass
 def test_make_run_database_setup_on_an_empty_instance_folder(tmp_path):
     instance = tmp_path / "instance"
     result = _flask(instance, "init-db")

@@ -37,3 +37,20 @@ def test_a_nul_character_anywhere_is_refused_with_a_message_on_every_database(ap
                                  data={"kind": "follow_up", "scheduled_for": "2026-12-01T10:00\x00"})):
         assert response.status_code == 400
         assert "contains a character that is not allowed" in response.get_data(as_text=True)
+
+
+def test_a_superscript_digit_in_a_number_field_is_refused_with_a_message_not_a_crash(app, world):
+    # "²".isdigit() is true but int("²") raises: numbers are checked with isdecimal().
+    users, ids = world
+    checkin = {"pain_now": "²", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
+               "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
+               "flag_infection": "no", "flag_calf": "no"}
+    for actor, send, message in (
+        ("patient_a", lambda c: c.post("/patient/checkin", data=checkin), "Please enter a whole number"),
+        ("staff", lambda c: c.get("/staff/audit", query_string={"patient": "²"}), "No patient has"),
+        ("clinician", lambda c: c.get("/clinic/cohort", query_string={"clinician": "²"}),
+         "Please choose a clinician from the list."),
+    ):
+        response = send(client_as(app, users, actor))
+        assert response.status_code == 400, actor
+        assert message in response.get_data(as_text=True), actor

@@ -50,17 +50,20 @@ def _assert_one_clear_line(result, message):
     assert "hunter2" not in result.stderr  # the password is never printed
 
 
+@pytest.mark.no_test_database  # its own bad URL, whatever the pass
 @pytest.mark.parametrize("case", BAD_URLS)
 def test_flask_command_with_a_bad_database_url_stops_with_one_line(tmp_path, case):
     url, message = BAD_URLS[case]
     _assert_one_clear_line(_flask(tmp_path, url, "init-db"), message)
 
 
+@pytest.mark.no_test_database  # its own bad URL, whatever the pass
 def test_unreachable_sqlite_file_stops_with_one_line(tmp_path):
     url = f"sqlite:///{tmp_path}/no/such/folder/recovery.sqlite"
     _assert_one_clear_line(_flask(tmp_path, url, "scheduler"), "DATABASE_URL: cannot connect to sqlite")
 
 
+@pytest.mark.no_test_database  # its own bad URL, whatever the pass
 @pytest.mark.parametrize("case", ["malformed", "unreachable"])
 def test_gunicorn_with_a_bad_database_url_stops_with_one_line(tmp_path, case):
     url, message = BAD_URLS[case]

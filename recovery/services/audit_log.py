@@ -69,7 +69,7 @@ def parse_filters(data) -> AuditFilters:
 
 
 def _as_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and int(text) < _MAX_ID else None
+    return int(text) if text.isdecimal() and int(text) < _MAX_ID else None
 
 
 def _patient(fields: Fields) -> int | None:

@@ -170,7 +170,7 @@ def _clinician(fields: Fields) -> int | None:
     if raw in (None, "", "all"):
         return None
     text = str(raw)
-    if not text.isdigit() or len(text) > 9:
+    if not text.isdecimal() or len(text) > 9:
         fields.fail("clinician", _l("Please choose a clinician from the list."))
         return None
     role = db.session.scalar(select(User.role).where(User.id == int(text)))

@@ -43,7 +43,7 @@ class Fields:
         if isinstance(value, bool) or isinstance(value, float):
             value = str(value)
         if isinstance(value, str):
-            if not value.lstrip("-").isdigit():
+            if not value.lstrip("-").isdecimal():  # "²" is a digit int() refuses
                 self.fail(name, _l("Please enter a whole number from %(lo)s to %(hi)s.", lo=lo, hi=hi))
                 return None
             value = int(value)
