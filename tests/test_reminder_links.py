@@ -56,6 +56,18 @@ def test_checkin_link_is_refused_after_24_hours_and_for_another_day(client, make
     assert _checkins(patient) == 0
 
 
+def test_links_issued_in_bulk_for_a_batch_of_emails_last_24_hours_like_one_issued_alone(app, make_patient):
+    # The dispatcher issues a batch's links in one insert (on PostgreSQL, its own SQL): the stored
+    # times must be the same instants, so a link opens until 24 hours and not a minute after.
+    patients = [make_patient(), make_patient()]
+    issued = utcnow() - timedelta(hours=23, minutes=59)
+    tokens = links.issue_checkin_links([(p.id, local_today(p, issued)) for p in patients], issued)
+    db.session.commit()
+    assert [links.checkin_link(t, issued + timedelta(hours=24) - timedelta(seconds=1)) is not None
+            for t in tokens] == [True, True]
+    assert [links.checkin_link(t, issued + timedelta(hours=24)) for t in tokens] == [None, None]
+
+
 def test_checkin_link_with_bad_answers_shows_errors_and_stays_usable(client, make_patient):
     patient = make_patient()
     now = utcnow()

@@ -37,7 +37,7 @@ HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.
 def load_user(session_id: str) -> User | None:
     """The signed-in user, unless the password changed since this session signed in."""
     user_id, _, stamp = session_id.partition(":")
-    if not user_id.isdigit():
+    if not user_id.isdecimal():  # "²" is a digit int() refuses
         return None
     user = db.session.execute(_SIGNED_IN, {"id": int(user_id)}).unique().scalar()
     if user is None or not hmac.compare_digest(user.password_stamp, stamp):

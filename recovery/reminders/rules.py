@@ -165,19 +165,17 @@ def _nudge_days(policy: Policy) -> tuple[int, ...]:
     return (*daily, *weekly)
 
 
-_NUDGE_DUE: dict = {}
-
-
 def _nudge_due(day: date, clock: time, tz: ZoneInfo, policy: Policy) -> datetime:
-    """When a day's nudge goes out. Patients share a few zones, times and days: computed once
-    each, keyed on what it depends on (not the Policy, whose hash is its twelve fields)."""
-    key = (day, clock, tz, policy.quiet_start, policy.quiet_end)
-    due = _NUDGE_DUE.get(key)
-    if due is None:
-        if len(_NUDGE_DUE) > 4096:
-            _NUDGE_DUE.clear()
-        due = _NUDGE_DUE[key] = hold_for_quiet_hours(at_local(day, clock, tz), tz, policy)
-    return due
+    """When a day's nudge goes out, cached on the quiet hours rather than the whole Policy (whose
+    hash is its twelve fields, on every call)."""
+    return _nudge_due_between(day, clock, tz, policy.quiet_start, policy.quiet_end)
+
+
+@lru_cache(maxsize=4096)
+def _nudge_due_between(day: date, clock: time, tz: ZoneInfo, quiet_start: time, quiet_end: time) -> datetime:
+    """Patients share a few zones, times and days: computed once each."""
+    quiet = Policy(quiet_start=quiet_start, quiet_end=quiet_end)
+    return hold_for_quiet_hours(at_local(day, clock, tz), tz, quiet)
 
 
 def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
@@ -186,12 +184,9 @@ def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
     first = (now.astimezone(tz).date() - procedure_day).days  # today; a nudge for a past day is no use
     last = first + policy.nudge_horizon_days
     days = _nudge_days(policy)
-    pid, done, clock = facts.patient_id, facts.checkin_dates, facts.reminder_time
     for n in days[bisect_left(days, first):bisect_right(days, last)]:
         day = procedure_day + timedelta(days=n)
-        if day in done or day == check_day:
+        if day in facts.checkin_dates or day == check_day:
             continue
-        due = _nudge_due(day, clock, tz, policy)
-        ref = f"d{day.isoformat()}"
-        for channel in channels:
-            owed.append(Planned(f"daily_nudge:{pid}:{ref}:{channel}", "daily_nudge", channel, due, None, day))
+        due = _nudge_due(day, facts.reminder_time, tz, policy)
+        _patient(owed, "daily_nudge", f"d{day.isoformat()}", channels, due, None, day, pid=facts.patient_id)
