@@ -21,11 +21,29 @@ from recovery.models import Alert, CallTask, Patient, Reminder, User, utcnow
 from recovery.services import procedures
 from recovery.services.checkins import save_checkin
 
+# The test clock: the run lives at a random hour of the day, printed with its seed (tests/clock.py).
+from tests.clock import (  # noqa: F401 (pytest finds hooks by name here)
+    pytest_configure,
+    pytest_report_header,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+)
+
 # The one compliant password every test account uses.
 TEST_PASSWORD = "correct-horse-battery-9"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD)  # hashed once: scrypt is slow on purpose
 # A fixed instant for service tests that pass `now` explicitly (09:00 in Chicago).
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def earlier_the_same_day(now: datetime, back: timedelta, tz: str = "America/Chicago") -> datetime:
+    """`now - back`, but never before the start of `now`'s local day in `tz`: for two saves that
+    must fall on one local day whatever the hour the suite runs at (the test clock moves it)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    midnight = datetime.combine(now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
+    return max(now - back, midnight.astimezone(UTC))
 
 
 # Fixtures that reach the database under test; a `no_test_database` test must use none of them.

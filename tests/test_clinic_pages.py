@@ -11,7 +11,7 @@ from recovery.services import alerts, clinic
 from recovery.services.checkins import save_checkin
 from recovery.services.responder import is_responder
 
-from .conftest import csrf_token
+from .conftest import csrf_token, earlier_the_same_day
 
 CALM = {"worst_pain": 8, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
         "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
@@ -171,7 +171,9 @@ def test_patient_page_shows_the_record_with_phone_entries_revisions_and_72_hour_
     staff = make_user("staff", name="Sam Staff")
     now = utcnow()
     patient = make_patient(performed_at=now - timedelta(hours=72), baseline_pain=9)
-    save_checkin(patient, {**CALM, "pain_now": 6}, now - timedelta(hours=1))
+    # Saved earlier the same local day, then changed by phone: one check-in with one earlier version
+    # (an hour before, except in Chicago's first hour of the day, when that was yesterday).
+    save_checkin(patient, {**CALM, "pain_now": 6}, earlier_the_same_day(now, timedelta(hours=1)))
     save_checkin(patient, {**CALM, "pain_now": 4, "flag_infection": "yes", "note": "Red skin at site"},
                  now, entered_by=staff)
     db.session.commit()
