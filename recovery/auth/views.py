@@ -110,6 +110,8 @@ def set_password(token: str):
             accounts.set_password_with_token(token, form.password.data, form.confirm.data, now)
         except ValidationError as error:
             db.session.rollback()
+            if "used" in error.errors:  # another request spent the link a moment ago
+                return render_template("auth/link_expired.html", used=True), 409
             for name, message in error.errors.items():
                 getattr(form, name, form.password).errors = [message]
             return render_template("auth/set_password.html", form=form, user=user), 400

@@ -102,13 +102,17 @@ def issue_set_password_token(
     user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True,
     valid_for: timedelta | None = None,
 ) -> str:
-    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
-    for old in () if not revoke_others else db.session.scalars(
-        select(SetPasswordToken).where(
-            SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None)
-        )
-    ):
-        old.used_at = now
+    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working.
+
+    `revoke_others` may also name the one purpose whose earlier links stop working: a reset the
+    owner asked for ends earlier reset links, not the invitation staff printed for them.
+    """
+    if revoke_others:
+        stale = update(SetPasswordToken).where(SetPasswordToken.user_id == user.id,
+                                               SetPasswordToken.used_at.is_(None))
+        if isinstance(revoke_others, str):
+            stale = stale.where(SetPasswordToken.purpose == revoke_others)
+        db.session.execute(stale.values(used_at=now).execution_options(synchronize_session="fetch"))
     token = secrets.token_urlsafe(32)
     valid_for = valid_for or timedelta(hours=current_app.config["INVITE_VALID_HOURS"])
     db.session.add(
@@ -136,19 +140,30 @@ def token_user(token: str, now: datetime) -> User | None:
 
 
 def set_password_with_token(token: str, password: str, confirm: str, now: datetime) -> User:
-    """Use a token once to set a password; raise ValidationError if anything is wrong."""
+    """Use a token once to set a password; raise ValidationError if anything is wrong.
+
+    The token is spent by one conditional UPDATE (... WHERE used_at IS NULL): of several
+    requests using one link at once exactly one changes a row and sets its password; the
+    others raise ValidationError under "used" (PostgreSQL makes them wait for the first one's
+    row lock, then finds the row used; SQLite runs one writer at a time).
+    """
     user = token_user(token, now)
     if user is None:
         raise ValidationError({"token": str(_l("This link has expired or was already used."))})
     check_password_policy(password)
     if password != confirm:
         raise ValidationError({"confirm": str(_l("The two passwords do not match."))})
-    user.password_hash = generate_password_hash(password)
-    unlock(user)  # the link proves the owner's e-mail
-    row = db.session.scalar(
-        select(SetPasswordToken).where(SetPasswordToken.token_hash == _hash_token(token))
+    password_hash = generate_password_hash(password)  # slow on purpose: before the write begins
+    spent = db.session.execute(
+        update(SetPasswordToken)
+        .where(SetPasswordToken.token_hash == _hash_token(token), SetPasswordToken.used_at.is_(None),
+               SetPasswordToken.expires_at > now)
+        .values(used_at=now).execution_options(synchronize_session=False)
     )
-    row.used_at = now
+    if spent.rowcount != 1:
+        raise ValidationError({"used": str(_l("This link was already used."))})
+    user.password_hash = password_hash
+    unlock(user)  # the link proves the owner's e-mail
     db.session.flush()
     return user
 
@@ -162,4 +177,5 @@ def request_password_reset(email: str, now: datetime) -> tuple[User, str] | None
     if user is None or not user.active:
         return None
     minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
-    return user, issue_set_password_token(user, now, purpose="reset", valid_for=timedelta(minutes=minutes))
+    return user, issue_set_password_token(user, now, purpose="reset", revoke_others="reset",
+                                          valid_for=timedelta(minutes=minutes))
