@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ROLES, SetPasswordToken, User
+from ..reminders import outbox
 from .errors import ValidationError
 from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
@@ -102,17 +103,9 @@ def issue_set_password_token(
     user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True,
     valid_for: timedelta | None = None,
 ) -> str:
-    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working.
-
-    `revoke_others` may also name the one purpose whose earlier links stop working: a reset the
-    owner asked for ends earlier reset links, not the invitation staff printed for them.
-    """
+    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
     if revoke_others:
-        stale = update(SetPasswordToken).where(SetPasswordToken.user_id == user.id,
-                                               SetPasswordToken.used_at.is_(None))
-        if isinstance(revoke_others, str):
-            stale = stale.where(SetPasswordToken.purpose == revoke_others)
-        db.session.execute(stale.values(used_at=now).execution_options(synchronize_session="fetch"))
+        _revoke(user, now)
     token = secrets.token_urlsafe(32)
     valid_for = valid_for or timedelta(hours=current_app.config["INVITE_VALID_HOURS"])
     db.session.add(
@@ -127,6 +120,14 @@ def issue_set_password_token(
     )
     db.session.flush()
     return token
+
+
+def _revoke(user: User, now: datetime, *conditions) -> None:
+    """End the user's unused set-password links (those matching `conditions`)."""
+    db.session.execute(
+        update(SetPasswordToken)
+        .where(SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None), *conditions)
+        .values(used_at=now).execution_options(synchronize_session="fetch"))
 
 
 def token_user(token: str, now: datetime) -> User | None:
@@ -168,14 +169,29 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     return user
 
 
-def request_password_reset(email: str, now: datetime) -> tuple[User, str] | None:
-    """A reset token for the active account with this e-mail, or None; the caller says the same either way."""
+def request_password_reset(email: str, now: datetime) -> None:
+    """Put a reset e-mail for the active account with this e-mail in the outbox; the scheduler
+    sends it (with a fresh link, see issue_reset_token) within a minute.
+
+    The request does the same work whether or not the address has an account, so neither its
+    answer nor its timing tells a stranger which addresses do: one lookup and one outbox row,
+    for nobody (already cancelled) when no active account uses the address. No token, no SMTP.
+    """
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
-        return None
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active:
-        return None
+        email = ""  # the form refuses these; the same two statements all the same
+    user_id = db.session.scalar(_ACTIVE_BY_EMAIL, {"email": email})
+    outbox.enqueue_reset(user_id, now)
+
+
+_ACTIVE_BY_EMAIL = select(User.id).where(User.email == bindparam("email"), User.active.is_(True))
+
+
+def issue_reset_token(user: User, now: datetime) -> str:
+    """The link a reset e-mail carries, valid PASSWORD_RESET_VALID_MINUTES from `now` (when it is
+    sent). Earlier links asked for this way stop working; a link staff issued (an invitation
+    or a reset they printed or handed over) keeps working: anyone can ask for a reset e-mail."""
+    _revoke(user, now, SetPasswordToken.purpose == "reset", SetPasswordToken.created_by_id.is_(None))
     minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
-    return user, issue_set_password_token(user, now, purpose="reset", revoke_others="reset",
-                                          valid_for=timedelta(minutes=minutes))
+    return issue_set_password_token(user, now, purpose="reset", revoke_others=False,
+                                    valid_for=timedelta(minutes=minutes))
