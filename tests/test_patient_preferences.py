@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from recovery.extensions import db
-from recovery.models import Reminder, utcnow
+from recovery.models import CheckIn, Reminder, utcnow
 from recovery.reminders import outbox
 from recovery.reminders.dispatch import dispatch_due
+from recovery.services import preferences
+from recovery.services.checkins import save_checkin
 from recovery.services.errors import ValidationError
 from recovery.services.preferences import update_preferences
 
@@ -248,3 +250,53 @@ def test_the_edges_of_the_allowed_day_are_accepted(make_patient):
         update_preferences(patient, {**CURRENT, "reminder_time": value}, NOW)
         db.session.commit()
         assert patient.reminder_time == expected
+
+
+def _answers(pain):
+    return {"pain_now": str(pain), "worst_pain": "8", "walking_level": "2", "minutes_upright": "20",
+            "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
+            "flag_infection": "no", "flag_calf": "no"}
+
+
+def _rows(patient):
+    db.session.expire_all()
+    return {c.local_date: (c.pain_now, len(c.revisions)) for c in
+            db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient.id))}
+
+
+def _move(patient, zone, now):
+    preferences.update_preferences(patient, {**preferences.current_values(patient), "timezone": zone}, now)
+    db.session.commit()
+
+
+def test_moving_east_past_midnight_gives_no_second_checkin_for_the_same_real_day(app, make_patient):
+    # 09:00 in Chicago is already tomorrow in Tokyo: today's check-in stays today's, and the new
+    # zone counts the days from tomorrow.
+    patient = make_patient(tz="America/Chicago", performed_at=NOW - timedelta(days=2))
+    today = NOW.astimezone(ZoneInfo("America/Chicago")).date()
+    save_checkin(patient, _answers(4), NOW)
+    db.session.commit()
+    _move(patient, "Asia/Tokyo", NOW + timedelta(minutes=5))
+    save_checkin(patient, _answers(5), NOW + timedelta(hours=1))  # the same real day, a second try
+    db.session.commit()
+    assert _rows(patient) == {today: (5, 1)}  # one check-in, updated, its first answers kept
+    later = NOW + timedelta(days=1, hours=1)  # the next day: Tokyo's dates from now on
+    save_checkin(patient, _answers(3), later)
+    db.session.commit()
+    assert set(_rows(patient)) == {today, later.astimezone(ZoneInfo("Asia/Tokyo")).date()}
+
+
+def test_moving_west_cannot_reopen_and_overwrite_the_day_before(app, make_patient):
+    # In Tokyo the patient checked in for two days; at 02:00 the second morning they move to
+    # Chicago, where it is still the first day's afternoon. That first check-in is never rewritten.
+    zone = ZoneInfo("Asia/Tokyo")
+    patient = make_patient(tz="Asia/Tokyo", performed_at=NOW - timedelta(days=3))
+    first = NOW - timedelta(hours=6)  # 18:00 in Tokyo
+    second = NOW + timedelta(hours=2)  # 02:00 the next day in Tokyo, 11:00 the day before in Chicago
+    save_checkin(patient, _answers(6), first)
+    save_checkin(patient, _answers(5), second)
+    db.session.commit()
+    _move(patient, "America/Chicago", second + timedelta(minutes=1))
+    save_checkin(patient, _answers(2), second + timedelta(hours=1))
+    db.session.commit()
+    assert _rows(patient) == {first.astimezone(zone).date(): (6, 0), second.astimezone(zone).date(): (2, 1)}

@@ -122,3 +122,23 @@ def test_the_link_in_a_real_nudge_email_opens_the_checkin(client, make_patient, 
     path = re.search(r"http://localhost(/c/[\w-]+)", body).group(1)
     page = client.get(path)
     assert page.status_code == 200 and patient.name in page.get_data(as_text=True)
+
+
+def test_a_deactivated_patients_emailed_checkin_link_says_so_and_stores_nothing(client, make_patient):
+    patient = make_patient()
+    now = utcnow()
+    token = links.issue_checkin_link(patient, local_today(patient, now), now)
+    db.session.commit()
+    url = f"/c/{token}"
+    csrf = csrf_token(client, url)  # the patient opened the e-mail's link while the account was open
+    patient.user.active = False  # then the clinic closed the account
+    db.session.commit()
+    for response in (client.get(url), client.post(url, data={**ANSWERS, "csrf_token": csrf})):
+        assert response.status_code == 403
+        assert "This Recovery account is no longer active" in response.get_data(as_text=True)
+    assert _checkins(patient) == 0
+    assert db.session.get(links.CheckinLink, _link_id(token)).used_at is None
+
+
+def _link_id(token: str) -> int:
+    return db.session.scalar(select(links.CheckinLink.id).where(links.CheckinLink.token_hash == links._hash(token)))

@@ -7,7 +7,6 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -26,7 +25,6 @@ from ..security import sessions
 from ..services import accounts
 from ..services.errors import ValidationError
 from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
-from .reset_mail import send_reset_email
 
 bp = Blueprint("auth", __name__)
 
@@ -110,6 +108,8 @@ def set_password(token: str):
             accounts.set_password_with_token(token, form.password.data, form.confirm.data, now)
         except ValidationError as error:
             db.session.rollback()
+            if "used" in error.errors:  # another request spent the link a moment ago
+                return render_template("auth/link_expired.html", used=True), 409
             for name, message in error.errors.items():
                 getattr(form, name, form.password).errors = [message]
             return render_template("auth/set_password.html", form=form, user=user), 400
@@ -127,29 +127,12 @@ def forgot_password():
     form = ForgotPasswordForm()
     minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
     if form.validate_on_submit():
-        now = utcnow()
-        found = accounts.request_password_reset(form.email.data, now)
+        # One lookup and one outbox row either way; the scheduler sends the e-mail (no SMTP here).
+        accounts.request_password_reset(form.email.data, utcnow())
         db.session.commit()
-        response = make_response(render_template("auth/forgot_password.html", form=form, sent=True,
-                                                 minutes=minutes))
-        if found is not None:
-            # Sent once the answer has gone out, so its timing cannot tell whether the account exists.
-            user, token = found
-            app, user_id = current_app._get_current_object(), user.id
-            response.call_on_close(lambda: _send_reset_later(app, user_id, token, now))
-        return response
+        return render_template("auth/forgot_password.html", form=form, sent=True, minutes=minutes)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot_password.html", form=form, sent=False, minutes=minutes), status
-
-
-def _send_reset_later(app, user_id: int, token: str, now) -> None:
-    with app.app_context():
-        try:
-            send_reset_email(db.session.get(User, user_id), token, now)
-        except OSError:  # smtplib errors included: log it; the visitor was told the same either way
-            app.logger.exception("password reset e-mail not sent")
-        finally:
-            db.session.remove()
 
 
 @bp.route("/healthz")

@@ -24,6 +24,8 @@ def checkin(token: str):
         return render_template("links/expired.html"), 404
     patient = link.patient
     speak_to(patient)
+    if not patient.user.active:  # the clinic closed the account after the e-mail went out
+        return render_template("links/inactive.html"), 403
     if request.method == "POST":
         try:
             result = checkins.save_checkin(patient, request.form, now)

@@ -75,6 +75,10 @@ class Patient(db.Model):
     caregiver_phone: Mapped[str | None] = mapped_column(String(32))
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64))
+    # A zone change applies to the check-in day from the next local day: until `timezone_from`
+    # the days are still counted in `previous_timezone` (see checkins.local_today).
+    previous_timezone: Mapped[str | None] = mapped_column(String(64))
+    timezone_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     discharged: Mapped[bool] = mapped_column(default=False)
     # Reminder preferences: e-mail on/off and the local time of the daily nudge (08:00-20:30).

@@ -17,6 +17,7 @@ REMINDER_KINDS = (
     "escalation",  # missed 72-hour check: a call task for staff, an alert for clinicians
     "invite",  # the set-password invitation
     "visit_summary",  # to the clinician the day before a follow-up: a link to the visit summary
+    "password_reset",  # a reset link someone asked for: to the user (recipient_id), no patient
 )
 CHANNELS = ("email", "in_app", "staff", "clinic")  # clinic: e-mail to a clinician, not the patient
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -39,14 +40,16 @@ class Reminder(db.Model):
         CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
         CheckConstraint(_in("channel", CHANNELS), name="channel"),
         CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
+        # Every reminder is about a patient, but for a password reset, addressed to any user.
+        CheckConstraint("patient_id IS NOT NULL OR kind = 'password_reset'", name="patient_required"),
         Index("ix_reminders_status_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
-    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # clinic channel only
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # clinic channel, resets
     kind: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8))
     for_date: Mapped[date | None]  # the patient's local day a nudge is for

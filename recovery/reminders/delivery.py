@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Alert, Appointment, CallTask, Patient, Reminder, User
 from ..services.accounts import issue_set_password_token
-from . import channels, links, mail, outbox, sweep
+from . import channels, links, mail, outbox, resets, sweep
 from .bulk import among
 from .rules import hold_for_quiet_hours, plan
 
@@ -104,6 +104,7 @@ class Run:
 
     def deliver(self, ids: list[int]) -> None:
         """Deliver one claimed batch (see the module docstring for the commits)."""
+        ids = resets.deliver(self, ids)  # password resets: to a user, not a patient's reminders
         rows = _load(ids, self.worker)
         patients = list({r.patient_id for r in rows if r.kind != "invite"})
         owed = {facts.patient_id: {p.key for p in plan(facts, self.now, self.rules)}

@@ -1,9 +1,10 @@
 """The outbox: reminder rows kept in step with the rules whenever anything changes."""
 
+import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -174,3 +175,22 @@ def enqueue_invite(patient: Patient, now: datetime) -> Reminder | None:
     db.session.add(reminder)
     db.session.flush()
     return reminder
+
+
+def enqueue_reset(user_id: int | None, now: datetime) -> None:
+    """A password-reset e-mail for user `user_id`, due now; for None (no active account has the
+    address asked for), the same row already cancelled, so the request's work is the same.
+
+    It is addressed to the user (recipient_id) and to no patient: no patient page lists it, and
+    quiet hours do not hold it (the person asking is waiting for it).
+    """
+    db.session.execute(_INSERT_RESET, {
+        "key": f"reset:{secrets.token_hex(16)}", "recipient_id": user_id, "now": now,
+        "status": "pending" if user_id is not None else "cancelled",
+        "last_error": None if user_id is not None else "no active account has this address"})
+
+
+_INSERT_RESET = insert(_reminders).values(
+    idempotency_key=bindparam("key"), recipient_id=bindparam("recipient_id"), kind="password_reset",
+    channel="email", due_at=bindparam("now"), status=bindparam("status"), attempts=0,
+    last_error=bindparam("last_error"), created_at=bindparam("now"), updated_at=bindparam("now"))

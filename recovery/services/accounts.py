@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import ROLES, SetPasswordToken, User
+from ..reminders import outbox
 from .errors import ValidationError
 from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
@@ -103,12 +104,8 @@ def issue_set_password_token(
     valid_for: timedelta | None = None,
 ) -> str:
     """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
-    for old in () if not revoke_others else db.session.scalars(
-        select(SetPasswordToken).where(
-            SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None)
-        )
-    ):
-        old.used_at = now
+    if revoke_others:
+        _revoke(user, now)
     token = secrets.token_urlsafe(32)
     valid_for = valid_for or timedelta(hours=current_app.config["INVITE_VALID_HOURS"])
     db.session.add(
@@ -125,6 +122,14 @@ def issue_set_password_token(
     return token
 
 
+def _revoke(user: User, now: datetime, *conditions) -> None:
+    """End the user's unused set-password links (those matching `conditions`)."""
+    db.session.execute(
+        update(SetPasswordToken)
+        .where(SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None), *conditions)
+        .values(used_at=now).execution_options(synchronize_session="fetch"))
+
+
 def token_user(token: str, now: datetime) -> User | None:
     """The user a valid, unused, unexpired token belongs to, else None."""
     row = db.session.scalar(
@@ -136,30 +141,57 @@ def token_user(token: str, now: datetime) -> User | None:
 
 
 def set_password_with_token(token: str, password: str, confirm: str, now: datetime) -> User:
-    """Use a token once to set a password; raise ValidationError if anything is wrong."""
+    """Use a token once to set a password; raise ValidationError if anything is wrong.
+
+    The token is spent by one conditional UPDATE (... WHERE used_at IS NULL): of several
+    requests using one link at once exactly one changes a row and sets its password; the
+    others raise ValidationError under "used" (PostgreSQL makes them wait for the first one's
+    row lock, then finds the row used; SQLite runs one writer at a time).
+    """
     user = token_user(token, now)
     if user is None:
         raise ValidationError({"token": str(_l("This link has expired or was already used."))})
     check_password_policy(password)
     if password != confirm:
         raise ValidationError({"confirm": str(_l("The two passwords do not match."))})
-    user.password_hash = generate_password_hash(password)
-    unlock(user)  # the link proves the owner's e-mail
-    row = db.session.scalar(
-        select(SetPasswordToken).where(SetPasswordToken.token_hash == _hash_token(token))
+    password_hash = generate_password_hash(password)  # slow on purpose: before the write begins
+    spent = db.session.execute(
+        update(SetPasswordToken)
+        .where(SetPasswordToken.token_hash == _hash_token(token), SetPasswordToken.used_at.is_(None),
+               SetPasswordToken.expires_at > now)
+        .values(used_at=now).execution_options(synchronize_session=False)
     )
-    row.used_at = now
+    if spent.rowcount != 1:
+        raise ValidationError({"used": str(_l("This link was already used."))})
+    user.password_hash = password_hash
+    unlock(user)  # the link proves the owner's e-mail
     db.session.flush()
     return user
 
 
-def request_password_reset(email: str, now: datetime) -> tuple[User, str] | None:
-    """A reset token for the active account with this e-mail, or None; the caller says the same either way."""
+def request_password_reset(email: str, now: datetime) -> None:
+    """Put a reset e-mail for the active account with this e-mail in the outbox; the scheduler
+    sends it (with a fresh link, see issue_reset_token) within a minute.
+
+    The request does the same work whether or not the address has an account, so neither its
+    answer nor its timing tells a stranger which addresses do: one lookup and one outbox row,
+    for nobody (already cancelled) when no active account uses the address. No token, no SMTP.
+    """
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
-        return None
-    user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not user.active:
-        return None
+        email = ""  # the form refuses these; the same two statements all the same
+    user_id = db.session.scalar(_ACTIVE_BY_EMAIL, {"email": email})
+    outbox.enqueue_reset(user_id, now)
+
+
+_ACTIVE_BY_EMAIL = select(User.id).where(User.email == bindparam("email"), User.active.is_(True))
+
+
+def issue_reset_token(user: User, now: datetime) -> str:
+    """The link a reset e-mail carries, valid PASSWORD_RESET_VALID_MINUTES from `now` (when it is
+    sent). Earlier links asked for this way stop working; a link staff issued (an invitation
+    or a reset they printed or handed over) keeps working: anyone can ask for a reset e-mail."""
+    _revoke(user, now, SetPasswordToken.purpose == "reset", SetPasswordToken.created_by_id.is_(None))
     minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
-    return user, issue_set_password_token(user, now, purpose="reset", valid_for=timedelta(minutes=minutes))
+    return issue_set_password_token(user, now, purpose="reset", revoke_others=False,
+                                    valid_for=timedelta(minutes=minutes))

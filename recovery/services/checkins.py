@@ -1,7 +1,7 @@
 """Daily check-ins: one per patient per local day, updates keep history, red flags raise alerts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -47,9 +47,37 @@ class CheckInResult:
         return db.session.get(CheckIn, self.checkin_id, populate_existing=True)
 
 
+def day_zone(patient: Patient, now: datetime) -> str:
+    """The zone the patient's check-in day is counted in at `now`: a new zone from the day after
+    the change (before then, the zone the day began in)."""
+    if patient.timezone_from is not None and now < patient.timezone_from and patient.previous_timezone:
+        return patient.previous_timezone
+    return patient.timezone
+
+
 def local_today(patient: Patient, now: datetime) -> date:
-    """The patient's calendar day at `now`, in their own time zone."""
-    return now.astimezone(ZoneInfo(patient.timezone)).date()
+    """The patient's calendar day at `now`, in their own time zone (day_zone)."""
+    return now.astimezone(ZoneInfo(day_zone(patient, now))).date()
+
+
+def change_timezone(patient: Patient, zone: str, now: datetime) -> None:
+    """Move the patient to `zone` without rewriting or pre-dating a check-in.
+
+    The day a check-in is for is fixed when it is saved (local_date). So that the day never
+    goes back (which would reopen, and let a new check-in overwrite, a day already saved) nor
+    jumps to a date ahead within the same real day (a second check-in that day), the day being
+    lived keeps its zone until it has ended in both zones: the new zone applies from the later
+    of the two midnights that start the next day. That day can be longer or shorter than 24
+    hours; no date is skipped or repeated.
+    """
+    current = day_zone(patient, now)
+    if zone == current:
+        patient.previous_timezone, patient.timezone_from = None, None
+    else:
+        following = now.astimezone(ZoneInfo(current)).date() + timedelta(days=1)
+        starts = [datetime.combine(following, time(), ZoneInfo(z)).astimezone(UTC) for z in (current, zone)]
+        patient.previous_timezone, patient.timezone_from = current, max(starts)
+    patient.timezone = zone
 
 
 def parse_checkin(data) -> dict:

@@ -79,7 +79,7 @@ def resend(reminder_id, actor: User, now: datetime) -> Reminder:
     The last error stays on the row as history until the next attempt replaces it.
     """
     reminder = db.session.get(Reminder, reminder_id) if isinstance(reminder_id, int) else None
-    if reminder is None:
+    if reminder is None or reminder.patient_id is None:  # password resets are not patient reminders
         raise NotFound(reminder_id)
     if reminder.status != "failed":
         raise ValidationError({"reminder": str(_l("Only a failed reminder can be resent."))})

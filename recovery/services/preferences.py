@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import LANGUAGES, Patient
 from ..reminders import outbox
-from . import buckets
+from . import buckets, checkins
 from .validate import Fields
 
 # The schema allows 08:00-20:30 so that the nudge never falls in quiet hours (21:00-08:00).
@@ -70,7 +70,10 @@ def update_preferences(patient: Patient, data, now: datetime) -> list[str]:
     }
     changed = [name for name, value in wanted.items() if getattr(patient, name) != value]
     for name in changed:
-        setattr(patient, name, wanted[name])
+        if name == "timezone":  # today's check-in day keeps its zone; the new one applies tomorrow
+            checkins.change_timezone(patient, zone, now)
+        else:
+            setattr(patient, name, wanted[name])
     if "timezone" in changed:
         db.session.flush()
         buckets.rebuild_patient(patient)  # day 0 is the procedure's date in the patient's zone

@@ -1,0 +1,89 @@
+"""Password-reset e-mails, delivered by the dispatcher from the outbox like every other e-mail.
+
+The forgot-password page only writes an outbox row (see accounts.request_password_reset), so
+its answer costs the same whether or not the address has an account. Here the scheduler issues
+the one-time link and sends it: addressed to the user (recipient_id), never held for quiet
+hours (someone is waiting for it), committed as sent right after the SMTP server accepts it.
+Each attempt carries a fresh link and ends the previous reset link, so only the newest e-mail's
+link works; a printed invitation is left alone.
+"""
+
+from email.utils import parseaddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Patient, Reminder, User
+from ..services.accounts import issue_reset_token
+from .bulk import among
+from .channels import single_email
+from .mail import Outgoing, external_url, message_id
+
+KIND = "password_reset"
+TABLE = Reminder.__table__
+
+
+def compose(user: User, language: str, token: str, key: str, now) -> Outgoing:
+    """The reset e-mail in the user's language, its Message-ID derived from the outbox key."""
+    config = current_app.config
+    context = {"name": user.display_name, "link": external_url("auth.set_password", token=token),
+               "minutes": config["PASSWORD_RESET_VALID_MINUTES"], "phone": config["CLINIC_PHONE_DAY"]}
+    with force_locale(language):
+        subject = _("Reset your Recovery password")
+        text = render_template("email/password_reset.txt", **context)
+        html = render_template("email/password_reset.html", subject=subject, **context)
+    message = single_email(subject, user.email, message_id(key), now, text, html)
+    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # SMTP's line ends
+    return Outgoing(message["From"], user.email, message["Message-ID"], data,
+                    (parseaddr(message["From"])[1], (user.email,)))
+
+
+def deliver(run, ids: list[int]) -> list[int]:
+    """Send the claimed reset e-mails among `ids`; return the other ids (patient reminders)."""
+    rows = db.session.execute(
+        select(Reminder.id, Reminder.idempotency_key, Reminder.attempts, Reminder.recipient_id,
+               Patient.preferred_language)
+        .outerjoin(Patient, Patient.user_id == Reminder.recipient_id)
+        .where(among(Reminder.id, ids), Reminder.kind == KIND, Reminder.status == "sending",
+               Reminder.claimed_by == run.worker)
+    ).all()
+    if not rows:
+        return ids
+    mine = {r.id for r in rows}
+    sent = (update(TABLE).where(TABLE.c.status == "sending", TABLE.c.claimed_by == run.worker)
+            .values(status="sent", sent_at=run.now, lease_until=None, updated_at=run.now))
+    for row in rows:
+        user = db.session.get(User, row.recipient_id) if row.recipient_id is not None else None
+        if user is None or not user.active or not user.email:
+            run._update([row.id], status="cancelled", last_error="no longer applies")
+            db.session.commit()
+            run.report.dropped.append(row.id)
+            continue
+        if run.mailer.down:  # unreachable: wait for the next run, no attempt counted
+            run._update([row.id], status="pending", next_attempt_at=run.now + _retry_after())
+            db.session.commit()
+            run.report.deferred.append(row.id)
+            continue
+        try:
+            message = compose(user, row.preferred_language or "en", issue_reset_token(user, run.now),
+                              row.idempotency_key, run.now)
+            db.session.commit()  # the link exists before the e-mail names it
+            run.mailer.send(message)
+        except Exception as error:  # noqa: BLE001 - any failure is retried, never lost
+            db.session.rollback()
+            run._failed_attempt(row, error)
+            db.session.commit()
+            continue
+        db.session.execute(sent.where(TABLE.c.id == row.id))
+        db.session.commit()
+        run.report.sent.append(row.id)
+    return [i for i in ids if i not in mine]
+
+
+def _retry_after():
+    from .delivery import RETRY_AFTER_OUTAGE
+
+    return RETRY_AFTER_OUTAGE
