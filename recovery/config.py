@@ -59,6 +59,13 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_LOCKOUT_FAILURES": int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
+        # Request size limits (Flask's own settings): a larger body answers 413 before it is read.
+        # No route takes an upload, so one limit serves forms and the JSON API alike (64 KiB is
+        # about 20 times the largest form a person can fill in). A future upload route can raise
+        # it for itself alone with `request.max_content_length = ...` before reading the body.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024))),
+        "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_MEMORY_SIZE", str(64 * 1024))),
+        "MAX_FORM_PARTS": int(os.environ.get("MAX_FORM_PARTS", "200")),
     }
 
 

@@ -17,6 +17,7 @@ MESSAGES = {
     403: _l("You do not have access to this page."),
     404: _l("Page not found."),
     405: _l("That action is not allowed here."),
+    413: _l("What you sent is too large to accept. Nothing was saved; please shorten it and try again."),
     429: _l("Too many requests. Please wait a moment and try again."),
     500: _l("Something went wrong on our side. Nothing you entered was saved; please try again."),
 }

@@ -90,7 +90,12 @@ def test_acknowledging_an_alert_closes_it_with_the_note_once(api, clinician, fla
     before = row_counts()
     again = api.post(f"/alerts/{alert.id}/acknowledge", json={"note": "Again"})
     assert again.status_code == 409 and again.get_json()["code"] == "conflict"
-    assert row_counts() == before
+    message = again.get_json()["message"]
+    assert "already acknowledged by Dr Ada Okafor at " in message and "added to it as a follow-up" in message
+    db.session.refresh(alert)  # the first note stands; the second is kept beside it, not lost
+    assert alert.note == "Phoned; seen in clinic today."
+    assert [(n.author_id, n.note) for n in alert.follow_ups] == [(clinician.id, "Again")]
+    assert row_counts() == {**before, "alert_notes": 1, "audit_events": before["audit_events"] + 1}
 
 
 @pytest.mark.parametrize("body, status", [

@@ -1,7 +1,7 @@
 """The clinician's operations: the patient list, one patient's check-ins and alerts, acknowledging."""
 
 from ..extensions import db
-from ..models import Alert, utcnow
+from ..models import utcnow
 from ..services import alerts, clinic, fhir
 from . import present, schemas
 from .errors import ApiError
@@ -53,14 +53,18 @@ def patient_fhir(user, patient_id):
 @operation("/alerts/<int:alert_id>/acknowledge", "POST", roles=CLINICIAN, response=schemas.Alert,
            body=schemas.AcknowledgeBody, errors=(404, 409))
 def acknowledge_alert(user, alert_id, body):
-    """Close an open alert with a note saying what was done or decided; 409 if it is already closed."""
-    existing = db.session.get(Alert, alert_id)
-    if existing is None:
-        raise ApiError(404)
-    if existing.acknowledged_at is not None:
-        raise ApiError(409, "This alert was already acknowledged.")
+    """Close an open alert with a note saying what was done or decided.
+
+    409 if it was already closed (by another clinician at the same moment, say): the message says
+    by whom and when, and the note is kept on the alert as a follow-up, not lost.
+    """
     now = utcnow()
-    alert = alerts.acknowledge(alert_id, user, body.note, now)
+    done = alerts.acknowledge(alert_id, user, body.note, now)  # NotFound is the API's 404
+    if done.already_closed:
+        message = done.conflict_message()
+        db.session.commit()  # the follow-up note
+        raise ApiError(409, message)
     db.session.commit()
+    alert = done.alert
     record = clinic.patient_record(alert.patient_id, now)
     return present.alert(alert, record.alert_words(alert))

@@ -18,7 +18,8 @@ tagged with it, as on the web pages; others get 403. Lists are paged with `page`
 (at most 100) and carry `total` and the URL of the `next` page. Every time is ISO-8601 in UTC
 with its offset (`Z`); `local_date` is the patient's own calendar day. Errors are JSON objects
 with a stable `code` and a human `message` (and `errors` per field for `validation_failed`);
-a request that is refused writes nothing.
+a request that is refused writes nothing. A body over 64 KiB (the server's MAX_CONTENT_LENGTH)
+is refused with 413 `content_too_large` before it is read.
 """
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -87,7 +88,8 @@ def _operation(op, refs) -> dict:
         }
     # 400 on every operation: a NUL character anywhere in the path or query is refused before any
     # view runs (recovery/security/inputs.py), whatever the operation declares.
-    codes = set(op.errors) | {400, 429}
+    # 413 likewise: a body over MAX_CONTENT_LENGTH is refused before any view (inputs.py too).
+    codes = set(op.errors) | {400, 413, 429}
     if not op.public:
         codes |= {401, 403}
     if PARAM.search(op.rule):

@@ -67,7 +67,7 @@ def _cohort(stats, errors):
 def acknowledge_alert(alert_id: int):
     note = request.form.get("note")
     try:
-        alert = alerts.acknowledge(alert_id, current_user, note, utcnow())
+        done = alerts.acknowledge(alert_id, current_user, note, utcnow())
     except NotFound:
         abort(404)
     except ValidationError as error:
@@ -77,6 +77,9 @@ def acknowledge_alert(alert_id: int):
             "clinic/patient.html", record=record, chart=figures.patient_chart(record),
             errors={alert_id: error.errors.get("note")}, notes={alert_id: note or ""},
         ), 400
+    patient_id = done.alert.patient_id
+    # Worded before the commit: someone else acknowledged it first, and this note is kept beside theirs.
+    message = done.conflict_message() if done.already_closed else _("Alert acknowledged.")
     db.session.commit()
-    flash(_("Alert acknowledged."))
-    return redirect(url_for("clinic.patient", patient_id=alert.patient_id, _anchor="alerts"))
+    flash(message)
+    return redirect(url_for("clinic.patient", patient_id=patient_id, _anchor="alerts"))

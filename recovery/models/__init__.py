@@ -6,6 +6,7 @@ from .checkins import (
     MEDICATION,
     RED_FLAGS,
     Alert,
+    AlertNote,
     CheckIn,
     CheckInRevision,
     procedure_buckets,
@@ -27,7 +28,7 @@ from .types import utcnow
 
 __all__ = [
     "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
-    "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "Appointment", "AuditEvent",
+    "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "AlertNote", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets",

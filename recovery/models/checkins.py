@@ -131,7 +131,25 @@ class Alert(db.Model):
 
     patient = relationship("Patient")
     acknowledged_by = relationship("User")
+    follow_ups: Mapped[list["AlertNote"]] = relationship(
+        back_populates="alert", order_by="(AlertNote.created_at, AlertNote.id)")
 
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+
+class AlertNote(db.Model):
+    """A clinician's note on an alert that was already closed, kept beside the acknowledgement:
+    when two clinicians acknowledge one alert at once, the second one's note is kept here."""
+
+    __tablename__ = "alert_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text)
+
+    alert: Mapped[Alert] = relationship(back_populates="follow_ups")
+    author = relationship("User")

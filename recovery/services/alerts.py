@@ -1,13 +1,17 @@
 """Alerts for clinicians: raised by rules on write, acknowledged with a note."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..database import begin_write
+from ..display import local_datetime
 from ..extensions import db
-from ..models import Alert, User
+from ..models import Alert, AlertNote, User
 from . import audit
 from .errors import NotFound, ValidationError
 
@@ -64,8 +68,36 @@ def open_alerts(patient) -> list[Alert]:
     )
 
 
-def acknowledge(alert_id, clinician: User, note: str | None, now: datetime) -> Alert:
-    """Close an alert, keeping who, when and the clinician's note."""
+@dataclass
+class Acknowledgement:
+    """What acknowledging did: closed the alert, or (someone had closed it first) kept the note
+    as a follow-up on it. Either way the caller commits: no note is ever dropped."""
+
+    alert: Alert
+    follow_up: AlertNote | None = None
+
+    @property
+    def already_closed(self) -> bool:
+        return self.follow_up is not None
+
+    def conflict_message(self) -> str:
+        """Who closed the alert first and when, and that this note was kept (for a follow-up)."""
+        alert, when = self.alert, local_datetime(self.alert.acknowledged_at)
+        if alert.acknowledged_by is not None:
+            first = _("This alert was already acknowledged by %(who)s at %(when)s.",
+                      who=alert.acknowledged_by.display_name, when=when)
+        else:
+            first = _("This alert was already closed automatically at %(when)s.", when=when)
+        return first + " " + _("Your note was added to it as a follow-up.")
+
+
+def acknowledge(alert_id, clinician: User, note: str | None, now: datetime) -> Acknowledgement:
+    """Close an alert, keeping who, when and the clinician's note.
+
+    The check and the write are one statement (UPDATE ... WHERE still open), so of two clinicians
+    acknowledging at once exactly one closes it; the other's note is kept as a follow-up and the
+    result says who closed it first and when.
+    """
     alert = db.session.get(Alert, alert_id) if isinstance(alert_id, int) else None
     if alert is None:
         raise NotFound(alert_id)
@@ -74,11 +106,17 @@ def acknowledge(alert_id, clinician: User, note: str | None, now: datetime) -> A
         raise ValidationError({"note": str(_l("Please write what you did or decided."))})
     if len(note) > 1000:
         raise ValidationError({"note": str(_l("Please keep this to %(n)s characters or fewer.", n=1000))})
-    if alert.acknowledged_at is not None:
-        raise ValidationError({"note": str(_l("This alert was already acknowledged."))})
-    alert.acknowledged_at = now
-    alert.acknowledged_by_id = clinician.id
-    alert.note = note
-    audit.record(clinician, "alert.acknowledge", alert.patient, now)
-    db.session.flush()
-    return alert
+    begin_write(db.session)  # SQLite: the write lock now; PostgreSQL: the UPDATE waits on the row
+    closed = db.session.execute(
+        update(Alert).where(Alert.id == alert.id, Alert.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by_id=clinician.id, note=note)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(alert)  # as stored now: by whom and when it was closed
+    if closed:
+        audit.record(clinician, "alert.acknowledge", alert.patient, now)
+        return Acknowledgement(alert)
+    follow_up = AlertNote(alert_id=alert.id, author_id=clinician.id, created_at=now, note=note)
+    db.session.add(follow_up)
+    audit.record(clinician, "alert.follow_up", alert.patient, now)
+    return Acknowledgement(alert, follow_up)

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Alert, Appointment, CheckIn, Patient, Procedure, Reminder, User
+from ..models import Alert, AlertNote, Appointment, CheckIn, Patient, Procedure, Reminder, User
 from . import audit
 from .errors import NotFound
 from .responder import is_responder
@@ -216,7 +216,8 @@ def patient_record(patient_id, now: datetime) -> PatientRecord:
     alerts = db.session.scalars(
         select(Alert)
         .where(Alert.patient_id == patient.id)
-        .options(selectinload(Alert.acknowledged_by))
+        .options(selectinload(Alert.acknowledged_by),
+                 selectinload(Alert.follow_ups).selectinload(AlertNote.author))
         .order_by(Alert.acknowledged_at.is_not(None), Alert.created_at.desc(), Alert.id.desc())
     )
     reminders = db.session.scalars(

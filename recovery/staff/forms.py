@@ -77,6 +77,7 @@ AUDIT_ACTIONS = {
     "call.close": _l("Closed a call task"),
     "reminder.resend": _l("Resent a failed reminder"),
     "alert.acknowledge": _l("Acknowledged an alert"),
+    "alert.follow_up": _l("Added a note to an alert already acknowledged"),
     "cohort.view": _l("Viewed the cohort statistics"),
     "patient.export_fhir": _l("Downloaded the patient's record (FHIR)"),
     "cohort.export_csv": _l("Downloaded the cohort's check-ins (CSV)"),
