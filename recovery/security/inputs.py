@@ -1,8 +1,37 @@
-"""Refuse NUL characters in any submitted value: PostgreSQL cannot store them in text columns,
-so without this a form on PostgreSQL would fail with a 500 where SQLite would accept it."""
+"""Input refused before any view: NUL characters in any submitted value (PostgreSQL cannot store
+them in text columns, so a form on PostgreSQL would fail with a 500 where SQLite accepts it), and
+ids in URLs that no row can have (the `int` converter, bounded to the database's integer)."""
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+from ..models.types import MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: 0 to MAX_ID only, so 2**31, 2**63 or a 400-digit number is a 404
+    before the view runs, instead of a query that PostgreSQL (or SQLite's driver) fails with a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, signed=signed,
+                         max=MAX_ID if max is None else min_of(max, MAX_ID))
+
+    def to_python(self, value: str):
+        if len(value) > len(str(MAX_ID)):  # int() of a 5000-digit string is refused, or slow
+            from werkzeug.routing import ValidationError
+
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def min_of(a: int, b: int) -> int:
+    return a if a < b else b
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint adds its routes: the converters are bound when a rule is added."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def _has_nul(values) -> bool:
