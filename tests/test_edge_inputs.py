@@ -75,3 +75,40 @@ def test_ids_in_query_strings_and_forms_answer_4xx(world, app, value):
         client = clinician if page.startswith("/clinic") else client_as(app, users, "staff")
         response = client.get(page, query_string=args)
         assert response.status_code < 500, (page, args, response.status_code)
+
+
+def _get_routes(app, ids):
+    """Every GET route of the url map, with the world's ids filled in (the patient's own check-in)."""
+    fill = {"patient_id": ids["patient_a"], "checkin_id": ids["checkin_a"], "alert_id": ids["alert_a"],
+            "procedure_id": ids["procedure_a"], "appointment_id": ids["appointment_a"]}
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or any(name not in fill for name in rule.arguments):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", str(fill[name]))
+        yield rule, url
+
+
+def test_every_page_export_and_api_answer_says_no_store_and_static_files_may_be_cached(world, app):
+    users, ids = world
+    tokens = {role: bearer(token_for(users[role])) for role in ("patient_a", "clinician", "staff")}
+    checked = set()
+    for rule, url in _get_routes(app, ids):
+        for role in ("patient_a", "clinician", "staff", "anonymous"):
+            if rule.rule.startswith("/api/"):
+                response = app.test_client().get(url, headers=tokens.get(role, {}))
+            else:
+                response = client_as(app, users, role).get(url)
+            response.close()
+            if rule.endpoint in ("static", "vendor.plotly_js"):
+                continue
+            assert response.headers.get("Cache-Control") == "no-store", (url, role, response.status_code)
+            if response.status_code == 200:
+                checked.add(rule.endpoint)
+    # Pages with health data, the CSV and FHIR exports and API JSON were among those answered.
+    assert {"clinic.patient", "clinic.cohort_csv", "clinic.patient_fhir", "patient.checkin_detail",
+            "staff.patient", "api.patient_checkins", "api.my_checkins"} <= checked, checked
+    static = app.test_client().get("/static/recovery.css")
+    static.close()
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
