@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         with app.app_context():
             check_reachable(db.engine)
+    from .security.inputs import register_converters
+
+    register_converters(app)
     register_blueprints(app)
     register_security(app)
     register_commands(app)

@@ -14,11 +14,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..models import APPOINTMENT_KINDS, MEDICATION, PROCEDURE_TYPES, RED_FLAGS
 from ..models.procedures import APPOINTMENT_STATUSES
+from ..models.types import MAX_ID
 from ..services.appointments import STAFF_KINDS
 from ..services.checkins import NOTE_MAX, RANGES
 from .errors import ALL_CODES
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Text without NUL characters, which no database column can hold.
 Text = Annotated[str, Field(pattern=r"^[^\x00]*$")]

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Patient, utcnow
 from ..services import audit, cohort, csv_export, fhir, visit_summary
 from ..services.errors import NotFound, ValidationError
+from ..services.validate import record_id
 from .blueprint import bp
 
 
@@ -48,7 +49,7 @@ def cohort_csv():
 @bp.route("/patients/<int:patient_id>/summary")
 def patient_summary(patient_id: int):
     """The one-page printable summary for the follow-up visit (`?visit=<appointment id>`)."""
-    visit_id = request.args.get("visit", type=int)
+    visit_id = record_id(request.args.get("visit"))
     if "visit" in request.args and visit_id is None:
         abort(404)
     try:

@@ -5,6 +5,10 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# Every id column is an Integer: 32 bits on PostgreSQL (64 on SQLite). A larger number names no
+# row, and sending it would make PostgreSQL (or, past 2**63, SQLite's driver) fail the query.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Current time as an aware UTC datetime (a callable default, never evaluated at import)."""

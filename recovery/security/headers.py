@@ -1,12 +1,15 @@
-"""Response headers: a strict Content-Security-Policy, no sniffing or framing, HSTS over HTTPS."""
+"""Response headers: a strict Content-Security-Policy, no sniffing or framing, HSTS over HTTPS,
+and `Cache-Control: no-store` on everything but static files."""
 
-from flask import Flask
+from flask import Flask, request
 from flask_talisman import Talisman
 
 from . import serves_https
 
 # No inline script anywhere: charts are JSON data blocks drawn by /static/charts.js. plotly sets
 # inline style attributes and draws its download images from data: and blob: URLs.
+# Files that hold no personal data and may be cached (they set their own Cache-Control).
+CACHEABLE_ENDPOINTS = frozenset({"static", "vendor.plotly_js"})
 CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -40,3 +43,11 @@ def init_app(app: Flask) -> None:
     # Load balancers and uptime checks probe /healthz over plain HTTP inside the network; a
     # redirect would read as "down". It shows no personal data.
     app.view_functions["auth.healthz"].talisman_view_options = {"force_https": False}
+
+    @app.after_request
+    def _no_store(response):
+        """Pages, exports and API answers carry health data: no browser, proxy or shared cache may
+        keep a copy (a shared computer's back button, a proxy's disk). Only static files are cached."""
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -11,10 +11,9 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import AuditEvent, Patient, User
-from .validate import Fields
+from .validate import Fields, record_id
 
 LIMIT = 200
-_MAX_ID = 10**9  # longer digit strings are not ids (and would overflow PostgreSQL's integer)
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def parse_filters(data) -> AuditFilters:
 
 
 def _as_id(text: str) -> int | None:
-    return int(text) if text.isdecimal() and int(text) < _MAX_ID else None
+    return record_id(text)
 
 
 def _patient(fields: Fields) -> int | None:

@@ -41,7 +41,7 @@ from ..models import (
 )
 from .responder import is_responder
 from .timepoints import BUCKETS, BUCKETS_BY_KEY, Bucket
-from .validate import Fields
+from .validate import Fields, record_id
 
 RESPONDER_RULE = _l(
     "A responder is a patient whose pain now has fallen from their baseline by at least 2 points "
@@ -170,14 +170,15 @@ def _clinician(fields: Fields) -> int | None:
     if raw in (None, "", "all"):
         return None
     text = str(raw)
-    if not text.isdecimal() or len(text) > 9:
+    number = record_id(text)
+    if number is None:
         fields.fail("clinician", _l("Please choose a clinician from the list."))
         return None
-    role = db.session.scalar(select(User.role).where(User.id == int(text)))
+    role = db.session.scalar(select(User.role).where(User.id == number))
     if role != "clinician":
         fields.fail("clinician", _l("There is no clinician with the number %(id)s.", id=text))
         return None
-    return int(text)
+    return number
 
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):

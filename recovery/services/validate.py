@@ -9,10 +9,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from ..models.types import MAX_ID
 from .errors import ValidationError
 
+# Dates a person can mean here. Beyond them, adding a day or moving to UTC overflows what
+# Python's date holds (0001-01-01 .. 9999-12-31), so filters like to=9999-12-31 failed with a 500.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 TRUE = {"1", "true", "yes", "y", "on"}
 FALSE = {"0", "false", "no", "n", "off", ""}
+
+
+def record_id(value) -> int | None:
+    """A submitted record id ("42"), or None when it cannot name a row: not plain digits, 0, or
+    beyond the database's integer (MAX_ID). Callers answer None as "not found"."""
+    text = value.strip() if isinstance(value, str) else None
+    if not text or not text.isascii() or not text.isdecimal() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 class Fields:
@@ -127,18 +142,23 @@ class Fields:
         return value
 
     def day(self, name, required=True):
+        """A calendar day from EARLIEST_DAY to LATEST_DAY."""
         value = self.raw(name)
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
         if value is None or value == "":
             if required:
                 self.fail(name, _l("Please enter a date (YYYY-MM-DD)."))
             return None
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(name, _l("Please enter a real date (YYYY-MM-DD)."))
+        if not (isinstance(value, date) and not isinstance(value, datetime)):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                self.fail(name, _l("Please enter a real date (YYYY-MM-DD)."))
+                return None
+        if not EARLIEST_DAY <= value <= LATEST_DAY:
+            self.fail(name, _l("Please enter a date from %(lo)s to %(hi)s.",
+                               lo=EARLIEST_DAY.isoformat(), hi=LATEST_DAY.isoformat()))
             return None
+        return value
 
     def local_datetime(self, name, tz: ZoneInfo, required=True):
         """A wall-clock date and time in `tz` (a form's datetime-local), returned as aware UTC."""
