@@ -1,7 +1,7 @@
 """alert follow-up notes: the note of a second clinician who acknowledged an already closed alert
 
 Revision ID: c7d2e9a41b63
-Revises: 9f3b1c2d4e5a
+Revises: c7d2e9a41b60
 Create Date: 2026-12-02 10:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7d2e9a41b63'
-down_revision = '9f3b1c2d4e5a'
+down_revision = 'c7d2e9a41b60'
 branch_labels = None
 depends_on = None
 
