@@ -4,7 +4,7 @@ patients.previous_timezone and patients.timezone_from: until timezone_from, a pa
 day is still counted in the zone they changed from.
 
 Revision ID: d81f4a6c2b37
-Revises: c7d2e9a41b60
+Revises: c7d2e9a41b63
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd81f4a6c2b37'
-down_revision = 'c7d2e9a41b60'
+down_revision = 'c7d2e9a41b63'
 branch_labels = None
 depends_on = None
 
