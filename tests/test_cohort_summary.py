@@ -70,10 +70,11 @@ def test_the_summary_kept_with_each_checkin_equals_a_rebuild_and_gives_the_naive
     assert _pain(c, "week1") == 5
     _kept_equals_rebuilt()
 
-    # C moves west: the later Tokyo date stays the bucket's last check-in, though saved before.
+    # C moves west: the day being lived keeps its Tokyo date (T0 + 6) until the next day has begun
+    # in both zones, so this check-in updates that day's, the bucket's last: its pain counts.
     _move(c, "Pacific/Honolulu", 5.05)
-    _checkin(c, 5.1, 9)  # Honolulu date T0 + 5 days: an update of that day's check-in
-    assert _pain(c, "week1") == 5
+    _checkin(c, 5.1, 9)
+    assert _pain(c, "week1") == 9
     _kept_equals_rebuilt()
 
     # The procedure's date corrected one day earlier, then a move to Tokyo: every day number shifts.
