@@ -10,6 +10,11 @@ PY=${1:?usage: scripts/test-both.sh PYTHON}
 mkdir -p build
 PG_LOG=build/test-postgres.log
 
+# One test clock for both passes (tests/clock.py): a seed drawn here picks the hour of the day the
+# suite lives at; RECOVERY_CLOCK_SEED, RECOVERY_CLOCK_AT or RECOVERY_CLOCK_HOUR set by the caller win.
+export RECOVERY_CLOCK_SEED=${RECOVERY_CLOCK_SEED:-$(( (RANDOM << 15 | RANDOM) % 1000000 ))}
+echo "== test clock: seed $RECOVERY_CLOCK_SEED for both passes${RECOVERY_CLOCK_AT:+, pinned at $RECOVERY_CLOCK_AT}${RECOVERY_CLOCK_HOUR:+, pinned at hour $RECOVERY_CLOCK_HOUR}; replay with RECOVERY_CLOCK_SEED=$RECOVERY_CLOCK_SEED make test (the hour is in each pass's last line) =="
+
 # The PostgreSQL pass in its own process group, so an interrupt can stop all of it: TERM, because
 # a test may turn SIGINT into a failure and go on; with-postgres.sh still removes its cluster.
 set -m

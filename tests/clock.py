@@ -100,6 +100,7 @@ def pytest_configure(config):
         return
     # A timestamp, not the aware datetime: time-machine would also set TZ=UTC for a UTC datetime.
     traveller = time_machine.travel(instant.timestamp(), tick=True)
+    _state["real_start"] = time.time()  # the real clock, read just before the travel starts
     traveller.start()
     _state["traveller"] = traveller
     # The shift, measured after the first shifted read so parent and children agree to the microsecond.
