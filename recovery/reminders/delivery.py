@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,12 +26,16 @@ from .bulk import among
 from .rules import hold_for_quiet_hours, plan
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 CALL_DEADLINE = timedelta(hours=24)
 RETRY_AFTER_OUTAGE = timedelta(seconds=30)  # the next sweep
 LOCAL = ("in_app", "staff")  # delivered by writing rows in this database
 TABLE = Reminder.__table__
+
+
+def lease_length() -> timedelta:
+    """How long a claim holds its reminders (REMINDER_LEASE_SECONDS, 5 minutes by default)."""
+    return timedelta(seconds=current_app.config["REMINDER_LEASE_SECONDS"])
 
 
 @dataclass

@@ -23,11 +23,11 @@ from ..services import triage
 from ..services.procedures import mark_missed_72h_checks
 from . import channels, delivery, outbox, sweep
 from .bulk import among
-from .delivery import LEASE, MAX_ATTEMPTS, DispatchReport
+from .delivery import MAX_ATTEMPTS, DispatchReport, lease_length
 
 log = logging.getLogger(__name__)
 BATCH = 500  # reminders claimed at a time: one re-check and one inbox transaction per batch
-__all__ = ["LEASE", "MAX_ATTEMPTS", "DispatchReport", "claim", "dispatch_due", "deliver_due", "plan_all"]
+__all__ = ["lease_length", "MAX_ATTEMPTS", "DispatchReport", "claim", "dispatch_due", "deliver_due", "plan_all"]
 
 
 def default_worker() -> str:
@@ -97,13 +97,13 @@ def sqlite_claim(now: datetime, worker: str, batch: int):
     abandoned, ready = candidates(now, batch)
     both = union_all(select(abandoned.subquery().c.id), select(ready.subquery().c.id)).limit(batch)
     return (update(Reminder).where(Reminder.id.in_(both))
-            .values(status="sending", lease_until=now + LEASE, claimed_by=worker)
+            .values(status="sending", lease_until=now + lease_length(), claimed_by=worker)
             .returning(Reminder.id).execution_options(synchronize_session=False))
 
 
 def claim(now: datetime, worker: str, batch: int) -> list[int]:
     """Atomically take up to `batch` due reminders for this worker; others skip them."""
-    values = {"status": "sending", "lease_until": now + LEASE, "claimed_by": worker}
+    values = {"status": "sending", "lease_until": now + lease_length(), "claimed_by": worker}
     abandoned, ready = candidates(now, batch)
     if db.engine.dialect.name == "postgresql":
         ids = list(db.session.scalars(abandoned.with_for_update(skip_locked=True)))
