@@ -134,3 +134,70 @@ def test_schedulers_over_a_slow_smtp_server_send_each_invitation_once(app, make_
     working = Counter(db.session.scalars(select(SetPasswordToken.user_id).where(
         SetPasswordToken.used_at.is_(None), SetPasswordToken.expires_at > real_now)))
     assert working == Counter(users.values())
+
+
+class _StallingMailer:
+    """Stalls past its lease on the first e-mail while another worker takes the batch over."""
+
+    transactional, down = False, False
+
+    def __init__(self, on_first):
+        self.sent, self.on_first = [], on_first
+
+    def send(self, message):
+        if not self.sent:
+            self.on_first()
+        self.sent.append(message.message_id)
+
+    def close(self):
+        pass
+
+
+def test_a_worker_that_lost_its_lease_skips_the_rows_another_worker_took(app, make_patient, monkeypatch):
+    from recovery.reminders import delivery
+    from recovery.reminders.dispatch import claim, deliver_due, plan_all
+
+    from .conftest import NOW
+
+    at = NOW + timedelta(hours=72)  # 09:00 in Chicago: each patient's 72-hour e-mail is due
+    for _ in range(3):
+        make_patient(performed_at=NOW, recorded_at=NOW + timedelta(minutes=5))
+    plan_all(at)
+    taken = []
+
+    def stall_and_be_overtaken():
+        lease = db.session.scalar(select(func.max(Reminder.lease_until)))
+        monkeypatch.setattr(delivery, "lease_clock", lambda: lease + timedelta(seconds=1))
+        taken.extend(claim(at, "other", 100))  # the row in flight and the two still waiting
+
+    mailer = _StallingMailer(stall_and_be_overtaken)
+    report = deliver_due(at, "stalled", mailer=mailer)
+    assert len(mailer.sent) == 1  # the one already handed over; the other two are left to "other"
+    assert len(report.lost) == 2 and set(report.lost) < set(taken)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Reminder).where(Reminder.id.in_(taken))).all()
+    assert {(r.status, r.claimed_by) for r in rows} == {("sending", "other")}  # none marked by "stalled"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "2.5", "soon", ""])
+def test_a_bad_lease_length_is_refused_at_start_up(tmp_path, monkeypatch, value):
+    from recovery import create_app
+    from recovery.config import ConfigError
+
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("REMINDER_LEASE_SECONDS", value)
+    with pytest.raises(ConfigError, match="REMINDER_LEASE_SECONDS must be a whole number of seconds above 0"):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("REMINDER_LEASE_SECONDS", " 45 ")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert app.config["REMINDER_LEASE_SECONDS"] == 45
+
+
+def test_the_scheduler_with_a_bad_lease_length_stops_with_one_line(tmp_path):
+    env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "REMINDER_LEASE_SECONDS": "0"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "recovery", "scheduler"], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "REMINDER_LEASE_SECONDS must be a whole number" in lines[0], result.stderr
