@@ -100,12 +100,14 @@ def rebuild_cohort_summary() -> None:
 @click.command("smtp-sink")
 @click.option("--port", default=8025, show_default=True)
 @click.option("--maildir", default=None, help="Folder to save messages in (default instance/mail).")
+@click.option("--delay", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait before accepting each message (a slow mail server).")
 @with_appcontext
-def smtp_sink(port: int, maildir: str | None) -> None:
+def smtp_sink(port: int, maildir: str | None, delay: float) -> None:
     """A local SMTP server that prints and saves every message (development only)."""
     from .devmail import serve
 
-    serve(port, maildir or os.path.join(current_app.instance_path, "mail"))
+    serve(port, maildir or os.path.join(current_app.instance_path, "mail"), delay)
 
 
 @click.command("backup")

@@ -33,6 +33,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Recovery <recovery@clinic.example>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
+        # How long a scheduler holds the reminders it claimed before another may take them over
+        # (renewed while it keeps sending); checked at start-up (check_lease).
+        "REMINDER_LEASE_SECONDS": os.environ.get("REMINDER_LEASE_SECONDS", "300"),
         # /healthz answers 503 when no scheduler has written a heartbeat for 5 minutes.
         "SCHEDULER_REQUIRED": os.environ.get("SCHEDULER_REQUIRED", "true").lower() == "true",
         "BABEL_DEFAULT_LOCALE": "en",
@@ -82,6 +85,7 @@ def check(config) -> None:
             "or export SECRET_KEY (make run creates one for you)."
         )
     check_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["REMINDER_LEASE_SECONDS"] = check_lease(config.get("REMINDER_LEASE_SECONDS", 300))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -91,6 +95,19 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_lease(value) -> int:
+    """REMINDER_LEASE_SECONDS as a whole number of seconds above zero, or a clear refusal."""
+    try:
+        seconds = int(str(value).strip())
+    except ValueError:
+        seconds = 0
+    if isinstance(value, bool) or seconds <= 0:
+        raise ConfigError(
+            f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
+        )
+    return seconds
 
 
 def check_database_url(url: str) -> None:

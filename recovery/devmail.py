@@ -1,5 +1,12 @@
-"""A development SMTP sink (aiosmtpd): every message is printed and saved, nothing leaves."""
+"""A development SMTP sink (aiosmtpd): every message is printed and saved, nothing leaves.
 
+With a delay it plays a slow mail server: each message is accepted only after `delay`
+seconds (each connection waits on its own, as a real server's would), to rehearse a long
+dispatcher run (tests/test_reminder_lease.py).
+"""
+
+import asyncio
+import itertools
 import os
 import time
 from email import message_from_bytes
@@ -11,24 +18,36 @@ from aiosmtpd.controller import Controller
 class SaveHandler:
     """Save each message to a folder and print a one-line summary."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, delay: float = 0.0):
         self.folder = folder
+        self.delay = delay
+        self._numbers = itertools.count(1)
         os.makedirs(folder, exist_ok=True)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=default)
-        name = f"{time.time():.6f}.eml"
+        name = f"{time.time():.6f}-{next(self._numbers)}.eml"  # unique even within a microsecond
         with open(os.path.join(self.folder, name), "wb") as out:
             out.write(envelope.content)
         print(f"mail to {', '.join(envelope.rcpt_tos)}: {message['Subject']}  ({name})", flush=True)
         return "250 Message accepted for delivery"
 
 
-def serve(port: int, folder: str) -> None:
-    """Run the sink on 127.0.0.1:`port` until interrupted."""
-    controller = Controller(SaveHandler(folder), hostname="127.0.0.1", port=port)
+def serve(port: int, folder: str, delay: float = 0.0) -> None:
+    """Run the sink on 127.0.0.1:`port` until interrupted (or SIGTERM)."""
+    import signal
+
+    controller = Controller(SaveHandler(folder, delay), hostname="127.0.0.1", port=port)
     controller.start()
-    print(f"SMTP sink on 127.0.0.1:{port}, saving to {folder}", flush=True)
+    slow = f", {delay:g} s a message" if delay else ""
+    print(f"SMTP sink on 127.0.0.1:{port}, saving to {folder}{slow}", flush=True)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         while True:
             time.sleep(3600)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from recovery.extensions import db
 from recovery.models import Reminder
 from recovery.reminders import channels, delivery
-from recovery.reminders.delivery import LEASE, RETRY_AFTER_OUTAGE
+from recovery.reminders.delivery import RETRY_AFTER_OUTAGE
 from recovery.reminders.dispatch import dispatch_due, sqlite_claim
 from recovery.services import inbox
 
@@ -50,13 +50,16 @@ def test_a_crash_mid_batch_on_the_inbox_delivers_nothing_twice_and_loses_nothing
     assert all(inbox.inbox(p) == [] for p in patients)  # the batch's transaction never happened
     assert smtp_sink.messages == []
 
-    dispatch_due(AT + LEASE - timedelta(seconds=1), worker="survivor")  # still leased: left alone
+    lease = db.session.scalar(select(func.max(Reminder.lease_until)))  # the dead worker's claim
+    monkeypatch.setattr(delivery, "lease_clock", lambda: lease - timedelta(seconds=1))
+    dispatch_due(AT, worker="survivor")  # still leased: left alone
     assert all(inbox.inbox(p) == [] for p in patients)
-    dispatch_due(AT + LEASE + timedelta(seconds=1), worker="survivor")
+    monkeypatch.setattr(delivery, "lease_clock", lambda: lease + timedelta(seconds=1))
+    dispatch_due(AT, worker="survivor")
     assert [[m.title for m in inbox.inbox(p)] for p in patients] == [["Your 3-day check-in is due"]] * PATIENTS
     ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
     assert len(ids) == PATIENTS and set(ids.values()) == {1}
-    assert _left_due(AT + LEASE) == 0
+    assert _left_due(AT) == 0
 
 
 def test_an_smtp_server_lost_mid_batch_leaves_the_rest_for_the_next_run(app, make_patient, smtp_sink, monkeypatch):

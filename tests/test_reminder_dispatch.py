@@ -189,17 +189,23 @@ def test_discharge_cancels_every_pending_reminder(make_patient, make_user, smtp_
     assert smtp_sink.messages == []
 
 
-def test_a_reminder_left_sending_by_a_dead_process_is_reclaimed_after_its_lease(make_patient, smtp_sink):
-    from recovery.reminders.dispatch import LEASE, claim, plan_all
+def test_a_reminder_left_sending_by_a_dead_process_is_reclaimed_after_its_lease(
+        make_patient, smtp_sink, monkeypatch):
+    from recovery.reminders import delivery
+    from recovery.reminders.dispatch import claim, plan_all
 
     _patient(make_patient)
     due = PROCEDURE + timedelta(hours=72)
     plan_all(due)
     taken = claim(due, "worker-that-dies", batch=100)  # claimed, then the process is killed
     assert taken
-    dispatch_due(due + LEASE - timedelta(seconds=1), worker="survivor")
+    lease = db.session.get(Reminder, taken[0]).lease_until  # on the real clock, not the run's `now`
+    assert lease - delivery.lease_clock() <= delivery.lease_length()
+    monkeypatch.setattr(delivery, "lease_clock", lambda: lease - timedelta(seconds=1))
+    dispatch_due(due + timedelta(minutes=10), worker="survivor")  # the run's `now` is no lease clock
     assert smtp_sink.messages == []  # still leased to the dead worker: not sent twice meanwhile
-    dispatch_due(due + LEASE + timedelta(seconds=1), worker="survivor")
+    monkeypatch.setattr(delivery, "lease_clock", lambda: lease + timedelta(seconds=1))
+    dispatch_due(due, worker="survivor")
     rows = [db.session.get(Reminder, i) for i in taken]
     assert {r.status for r in rows} == {"sent"} and {r.claimed_by for r in rows} == {"survivor"}
     assert len([m for m in smtp_sink.messages if "3-day check-in" in m["Subject"]]) == 1

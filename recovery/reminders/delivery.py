@@ -6,14 +6,23 @@ both and the batch is delivered once, later, when its lease ends. An e-mail leav
 when the SMTP server accepts it, so each is committed as sent right then: a crash can resend at
 most the message in flight, with the same Message-ID. Everything around that commit is done per
 batch: the rules' re-check, the check-in link rows, the templates, the status updates.
+
+A batch is held by a lease on the real clock: REMINDER_LEASE_SECONDS from its claim, renewed in
+one UPDATE for the batch's unsent rows whenever less than half of it is left before the next
+e-mail, so a slow mail server cannot make a live worker's rows look abandoned. The lease's end
+is the claim's token: the worker sends a row, and marks it sent, only while the row still has
+its name and that exact lease, so a row another worker took over (after this one stalled past
+its lease) is skipped, never sent by both. The lease must outlast one hand-over to the SMTP
+server (MAIL_TIMEOUT): the default 300 s against 20 s.
 """
 
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,12 +34,27 @@ from .bulk import among
 from .rules import hold_for_quiet_hours, plan
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 CALL_DEADLINE = timedelta(hours=24)
 RETRY_AFTER_OUTAGE = timedelta(seconds=30)  # the next sweep
 LOCAL = ("in_app", "staff")  # delivered by writing rows in this database
 TABLE = Reminder.__table__
+
+
+def lease_length() -> timedelta:
+    """How long a claim holds its reminders (REMINDER_LEASE_SECONDS, 5 minutes by default)."""
+    return timedelta(seconds=current_app.config["REMINDER_LEASE_SECONDS"])
+
+
+def lease_clock() -> datetime:
+    """The clock leases are measured on: the real time, never a run's `now` (which stands still
+    for the whole run, and is a replayed day with `send-due-reminders --now`)."""
+    return datetime.now(UTC)
+
+
+def new_lease() -> datetime:
+    """The end of a lease taken (or renewed) at this moment."""
+    return lease_clock() + lease_length()
 
 
 @dataclass
@@ -43,6 +67,7 @@ class DispatchReport:
     failed: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
     deferred: list[int] = field(default_factory=list)  # e-mails left for the next run (server down)
+    lost: list[int] = field(default_factory=list)  # taken over by another worker after our lease ran out
 
 
 def _load(ids: list[int], worker: str) -> list:
@@ -98,12 +123,14 @@ class Run:
 
     def __init__(self, now: datetime, worker: str, report: DispatchReport, mailer):
         self.now, self.worker, self.report, self.mailer = now, worker, report, mailer
+        self.lease: datetime | None = None  # the end of the current batch's lease: its claim token
         self.rules = outbox.policy()
         self.composer: mail.Composer | None = None
         self._quiet: dict[str, datetime] = {}
 
-    def deliver(self, ids: list[int]) -> None:
-        """Deliver one claimed batch (see the module docstring for the commits)."""
+    def deliver(self, ids: list[int], lease: datetime) -> None:
+        """Deliver one batch claimed until `lease` (see the module docstring for the commits)."""
+        self.lease = lease
         ids = resets.deliver(self, ids)  # password resets: to a user, not a patient's reminders
         rows = _load(ids, self.worker)
         patients = list({r.patient_id for r in rows if r.kind != "invite"})
@@ -212,16 +239,23 @@ class Run:
         messages = self._compose(rows)
         db.session.commit()  # the links and tokens exist before any e-mail names them
         sent = update(TABLE).where(TABLE.c.id == bindparam("row_id"), TABLE.c.status == "sending",
-                                   TABLE.c.claimed_by == self.worker)
+                                   TABLE.c.claimed_by == self.worker,
+                                   TABLE.c.lease_until == bindparam("lease"))  # still our claim
         sent = sent.values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
+        held = {r.id for r in rows}
         with _marking() as conn:
             for i, (row, message) in enumerate(zip(rows, messages, strict=True)):
                 if self.mailer.down:  # unreachable: the rest wait for the next run, no attempt counted
-                    rest = [r.id for r in rows[i:]]
-                    self._update(rest, status="pending", next_attempt_at=self.now + RETRY_AFTER_OUTAGE)
-                    db.session.commit()
+                    rest = [r.id for r in rows[i:] if r.id in held]
+                    if rest:
+                        self._update(rest, status="pending", next_attempt_at=self.now + RETRY_AFTER_OUTAGE)
+                        db.session.commit()
                     self.report.deferred += rest
                     return
+                if not self._still_holds(conn, row, rows[i:], held):
+                    log.warning("reminder %s was taken over by another worker: skipped", row.id)
+                    self.report.lost.append(row.id)
+                    continue
                 try:
                     if isinstance(message, Exception):
                         raise message
@@ -230,9 +264,27 @@ class Run:
                     self._failed_attempt(row, error)
                     db.session.commit()
                     continue
-                if conn.execute(sent, {"row_id": row.id}).rowcount != 1:
+                if conn.execute(sent, {"row_id": row.id, "lease": self.lease}).rowcount != 1:
                     log.warning("reminder %s was sent after its lease ended", row.id)
                 self.report.sent.append(row.id)
+
+    def _still_holds(self, conn, row, unsent: list, held: set[int]) -> bool:
+        """Is `row` still this worker's to send? Renews the lease of the batch's unsent rows
+        first when less than half of it is left (one UPDATE; none while delivery is quick);
+        `held` keeps the ids the renewal kept, so rows lost to another worker are skipped."""
+        if row.id not in held:
+            return False
+        if lease_clock() < self.lease - lease_length() / 2:
+            return True
+        renewed = new_lease()
+        ids = [r.id for r in unsent if r.id in held]
+        kept = set(conn.execute(
+            update(TABLE).where(among(TABLE.c.id, ids), TABLE.c.status == "sending",
+                                TABLE.c.claimed_by == self.worker, TABLE.c.lease_until == self.lease)
+            .values(lease_until=renewed).returning(TABLE.c.id)).scalars())
+        held.intersection_update(kept)
+        self.lease = renewed
+        return row.id in held
 
     def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
         """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""

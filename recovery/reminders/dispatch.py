@@ -7,6 +7,11 @@ delivered and marked in one transaction; an e-mail leaves the database, so each 
 committed as sent right after the SMTP server accepts it. Either way a second scheduler, a
 retry or a restart sends nothing twice. A row left in `sending` by a process that died is
 reclaimed when its lease ends.
+
+Leases are measured on the real clock (delivery.lease_clock), not on the run's `now`, which
+stands still for the whole run (and may be a replayed day): a claim holds its rows until
+REMINDER_LEASE_SECONDS after the moment it was made, and a worker still sending renews them
+(see delivery.Run._still_holds), so only a worker that stopped loses its rows.
 """
 
 import logging
@@ -23,11 +28,12 @@ from ..services import triage
 from ..services.procedures import mark_missed_72h_checks
 from . import channels, delivery, outbox, sweep
 from .bulk import among
-from .delivery import LEASE, MAX_ATTEMPTS, DispatchReport
+from .delivery import MAX_ATTEMPTS, DispatchReport, lease_length
 
 log = logging.getLogger(__name__)
 BATCH = 500  # reminders claimed at a time: one re-check and one inbox transaction per batch
-__all__ = ["LEASE", "MAX_ATTEMPTS", "DispatchReport", "claim", "dispatch_due", "deliver_due", "plan_all"]
+__all__ = ["MAX_ATTEMPTS", "DispatchReport", "claim", "deliver_due", "dispatch_due", "lease_length",
+           "plan_all"]
 
 
 def default_worker() -> str:
@@ -53,9 +59,10 @@ def deliver_due(now: datetime, worker: str | None = None, batch: int = BATCH, ma
     run = delivery.Run(now, worker, report, mailer)
     try:
         while True:
-            claimed = claim(now, worker, batch)
+            lease = delivery.new_lease()
+            claimed = claim(now, worker, batch, lease)
             if claimed:
-                run.deliver(claimed)
+                run.deliver(claimed, lease)
             if len(claimed) < batch:
                 return report
     finally:
@@ -76,8 +83,9 @@ def _ready(now: datetime):
                 or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now))
 
 
-def _abandoned(now: datetime):
-    return and_(Reminder.status == "sending", Reminder.lease_until < now)
+def _abandoned():
+    """Rows whose claim ran out on the real clock: their worker stopped (or stalled) and let them go."""
+    return and_(Reminder.status == "sending", Reminder.lease_until < delivery.lease_clock())
 
 
 def candidates(now: datetime, batch: int) -> tuple:
@@ -87,23 +95,25 @@ def candidates(now: datetime, batch: int) -> tuple:
     query with an OR of the two makes the database collect and sort every due row at each
     claim, which over a backlog of 100,000 is quadratic.
     """
-    abandoned = select(Reminder.id).where(_abandoned(now)).order_by(Reminder.due_at).limit(batch)
+    abandoned = select(Reminder.id).where(_abandoned()).order_by(Reminder.due_at).limit(batch)
     ready = select(Reminder.id).where(_ready(now)).order_by(Reminder.due_at).limit(batch)
     return abandoned, ready
 
 
-def sqlite_claim(now: datetime, worker: str, batch: int):
+def sqlite_claim(now: datetime, worker: str, batch: int, lease: datetime | None = None):
     """SQLite's claim: one UPDATE ... RETURNING of up to `batch` candidates."""
     abandoned, ready = candidates(now, batch)
     both = union_all(select(abandoned.subquery().c.id), select(ready.subquery().c.id)).limit(batch)
     return (update(Reminder).where(Reminder.id.in_(both))
-            .values(status="sending", lease_until=now + LEASE, claimed_by=worker)
+            .values(status="sending", lease_until=lease or delivery.new_lease(), claimed_by=worker)
             .returning(Reminder.id).execution_options(synchronize_session=False))
 
 
-def claim(now: datetime, worker: str, batch: int) -> list[int]:
-    """Atomically take up to `batch` due reminders for this worker; others skip them."""
-    values = {"status": "sending", "lease_until": now + LEASE, "claimed_by": worker}
+def claim(now: datetime, worker: str, batch: int, lease: datetime | None = None) -> list[int]:
+    """Atomically take up to `batch` reminders due by `now` for this worker until `lease` (by
+    default REMINDER_LEASE_SECONDS from now on the real clock); others skip them meanwhile."""
+    lease = lease or delivery.new_lease()
+    values = {"status": "sending", "lease_until": lease, "claimed_by": worker}
     abandoned, ready = candidates(now, batch)
     if db.engine.dialect.name == "postgresql":
         ids = list(db.session.scalars(abandoned.with_for_update(skip_locked=True)))
@@ -115,7 +125,7 @@ def claim(now: datetime, worker: str, batch: int) -> list[int]:
     else:
         # One statement (UPDATE ... RETURNING): SQLite runs one write at a time, so the rows it
         # returns were pending (or abandoned) a moment ago and are now this worker's alone.
-        ids = list(db.session.scalars(sqlite_claim(now, worker, batch)))
+        ids = list(db.session.scalars(sqlite_claim(now, worker, batch, lease)))
     db.session.commit()
     return ids
 
