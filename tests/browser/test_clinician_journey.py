@@ -7,6 +7,7 @@ import pytest
 from recovery.extensions import db
 from recovery.models import Alert, utcnow
 from recovery.services.checkins import save_checkin
+from tests.conftest import earlier_the_same_day
 
 from .world import enrol, expect, make_user, sign_in
 
@@ -34,7 +35,8 @@ def test_clinician_finds_red_flag_patient_first_reads_chart_and_acknowledges(liv
         rosa = enrol(staff, performed_at=now - timedelta(days=3, hours=2))
         save_checkin(rosa, {**ANSWERS, "pain_now": 7, "worst_pain": 8}, now - timedelta(days=2))
         save_checkin(rosa, {**ANSWERS, "pain_now": 5}, now - timedelta(days=1))
-        save_checkin(rosa, {**ANSWERS, "pain_now": 4, "flag_neuro": "yes"}, now - timedelta(minutes=20))
+        save_checkin(rosa, {**ANSWERS, "pain_now": 4, "flag_neuro": "yes"},
+                     earlier_the_same_day(now, timedelta(minutes=20)))  # today, at every hour
         db.session.commit()
         rosa_id = rosa.id
 
