@@ -103,3 +103,26 @@ def test_bad_filters_export_nothing_and_audit_nothing(app, make_patient, make_us
     assert response.status_code == 400
     assert "record_number" not in response.get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "cohort.export_csv")) is None
+
+
+SEMICOLON_NASTY = ["fine;=HYPERLINK(\"http://evil.example\")", "a; +1", "b;-2+3", "c;@SUM(A1)", "d;\tx",
+                   'e;"=1+1', "line\n=cmd", "a;b"]
+
+
+def test_a_semicolon_splitting_spreadsheet_sees_no_cell_that_starts_a_formula(app, make_patient, make_user):
+    """Excel in a ';' locale splits each line at semicolons: no piece may start with = + - @ tab CR."""
+    patient = make_patient(performed_at=PROCEDURE, recorded_at=PROCEDURE + timedelta(hours=1))
+    for day, note in enumerate(SEMICOLON_NASTY, start=1):
+        save_checkin(patient, {**ANSWERS, "pain_now": 3}, PROCEDURE + timedelta(days=day)).checkin.note = note
+    db.session.commit()
+    client = client_as(app, {"c": make_user("clinician")}, "c")
+    text = client.get("/clinic/cohort.csv").get_data().decode("utf-8-sig")
+    pieces = [piece for line in text.splitlines() for piece in line.split(";")]
+    dangerous = [p for p in pieces if p.lstrip(' "').startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert dangerous == []
+    # Read as the comma-separated file it is, each note is still there, as text.
+    notes = [row["note"] for row in _read("\ufeff" + text)]
+    assert notes == ["fine;'=HYPERLINK(\"http://evil.example\")", "a;' +1", "b;'-2+3", "c;'@SUM(A1)",
+                     "d;'\tx", "e;'\"=1+1", "line\n'=cmd", "a;b"]
+    # A genuine negative number is still written as a bare number (pain change from baseline).
+    assert [row["pain_change"] for row in _read("\ufeff" + text)] == ["-5"] * len(SEMICOLON_NASTY)

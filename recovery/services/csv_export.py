@@ -7,14 +7,20 @@
 - UTF-8 with a byte-order mark: Excel, which most clinics open CSV files with, reads a file
   without one in the machine's legacy code page and garbles Spanish notes ("señora");
   Python's csv module reads it with encoding="utf-8-sig", LibreOffice and R ignore it.
-- Formula injection: a text cell starting with =, +, -, @, tab or carriage return gets a
-  leading apostrophe, so a spreadsheet shows it as text instead of running it. Numbers are
-  written as numbers (a pain change of -2 stays -2); only free text can carry a formula.
+- Formula injection (OWASP "CSV injection"): a text cell starting with =, +, -, @, tab or
+  carriage return gets a leading apostrophe, so a spreadsheet shows it as text instead of
+  running it. So does every piece of a text cell after a ";" or a line break (with any spaces
+  or quotes before the character): a spreadsheet set to split on semicolons (the default in
+  much of Europe and Latin America) reads "a;=cmd" as a cell "=cmd", and "a;'=cmd" as text.
+  Numbers are written as numbers (a pain change of -2 stays -2, readable as a number by every
+  reader, since no number can hide a formula); only free text can carry one, so a note "-2"
+  becomes "'-2".
 - One SELECT fetches the rows; the CSV text is then produced in chunks as the response streams.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +39,9 @@ BOM = "\ufeff"
 CHECKIN_COLUMNS = ("id", "local_date", "pain_now", "worst_pain", "walking_level", "minutes_upright",
                    "medication", "sleep_disturbed", *RED_FLAGS, "is_72h_check", "entered_by_id", "note")
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A piece of a cell that a semicolon- or line-splitting reader sees as a cell of its own, and
+# that starts (after spaces or the quotes of CSV quoting) with one of DANGEROUS_STARTS.
+_DANGEROUS_PIECE = re.compile(r"(?<=[;\n\r])(?=[ \"]*[=+\-@\t\r])")
 CHUNK_ROWS = 500
 COLUMNS = (
     "record_number", "procedure_type", "levels", "procedure_date", "fracture_cause", "baseline_pain",
@@ -56,14 +65,19 @@ def neutralise(value):
     if kind is int or kind is float or kind is Decimal:
         return value
     if kind is str:
-        return "'" + value if value.startswith(DANGEROUS_STARTS) else value
+        return _text(value)
     if value is None:
         return ""
     if kind is bool:
         return "yes" if value else "no"
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
+    return _text(str(value))
+
+
+def _text(text: str) -> str:
+    if ";" in text or "\n" in text or "\r" in text:
+        text = _DANGEROUS_PIECE.sub("'", text)
     return "'" + text if text.startswith(DANGEROUS_STARTS) else text
 
 
