@@ -179,6 +179,33 @@ def test_a_worker_that_lost_its_lease_skips_the_rows_another_worker_took(app, ma
     assert {(r.status, r.claimed_by) for r in rows} == {("sending", "other")}  # none marked by "stalled"
 
 
+def test_a_worker_that_lost_its_lease_sends_none_of_the_password_resets_another_worker_took(
+        app, make_user, monkeypatch):
+    from recovery.reminders import delivery
+    from recovery.reminders.dispatch import claim, deliver_due
+    from recovery.services import accounts
+
+    from .conftest import NOW
+
+    for _ in range(3):
+        accounts.request_password_reset(make_user("staff").email, NOW)
+    db.session.commit()
+    taken = []
+
+    def stall_and_be_overtaken():
+        lease = db.session.scalar(select(func.max(Reminder.lease_until)))
+        monkeypatch.setattr(delivery, "lease_clock", lambda: lease + timedelta(seconds=1))
+        taken.extend(claim(NOW, "other", 100))  # the reset in flight and the two still waiting
+
+    mailer = _StallingMailer(stall_and_be_overtaken)
+    report = deliver_due(NOW, "stalled", mailer=mailer)
+    assert len(mailer.sent) == 1  # the one already handed over; the other two are left to "other"
+    assert len(report.lost) == 2 and set(report.lost) < set(taken)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Reminder).where(Reminder.id.in_(taken))).all()
+    assert {(r.kind, r.status, r.claimed_by) for r in rows} == {("password_reset", "sending", "other")}
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "2.5", "soon", ""])
 def test_a_bad_lease_length_is_refused_at_start_up(tmp_path, monkeypatch, value):
     from recovery import create_app

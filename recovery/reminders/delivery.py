@@ -124,13 +124,14 @@ class Run:
     def __init__(self, now: datetime, worker: str, report: DispatchReport, mailer):
         self.now, self.worker, self.report, self.mailer = now, worker, report, mailer
         self.lease: datetime | None = None  # the end of the current batch's lease: its claim token
+        self.held: set[int] = set()  # the batch's rows this worker still holds (see still_holds)
         self.rules = outbox.policy()
         self.composer: mail.Composer | None = None
         self._quiet: dict[str, datetime] = {}
 
     def deliver(self, ids: list[int], lease: datetime) -> None:
         """Deliver one batch claimed until `lease` (see the module docstring for the commits)."""
-        self.lease = lease
+        self.lease, self.held = lease, set(ids)
         ids = resets.deliver(self, ids)  # password resets: to a user, not a patient's reminders
         rows = _load(ids, self.worker)
         patients = list({r.patient_id for r in rows if r.kind != "invite"})
@@ -242,17 +243,12 @@ class Run:
                                    TABLE.c.claimed_by == self.worker,
                                    TABLE.c.lease_until == bindparam("lease"))  # still our claim
         sent = sent.values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
-        held = {r.id for r in rows}
         with _marking() as conn:
             for i, (row, message) in enumerate(zip(rows, messages, strict=True)):
                 if self.mailer.down:  # unreachable: the rest wait for the next run, no attempt counted
-                    rest = [r.id for r in rows[i:] if r.id in held]
-                    if rest:
-                        self._update(rest, status="pending", next_attempt_at=self.now + RETRY_AFTER_OUTAGE)
-                        db.session.commit()
-                    self.report.deferred += rest
+                    self.defer([r.id for r in rows[i:] if r.id in self.held])
                     return
-                if not self._still_holds(conn, row, rows[i:], held):
+                if not self.still_holds(row.id, conn):
                     log.warning("reminder %s was taken over by another worker: skipped", row.id)
                     self.report.lost.append(row.id)
                     continue
@@ -268,23 +264,35 @@ class Run:
                     log.warning("reminder %s was sent after its lease ended", row.id)
                 self.report.sent.append(row.id)
 
-    def _still_holds(self, conn, row, unsent: list, held: set[int]) -> bool:
-        """Is `row` still this worker's to send? Renews the lease of the batch's unsent rows
-        first when less than half of it is left (one UPDATE; none while delivery is quick);
-        `held` keeps the ids the renewal kept, so rows lost to another worker are skipped."""
-        if row.id not in held:
+    def still_holds(self, row_id: int, conn=None) -> bool:
+        """Is row `row_id` still this worker's to send? When less than half of the lease is left,
+        first renews it for every row of the batch still in `sending` under this worker's claim
+        (one UPDATE; none while delivery is quick); rows settled since, or lost to another
+        worker, drop out of `held`, so a lost row is skipped. `conn`: the marking connection
+        (autocommit), else the session, committed here."""
+        if row_id not in self.held:
             return False
         if lease_clock() < self.lease - lease_length() / 2:
             return True
         renewed = new_lease()
-        ids = [r.id for r in unsent if r.id in held]
-        kept = set(conn.execute(
-            update(TABLE).where(among(TABLE.c.id, ids), TABLE.c.status == "sending",
-                                TABLE.c.claimed_by == self.worker, TABLE.c.lease_until == self.lease)
-            .values(lease_until=renewed).returning(TABLE.c.id)).scalars())
-        held.intersection_update(kept)
+        renew = (update(TABLE).where(among(TABLE.c.id, list(self.held)), TABLE.c.status == "sending",
+                                     TABLE.c.claimed_by == self.worker, TABLE.c.lease_until == self.lease)
+                 .values(lease_until=renewed).returning(TABLE.c.id))
+        if conn is not None:
+            kept = set(conn.execute(renew).scalars())
+        else:
+            kept = set(db.session.execute(renew).scalars())
+            db.session.commit()
+        self.held.intersection_update(kept)
         self.lease = renewed
-        return row.id in held
+        return row_id in self.held
+
+    def defer(self, ids: list[int]) -> None:
+        """The mail server is unreachable: these wait for the next run, no attempt counted."""
+        if ids:
+            self._update(ids, status="pending", next_attempt_at=self.now + RETRY_AFTER_OUTAGE)
+            db.session.commit()
+        self.report.deferred += ids
 
     def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
         """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""

@@ -11,7 +11,7 @@ reclaimed when its lease ends.
 Leases are measured on the real clock (delivery.lease_clock), not on the run's `now`, which
 stands still for the whole run (and may be a replayed day): a claim holds its rows until
 REMINDER_LEASE_SECONDS after the moment it was made, and a worker still sending renews them
-(see delivery.Run._still_holds), so only a worker that stopped loses its rows.
+(see delivery.Run.still_holds), so only a worker that stopped loses its rows.
 """
 
 import logging

@@ -56,8 +56,7 @@ def deliver(run, ids: list[int]) -> list[int]:
     sent = (update(TABLE).where(TABLE.c.status == "sending", TABLE.c.claimed_by == run.worker)
             .values(status="sent", sent_at=run.now, lease_until=None, updated_at=run.now))
     for row in rows:
-        lease = _hold(run, row.id)
-        if lease is None:  # another worker took it over after this one's lease ended: theirs now
+        if not run.still_holds(row.id):  # another worker took it over after our lease ended: theirs
             run.report.lost.append(row.id)
             continue
         user = db.session.get(User, row.recipient_id) if row.recipient_id is not None else None
@@ -67,9 +66,7 @@ def deliver(run, ids: list[int]) -> list[int]:
             run.report.dropped.append(row.id)
             continue
         if run.mailer.down:  # unreachable: wait for the next run, no attempt counted
-            run._update([row.id], status="pending", next_attempt_at=run.now + _retry_after())
-            db.session.commit()
-            run.report.deferred.append(row.id)
+            run.defer([row.id])
             continue
         try:
             message = compose(user, row.preferred_language or "en", issue_reset_token(user, run.now),
@@ -81,27 +78,8 @@ def deliver(run, ids: list[int]) -> list[int]:
             run._failed_attempt(row, error)
             db.session.commit()
             continue
-        db.session.execute(sent.where(TABLE.c.id == row.id, TABLE.c.lease_until == lease))
+        db.session.execute(sent.where(TABLE.c.id == row.id, TABLE.c.lease_until == run.lease))
         db.session.commit()
         run.report.sent.append(row.id)
     return [i for i in ids if i not in mine]
 
-
-def _hold(run, row_id: int):
-    """Renew this worker's lease on one reset row if it still holds it (the batch's claim token);
-    return the new lease end, or None when the row is no longer this worker's to send."""
-    from .delivery import new_lease
-
-    lease = new_lease()
-    held = db.session.execute(
-        update(TABLE).where(TABLE.c.id == row_id, TABLE.c.status == "sending",
-                            TABLE.c.claimed_by == run.worker, TABLE.c.lease_until == run.lease)
-        .values(lease_until=lease)).rowcount
-    db.session.commit()
-    return lease if held == 1 else None
-
-
-def _retry_after():
-    from .delivery import RETRY_AFTER_OUTAGE
-
-    return RETRY_AFTER_OUTAGE

@@ -1,7 +1,6 @@
 """Checks on what a request carries, before any view runs.
 
 - Ids in URLs that no row can have are a 404: the `int` converter is bounded to the database's integer.
-
 - Size: a body larger than MAX_CONTENT_LENGTH (64 KiB unless configured) answers 413 before a
   byte of it is read when its Content-Length says so. A body without one (chunked, from a server
   that dechunks it) is read here up to one byte past the limit: over it, 413; within it, the
@@ -16,7 +15,7 @@ import io
 
 from flask import Flask, abort, request
 from flask_babel import gettext as _
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from ..models.types import MAX_ID
 
@@ -27,18 +26,12 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, signed=signed,
-                         max=MAX_ID if max is None else min_of(max, MAX_ID))
+                         max=MAX_ID if max is None or max > MAX_ID else max)
 
     def to_python(self, value: str):
         if len(value) > len(str(MAX_ID)):  # int() of a 5000-digit string is refused, or slow
-            from werkzeug.routing import ValidationError
-
             raise ValidationError()
         return super().to_python(value)
-
-
-def min_of(a: int, b: int) -> int:
-    return a if a < b else b
 
 
 def register_converters(app: Flask) -> None:

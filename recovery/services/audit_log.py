@@ -67,18 +67,14 @@ def parse_filters(data) -> AuditFilters:
     return AuditFilters(**values)
 
 
-def _as_id(text: str) -> int | None:
-    return record_id(text)
-
-
 def _patient(fields: Fields) -> int | None:
     """A patient by record number (any case) or, failing that, by their number in Recovery."""
     text = fields.raw("patient")
     if not text:
         return None
     found = db.session.scalar(select(Patient.id).where(func.upper(Patient.record_number) == text.upper()))
-    if found is None and _as_id(text) is not None:
-        found = db.session.scalar(select(Patient.id).where(Patient.id == _as_id(text)))
+    if found is None and record_id(text) is not None:
+        found = db.session.scalar(select(Patient.id).where(Patient.id == record_id(text)))
     if found is None:
         fields.fail("patient", _l("No patient has the record number or number “%(value)s”.", value=text[:40]))
     return found
@@ -91,8 +87,8 @@ def _user(fields: Fields) -> int | None:
         return None
     if "@" in text:
         found = db.session.scalar(select(User.id).where(User.email == text.lower()))
-    elif _as_id(text) is not None:
-        found = db.session.scalar(select(User.id).where(User.id == _as_id(text)))
+    elif record_id(text) is not None:
+        found = db.session.scalar(select(User.id).where(User.id == record_id(text)))
     else:
         fields.fail("user", _l("Enter the user's e-mail address or their number."))
         return None
