@@ -38,6 +38,20 @@ def create_user(email: str, role: str, display_name: str, password: str) -> None
     click.echo(f"Created {role} {email}.")
 
 
+@click.command("deactivate-user")
+@click.argument("login")
+@with_appcontext
+def deactivate_user(login: str) -> None:
+    """Close an account (by e-mail or record number): it can no longer sign in, its sessions end
+    at once and its set-password links stop working."""
+    user = accounts.find_user(login)
+    if user is None:
+        raise click.ClickException(f"No account {login!r}.")
+    accounts.deactivate(user, utcnow())
+    db.session.commit()
+    click.echo(f"Deactivated {login}; its sessions are ended.")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
 @with_appcontext
@@ -153,5 +167,5 @@ def _revision(info) -> str:
     return f", schema {info.revision}" if info.revision else ""
 
 
-commands = [init_db, create_user, seed_demo, scheduler, send_due_reminders, rebuild_cohort_summary, smtp_sink,
+commands = [init_db, create_user, deactivate_user, seed_demo, scheduler, send_due_reminders, rebuild_cohort_summary, smtp_sink,
             backup, restore]

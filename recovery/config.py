@@ -59,8 +59,13 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
-        "LOGIN_LOCKOUT_FAILURES": int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5")),
-        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # Per account, across addresses (services.accounts.authenticate): from this many wrong
+        # passwords in a row on, sign-ins from unknown devices wait 1, 2, 4 ... seconds, at most
+        # LOGIN_BACKOFF_MAX_SECONDS, and at most LOGIN_ACCOUNT_FAILURES_PER_HOUR are checked an
+        # hour; a device that signed in to the account before is never made to wait.
+        "LOGIN_BACKOFF_AFTER": int(os.environ.get("LOGIN_BACKOFF_AFTER", "5")),
+        "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "300")),
+        "LOGIN_ACCOUNT_FAILURES_PER_HOUR": int(os.environ.get("LOGIN_ACCOUNT_FAILURES_PER_HOUR", "30")),
         "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
         # Request size limits (Flask's own settings): a larger body answers 413 before it is read.
         # No route takes an upload, so one limit serves forms and the JSON API alike (64 KiB is

@@ -257,12 +257,21 @@ def world(app, make_user, make_patient, client):
     return users, ids
 
 
+def session_key_for(user) -> str:
+    """A live server-side session for `user` (as sign-in makes), for a cookie set by hand."""
+    from recovery.services import user_sessions
+
+    key = user_sessions.start(user, utcnow(), "test client", "127.0.0.1")
+    db.session.commit()
+    return key
+
+
 def client_as(app, users, actor):
     """A test client signed in as `actor` of the matrix world (anonymous if not a user)."""
     client = app.test_client()
     if actor in users:
         with client.session_transaction() as session:
-            session["_user_id"] = users[actor].get_id()
+            session["_user_id"] = session_key_for(users[actor])
             session["_fresh"] = True
     return client
 

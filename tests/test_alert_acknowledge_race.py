@@ -13,6 +13,7 @@ from recovery.services import audit
 from recovery.services.checkins import save_checkin
 
 from .api_helpers import bearer, token_for
+from .conftest import session_key_for
 
 ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
            "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "yes", "flag_chest": "no",
@@ -23,7 +24,7 @@ NOTES = {"first": "Phoned the patient: seen in clinic today.", "second": "Called
 def _browser(app, user):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_key_for(user)
         session["_fresh"] = True
     return client
 

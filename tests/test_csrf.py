@@ -24,8 +24,8 @@ def test_every_post_route_without_csrf_token_is_refused_and_writes_nothing(app, 
         # The actor the route is meant for (or anyone, for public routes).
         actor = next((a for a, code in row.expected.items() if code not in (302, 403, 404)),
                      "staff")
+        client = client_as(app, users, actor)  # signing in writes its session row first
         before = _row_counts()
-        client = client_as(app, users, actor)
         response = client.post(row.path.format(**ids), data={"note": "x", "pain_now": "3"})
         assert response.status_code in (400, 404), (row.path, actor, response.status_code)
         if response.status_code == 400:

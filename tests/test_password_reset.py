@@ -11,7 +11,7 @@ from recovery.models import Reminder, SetPasswordToken, utcnow
 from recovery.reminders.dispatch import dispatch_due
 from recovery.services import accounts, enrolment, outbox_view
 
-from .conftest import NOW, TEST_PASSWORD, csrf_token, statements
+from .conftest import NOW, TEST_PASSWORD, csrf_token, session_key_for, statements
 
 SENT = "If an account uses that e-mail address, we have sent it a link"
 
@@ -51,7 +51,7 @@ def test_known_and_unknown_emails_get_the_same_page(client, make_user, smtp_sink
 
 def test_the_link_sets_a_new_password_once_and_unlocks_the_account(client, make_user, smtp_sink):
     user = make_user("staff")
-    user.failed_logins, user.locked_until = 3, utcnow() + timedelta(minutes=10)
+    user.failed_logins, user.backoff_until = 3, utcnow() + timedelta(minutes=10)
     db.session.commit()
     _ask(client, user.email)
     _scheduler()
@@ -64,7 +64,7 @@ def test_the_link_sets_a_new_password_once_and_unlocks_the_account(client, make_
                                       "csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
     db.session.refresh(user)
-    assert user.locked_until is None and user.failed_logins == 0
+    assert user.backoff_until is None and user.failed_logins == 0
     login = client.post("/login", data={"login": user.email, "password": "a-brand-new-secret",
                                         "csrf_token": csrf_token(client, "/login")})
     assert login.status_code == 302
@@ -120,7 +120,7 @@ def test_a_new_password_signs_out_every_session_that_used_the_old_one(app, make_
     user = make_user("clinician")
     elsewhere = app.test_client()  # say, a shared ward computer left signed in
     with elsewhere.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+        session["_user_id"] = session_key_for(user)
     assert elsewhere.get("/clinic/").status_code == 200
     here = app.test_client()
     _ask(here, user.email)

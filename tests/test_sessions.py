@@ -18,7 +18,7 @@ def test_login_starts_a_new_session_without_anything_set_before(client, make_use
     client.post("/login", data={"login": user.email, "password": TEST_PASSWORD, "csrf_token": token})
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == user.get_id()
+        assert session["_user_id"]  # a session key: the server-side row, not the user id
         assert "csrf_token" not in session  # the pre-login CSRF secret is gone too
     assert client.get("/staff/").status_code == 200
 

@@ -1,13 +1,14 @@
-"""Personal API tokens: make one (its secret is shown once), see them, revoke them."""
+"""Personal API tokens (make one, its secret shown once; see them; revoke them) and signed-in
+sessions (see them with the failed sign-ins, end one, sign out everywhere)."""
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from ..access import restrict_blueprint
 from ..extensions import db
 from ..models import ROLES, utcnow
-from ..services import api_tokens
+from ..services import accounts, api_tokens, user_sessions
 from ..services.errors import NotFound, ValidationError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -44,6 +45,43 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name))
     return redirect(url_for("account.tokens"))
+
+
+@bp.route("/sessions")
+def sessions():
+    """Where this account is signed in, and the latest failed sign-ins, in the user's own zone."""
+    patient = current_user.patient
+    return render_template(
+        "account/sessions.html", sessions=user_sessions.live(current_user),
+        current_id=user_sessions.current_id(current_user),
+        failures=accounts.failure_list(current_user),
+        zone=patient.timezone if patient is not None else None, home=url_for(HOMES[current_user.role]))
+
+
+@bp.route("/sessions/<int:session_id>/end", methods=["POST"])
+def end_session(session_id: int):
+    """End one of the user's own sessions (another user's, or an ended one, is a 404)."""
+    try:
+        user_sessions.end_one(current_user, session_id, utcnow())
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    if session_id == user_sessions.current_id(current_user):
+        logout_user()
+        flash(_("You are signed out."))
+        return redirect(url_for("auth.login"))
+    flash(_("That session is ended: the browser using it is signed out."))
+    return redirect(url_for("account.sessions"))
+
+
+@bp.route("/sessions/end-all", methods=["POST"])
+def end_all_sessions():
+    """Sign out everywhere: every session of the account ends, this one too."""
+    user_sessions.end_all(current_user, utcnow())
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out everywhere, on this device too."))
+    return redirect(url_for("auth.login"))
 
 
 def _page(new=None, errors=None, values=None, status=200):

@@ -1,28 +1,28 @@
 """Sign-in, sign-out, set-password links and /healthz."""
 
-import hmac
-
 from flask import (
     Blueprint,
     current_app,
     flash,
     jsonify,
+    g,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy import text
 
 from ..extensions import db, login_manager
+from ..display import local_datetime
 from ..i18n import speak_to
-from ..models import Patient, User, utcnow
+from ..models import User, utcnow
 from ..reminders.dispatch import scheduler_alive
 from ..security import sessions
-from ..services import accounts
+from ..services import accounts, user_sessions
 from ..services.errors import ValidationError
 from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 
@@ -32,23 +32,18 @@ HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.
 
 
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The signed-in user, unless the password changed since this session signed in."""
-    user_id, _, stamp = session_id.partition(":")
-    if not user_id.isdecimal():  # "²" is a digit int() refuses
+def load_user(session_key: str) -> User | None:
+    """The user of this browser's live session: nobody once the session was ended (logout, sign
+    out everywhere, a new password, deactivation), whatever the cookie still says."""
+    now = utcnow()
+    found = user_sessions.load(session_key, now)
+    if found is None:
         return None
-    user = db.session.execute(_SIGNED_IN, {"id": int(user_id)}).unique().scalar()
-    if user is None or not hmac.compare_digest(user.password_stamp, stamp):
-        return None
+    user, stale = found
+    if stale is not None:
+        g.touch_session = stale  # written after the response is made (security.sessions)
     return user
 
-
-# Every request loads its user; a patient's pages (the check-in first) then need the patient and
-# the current procedure. One prebuilt query instead of three (the user, then two lazy loads).
-_SIGNED_IN = (
-    select(User).where(User.id == bindparam("id"))
-    .options(joinedload(User.patient).joinedload(Patient.procedures))
-)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -66,18 +61,35 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.login.data, form.password.data, utcnow())
-        db.session.commit()  # the failure count or its reset
+        now = utcnow()
+        device = request.cookies.get(user_sessions.KNOWN_DEVICE_COOKIE)
+        address, agent = request.remote_addr or "", request.user_agent.string or ""
+        user = accounts.authenticate(form.login.data, form.password.data, now,
+                                     known_accounts=user_sessions.known_accounts(device),
+                                     address=address, user_agent=agent)
         if user is not None:
+            failures = accounts.recent_failures(user, user_sessions.last_sign_in(user))
             sessions.start_fresh()  # nothing from before sign-in survives it (no session fixation)
+            user_sessions.start(user, now, agent, address)
             login_user(user)
-            return redirect(url_for(HOMES[user.role]))
-        # One message for every failure (unknown, wrong, locked), so accounts cannot be probed.
+            db.session.commit()
+            if failures.count:
+                refresh()  # the signed-in patient's language, not the sign-in page's
+                flash(_failures_notice(user, failures), "warning")
+            response = redirect(url_for(HOMES[user.role]))
+            response.set_cookie(
+                user_sessions.KNOWN_DEVICE_COOKIE, user_sessions.known_device_cookie(device, user),
+                max_age=user_sessions.KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return response
+        db.session.commit()  # the failure counted, or nothing
+        # One message for every failure (unknown, wrong, slowed down), so accounts cannot be probed.
         form.password.errors = [
             _("That e-mail and password do not match an active account."),
-            _("After %(n)s failed attempts, sign-in is paused for %(minutes)s minutes.",
-              n=current_app.config["LOGIN_LOCKOUT_FAILURES"],
-              minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
+            _("After several failed attempts, sign-in to an account waits a little longer after "
+              "each one (up to %(minutes)s minutes), except on a device that signed in to it before. "
+              "Forgot your password? A reset link always works.",
+              minutes=max(1, current_app.config["LOGIN_BACKOFF_MAX_SECONDS"] // 60)),
         ]
         status = 400
     elif request.method == "POST":
@@ -85,9 +97,24 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _failures_notice(user: User, failures) -> str:
+    """What the owner is told at sign-in about wrong passwords tried since their last sign-in."""
+    zone = user.patient.timezone if user.patient is not None else None
+    return ngettext(
+        "%(num)s failed sign-in attempt since your last sign-in, the last on %(when)s from "
+        "%(address)s. If it was not you, consider choosing a new password.",
+        "%(num)s failed sign-in attempts since your last sign-in, the last on %(when)s from "
+        "%(address)s. If it was not you, consider choosing a new password.",
+        failures.count, when=local_datetime(failures.last_at, zone),
+        address=failures.last_address or "?")
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            user_sessions.end(current_user.session_key, utcnow())
+            db.session.commit()
         logout_user()
         flash(_("You are signed out."))
         return redirect(url_for("auth.login"))

@@ -22,6 +22,7 @@ from .procedures import (
     Appointment,
     Procedure,
 )
+from .signin import SignInFailure, UserSession
 from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .tokens import ApiToken
 from .types import utcnow
@@ -31,5 +32,5 @@ __all__ = [
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "AlertNote", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
-    "ApiToken", "COHORT_BUCKETS", "procedure_buckets",
+    "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
 ]

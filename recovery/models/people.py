@@ -1,6 +1,5 @@
 """People: user accounts, patients, and one-time set-password tokens."""
 
-import hashlib
 from datetime import date, datetime, time
 
 from flask_login import UserMixin
@@ -33,10 +32,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     display_name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Failed sign-ins since the last success, kept in the database so every process sees them;
-    # enough of them lock the account until `locked_until`.
+    # Failed sign-ins since the last success or reset link, kept in the database so every process
+    # sees them; from LOGIN_BACKOFF_AFTER of them on, a sign-in from a device that never signed in
+    # to this account waits until `backoff_until` (services.accounts.authenticate). The column
+    # keeps the name of the lock it replaced (renaming it would rebuild the table on SQLite).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backoff_until: Mapped[datetime | None] = mapped_column("locked_until", UTCDateTime)
 
     patient: Mapped["Patient | None"] = relationship(
         back_populates="user", foreign_keys="Patient.user_id"
@@ -46,15 +47,22 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and per request
         return self.active
 
-    @property
-    def password_stamp(self) -> str:
-        """A short digest of the password hash: it changes whenever the password does."""
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+    # The session this request was signed in with ("<key>" in the cookie); set at sign-in and by
+    # the user loader, so Flask-Login stores and reads the session key, never a bare user id.
+    session_key = None
+
+    # Rows are equal when they are the same row (the session's identity map), not when
+    # get_id() agrees as UserMixin would have it: get_id() names a session now.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     def get_id(self) -> str:
-        """What the signed session cookie holds: the id and the password stamp, so setting a new
-        password (a reset after a lost phone, say) ends every session signed in with the old one."""
-        return f"{self.id}:{self.password_stamp}"
+        """What the signed session cookie holds: a random key naming a row of user_sessions, so
+        ending that row (logout, sign out everywhere, a new password) ends the session at once."""
+        if not self.session_key:
+            raise RuntimeError("sign in through services.user_sessions.start")
+        return self.session_key
 
 
 class Patient(db.Model):

@@ -1,8 +1,12 @@
-"""Sessions that end after inactivity (sooner for clinicians and staff) and start afresh at login."""
+"""Sessions that end after inactivity (sooner for clinicians and staff) and start afresh at login.
+
+Each signed-in session is also a row of user_sessions (services.user_sessions), which is what
+lets logout, "sign out everywhere", a new password and deactivation end it at once.
+"""
 
 import time
 
-from flask import Flask, flash, session
+from flask import Flask, flash, g, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -37,9 +41,38 @@ def init_app(app: Flask) -> None:
         # Login always sets it; a session without it (signed before this check existed) starts now.
         last_seen = session.get(_LAST_SEEN, now)
         if now - int(last_seen) > idle_limit_seconds(app.config, current_user.role):
+            _end_server_side(current_user.session_key)
             logout_user()
             session.clear()
             flash(_("You were signed out after a period of inactivity. Please sign in again."))
             return None  # the page's own login check now sends them to the sign-in page
         session[_LAST_SEEN] = now
         return None
+
+    @app.after_request
+    def _note_session_seen(response):
+        """Write the session's last-seen time (at most once a minute, see user_sessions.load) in a
+        transaction of its own, after the view's work is committed or dropped."""
+        session_id = g.pop("touch_session", None)
+        if session_id is not None:
+            from ..extensions import db
+            from ..models import utcnow
+            from ..services import user_sessions
+
+            db.session.rollback()
+            try:
+                user_sessions.touch(session_id, utcnow())
+                db.session.commit()
+            except Exception:  # a busy database must not fail the page over a last-seen time
+                db.session.rollback()
+                app.logger.warning("could not note session %s as seen", session_id, exc_info=True)
+        return response
+
+
+def _end_server_side(key: str | None) -> None:
+    from ..extensions import db
+    from ..models import utcnow
+    from ..services import user_sessions
+
+    user_sessions.end(key, utcnow())
+    db.session.commit()

@@ -2,16 +2,18 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, SetPasswordToken, User
+from ..models import ROLES, SetPasswordToken, SignInFailure, User
 from ..reminders import outbox
+from . import user_sessions
 from .errors import ValidationError
 from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
@@ -49,13 +51,23 @@ def create_user(email, role, display_name, password=None) -> User:
     return user
 
 
-def authenticate(login: str, password: str, now: datetime | None = None) -> User | None:
+def authenticate(login: str, password: str, now: datetime | None = None, *,
+                 known_accounts: frozenset[int] = frozenset(), address: str = "",
+                 user_agent: str = "") -> User | None:
     """The active user with these credentials, or None.
 
     Every failure looks and costs the same: one password hash is checked whether the login is
-    unknown, the password wrong or the account locked, and the caller shows one message.
-    Failures are counted on the account in the database (so they hold across processes);
-    LOGIN_LOCKOUT_FAILURES in a row lock it for LOGIN_LOCKOUT_MINUTES; a success resets them.
+    unknown, the password wrong or the account slowed down, and the caller shows one message.
+
+    No account is ever locked against its owner. Wrong passwords are counted on the account in
+    the database (so the count holds across processes and addresses); from LOGIN_BACKOFF_AFTER
+    in a row on, each one makes the next attempt wait 1, 2, 4 ... seconds, at most
+    LOGIN_BACKOFF_MAX_SECONDS, and more than LOGIN_ACCOUNT_FAILURES_PER_HOUR in an hour make
+    attempts wait until the hour's count drops: during either wait a password is refused
+    unchecked, and not counted, UNLESS it comes from a device that signed in to this account
+    before (`known_accounts`, from the known-device cookie): there the right password always
+    gets in. A reset link (set_password_with_token) and a success end the backoff.
+    Each counted failure is kept with its address for the owner to see (recent_failures).
     """
     now = now or datetime.now(UTC)
     user = find_user(login)
@@ -63,36 +75,87 @@ def authenticate(login: str, password: str, now: datetime | None = None) -> User
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     matches = check_password_hash(user.password_hash, password or "")
-    if user.locked_until is not None and user.locked_until > now:
-        return None  # locked: even the right password waits, and nothing is counted
+    if user.id not in known_accounts and _waiting(user, now):
+        current_app.logger.warning("sign-in to user %s refused during backoff (from %s)", user.id,
+                                   address or "?")
+        return None  # slowed down: even the right password waits, and nothing is counted
     if not matches:
-        _count_failure(user, now)
+        _count_failure(user, now, address, user_agent)
         return None
     if not user.active:
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    end_backoff(user)
     db.session.flush()
     return user
 
 
-def _count_failure(user: User, now: datetime) -> None:
+def _waiting(user: User, now: datetime) -> bool:
+    """True while sign-ins to this account from unknown devices must wait."""
+    if user.backoff_until is not None and user.backoff_until > now:
+        return True
+    hourly = current_app.config["LOGIN_ACCOUNT_FAILURES_PER_HOUR"]
+    recent = db.session.scalar(select(func.count()).select_from(SignInFailure).where(
+        SignInFailure.user_id == user.id, SignInFailure.at > now - timedelta(hours=1)))
+    return recent >= hourly
+
+
+def _count_failure(user: User, now: datetime, address: str, user_agent: str) -> None:
     config = current_app.config
     # Increment in SQL, so two processes counting at once both count.
     db.session.execute(
         update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
     )
     db.session.refresh(user)
-    if user.failed_logins >= config["LOGIN_LOCKOUT_FAILURES"]:
-        user.failed_logins = 0
-        user.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    beyond = user.failed_logins - config["LOGIN_BACKOFF_AFTER"]
+    if beyond >= 0:
+        wait = min(2 ** min(beyond, 30), config["LOGIN_BACKOFF_MAX_SECONDS"])
+        user.backoff_until = now + timedelta(seconds=wait)
+    db.session.add(SignInFailure(user_id=user.id, at=now, address=(address or "")[:64],
+                                 user_agent=(user_agent or "")[:200]))
+    current_app.logger.warning("failed sign-in to user %s from %s (%s in a row)", user.id,
+                               address or "?", user.failed_logins)
     db.session.flush()
 
 
-def unlock(user: User) -> None:
-    """Forget failed sign-ins and any lock, e.g. after the owner proved their e-mail by a reset link."""
+def end_backoff(user: User) -> None:
+    """Forget the failures in a row and any wait, e.g. after the owner proved their e-mail by a
+    reset link (the failures stay listed for the owner)."""
     user.failed_logins = 0
-    user.locked_until = None
+    user.backoff_until = None
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Failed sign-ins to an account since a moment: how many, and the last one."""
+
+    count: int
+    last_at: datetime | None
+    last_address: str
+
+
+def recent_failures(user: User, since: datetime | None) -> Failures:
+    """The failed sign-ins to `user` after `since` (all of them if None)."""
+    conditions = [SignInFailure.user_id == user.id]
+    if since is not None:
+        conditions.append(SignInFailure.at > since)
+    count = db.session.scalar(select(func.count()).select_from(SignInFailure).where(*conditions))
+    last = db.session.scalar(select(SignInFailure).where(*conditions)
+                             .order_by(SignInFailure.at.desc(), SignInFailure.id.desc()).limit(1))
+    return Failures(count, last.at if last else None, last.address if last else "")
+
+
+def failure_list(user: User, limit: int = 20) -> list[SignInFailure]:
+    """The user's latest failed sign-ins, newest first."""
+    return list(db.session.scalars(select(SignInFailure).where(SignInFailure.user_id == user.id)
+                                   .order_by(SignInFailure.at.desc(), SignInFailure.id.desc()).limit(limit)))
+
+
+def deactivate(user: User, now: datetime) -> None:
+    """Close an account: it cannot sign in, its sessions end at once, its links stop working."""
+    user.active = False
+    user_sessions.end_all(user, now)
+    _revoke(user, now)
+    db.session.flush()
 
 
 def _hash_token(token: str) -> str:
@@ -164,7 +227,8 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     if spent.rowcount != 1:
         raise ValidationError({"used": str(_l("This link was already used."))})
     user.password_hash = password_hash
-    unlock(user)  # the link proves the owner's e-mail
+    end_backoff(user)  # the link proves the owner's e-mail
+    user_sessions.end_all(user, now)  # a new password ends every session, here and elsewhere
     db.session.flush()
     return user
 
