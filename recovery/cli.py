@@ -167,5 +167,5 @@ def _revision(info) -> str:
     return f", schema {info.revision}" if info.revision else ""
 
 
-commands = [init_db, create_user, deactivate_user, seed_demo, scheduler, send_due_reminders, rebuild_cohort_summary, smtp_sink,
-            backup, restore]
+commands = [init_db, create_user, deactivate_user, seed_demo, scheduler, send_due_reminders,
+            rebuild_cohort_summary, smtp_sink, backup, restore]

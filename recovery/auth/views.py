@@ -4,8 +4,8 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    jsonify,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,8 +16,8 @@ from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
-from ..extensions import db, login_manager
 from ..display import local_datetime
+from ..extensions import db, login_manager
 from ..i18n import speak_to
 from ..models import User, utcnow
 from ..reminders.dispatch import scheduler_alive

@@ -22,8 +22,8 @@ from .procedures import (
     Appointment,
     Procedure,
 )
-from .signin import SignInFailure, UserSession
 from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
+from .signin import SignInFailure, UserSession
 from .tokens import ApiToken
 from .types import utcnow
 
