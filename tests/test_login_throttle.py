@@ -54,7 +54,7 @@ def test_an_attacker_from_many_addresses_cannot_keep_a_clinician_out_of_their_ow
     # Forty wrong passwords from twenty addresses, each under the per-address limit.
     attacker = limited.test_client()
     for n in range(40):
-        assert _login(attacker, clinician.email, "guess-number-%d" % n, f"198.51.100.{n // 2}").status_code == 400
+        assert _login(attacker, clinician.email, f"guess-number-{n}", f"198.51.100.{n // 2}").status_code == 400
     # The attacker now waits even with the right password ...
     refused = _login(attacker, clinician.email, TEST_PASSWORD, "198.51.100.99")
     assert refused.status_code == 400 and MESSAGE in refused.get_data(as_text=True)

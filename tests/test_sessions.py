@@ -2,6 +2,11 @@
 
 import time
 
+from sqlalchemy import select
+
+from recovery.extensions import db
+from recovery.models import utcnow
+
 from .conftest import TEST_PASSWORD, csrf_token
 
 
@@ -52,3 +57,101 @@ def test_idle_limits_come_from_config(app, client, make_user, login):
     login(make_user("staff"))
     _age_session(client, 3 * 60)
     assert client.get("/staff/").status_code == 302
+
+
+# Server-side sessions: ending one works at once, even for a copy of its cookie.
+
+def _signed_in(app, user, ip="127.0.0.1", agent="Firefox on the ward PC"):
+    client = app.test_client()
+    response = client.post("/login", data={"login": user.email or user.patient.record_number,
+                                           "password": TEST_PASSWORD,
+                                           "csrf_token": csrf_token(client, "/login")},
+                           environ_base={"REMOTE_ADDR": ip}, headers={"User-Agent": agent})
+    assert response.status_code == 302
+    return client
+
+
+def _copy(app, client):
+    """A second browser holding a copy of `client`'s session cookie (a stolen cookie)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def _in(client, path="/clinic/") -> bool:
+    return client.get(path).status_code == 200
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, make_user):
+    here = _signed_in(app, make_user("clinician"))
+    thief = _copy(app, here)
+    assert _in(thief)  # the copy works while the session lives ...
+    here.post("/logout", data={"csrf_token": csrf_token(here, "/clinic/")})
+    response = thief.get("/clinic/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]  # ... not after
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_account_this_one_too(app, make_user):
+    user, other = make_user("clinician"), make_user("clinician")
+    laptop, ward, theirs = _signed_in(app, user), _signed_in(app, user), _signed_in(app, other)
+    thief = _copy(app, ward)
+    response = laptop.post("/account/sessions/end-all",
+                           data={"csrf_token": csrf_token(laptop, "/account/sessions")})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "signed out everywhere" in laptop.get("/login").get_data(as_text=True)
+    assert not _in(laptop) and not _in(ward) and not _in(thief)
+    assert _in(theirs)  # another account's sessions are untouched
+
+
+def test_the_sessions_page_lists_them_and_ends_one_other_session(app, make_user):
+    user = make_user("staff")
+    here = _signed_in(app, user, "10.0.0.1", "Firefox on the desk")
+    there = _signed_in(app, user, "10.0.0.2", "Safari on an iPad")
+    page = here.get("/account/sessions").get_data(as_text=True)
+    assert page.count('data-testid="session-row"') == 2
+    assert "Safari on an iPad" in page and "10.0.0.2" in page and "(this device)" in page
+    from recovery.models import UserSession
+
+    ipad = db.session.scalar(select(UserSession.id).where(UserSession.address == "10.0.0.2"))
+    response = here.post(f"/account/sessions/{ipad}/end", data={"csrf_token": csrf_token(here, "/account/sessions")})
+    assert response.status_code == 302
+    assert not _in(there, "/staff/") and _in(here, "/staff/")
+    assert here.get("/account/sessions").get_data(as_text=True).count('data-testid="session-row"') == 1
+
+
+def test_nobody_can_end_another_users_session(app, make_user):
+    clinician, staff = make_user("clinician"), make_user("staff")
+    theirs = _signed_in(app, clinician)
+    mine = _signed_in(app, staff)
+    from recovery.models import UserSession
+
+    target = db.session.scalar(select(UserSession.id).where(UserSession.user_id == clinician.id))
+    response = mine.post(f"/account/sessions/{target}/end",
+                         data={"csrf_token": csrf_token(mine, "/account/sessions")})
+    assert response.status_code == 404
+    assert _in(theirs)
+    assert mine.get("/account/sessions").get_data(as_text=True).count('data-testid="session-row"') == 1
+
+
+def test_deactivation_ends_the_accounts_sessions_at_once_for_good(app, make_user):
+    user = make_user("clinician")
+    browser = _signed_in(app, user)
+    result = app.test_cli_runner().invoke(args=["deactivate-user", user.email])
+    assert result.exit_code == 0, result.output
+    assert not _in(browser)
+    user.active = True  # reopened later: the old session stays ended
+    db.session.commit()
+    assert not _in(browser)
+
+
+def test_a_new_password_ends_every_session_at_once(app, make_user):
+    user = make_user("staff")
+    ward = _signed_in(app, user)
+    thief = _copy(app, ward)
+    from recovery.services import accounts
+
+    token = accounts.issue_set_password_token(user, utcnow(), purpose="reset")
+    db.session.commit()
+    accounts.set_password_with_token(token, TEST_PASSWORD + "x", TEST_PASSWORD + "x", utcnow())
+    db.session.commit()
+    assert not _in(ward, "/staff/") and not _in(thief, "/staff/")
