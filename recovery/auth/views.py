@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext, refresh
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 
@@ -100,13 +100,13 @@ def login():
 def _failures_notice(user: User, failures) -> str:
     """What the owner is told at sign-in about wrong passwords tried since their last sign-in."""
     zone = user.patient.timezone if user.patient is not None else None
-    return ngettext(
-        "%(num)s failed sign-in attempt since your last sign-in, the last on %(when)s from "
-        "%(address)s. If it was not you, consider choosing a new password.",
-        "%(num)s failed sign-in attempts since your last sign-in, the last on %(when)s from "
-        "%(address)s. If it was not you, consider choosing a new password.",
-        failures.count, when=local_datetime(failures.last_at, zone),
-        address=failures.last_address or "?")
+    when, address = local_datetime(failures.last_at, zone), failures.last_address or "?"
+    if failures.count == 1:  # two sentences, not ngettext: English and Spanish have the same two forms
+        return _("1 failed sign-in attempt since your last sign-in, on %(when)s from %(address)s. "
+                 "If it was not you, consider choosing a new password.", when=when, address=address)
+    return _("%(num)s failed sign-in attempts since your last sign-in, the last on %(when)s from "
+             "%(address)s. If it was not you, consider choosing a new password.",
+             num=failures.count, when=when, address=address)
 
 
 @bp.route("/logout", methods=["POST"])
