@@ -155,3 +155,25 @@ def test_a_new_password_ends_every_session_at_once(app, make_user):
     accounts.set_password_with_token(token, TEST_PASSWORD + "x", TEST_PASSWORD + "x", utcnow())
     db.session.commit()
     assert not _in(ward, "/staff/") and not _in(thief, "/staff/")
+
+
+def test_a_signed_in_page_is_one_session_lookup_and_last_seen_is_written_once_a_minute(app, make_user):
+    import time_machine
+
+    from recovery.models import UserSession
+
+    from .conftest import statements
+
+    user = make_user("staff")
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        browser = _signed_in(app, user)
+        with statements() as seen:
+            assert _in(browser, "/staff/")
+        assert sum("user_sessions" in s for s in seen) == 1  # the lookup, joined with the user
+        assert not any(s.startswith("UPDATE user_sessions") for s in seen)
+        clock.shift(61)
+        with statements() as seen:
+            assert _in(browser, "/staff/")
+        assert sum(s.startswith("UPDATE user_sessions") for s in seen) == 1
+        db.session.expire_all()
+        assert db.session.scalar(select(UserSession.last_seen_at)) == utcnow()
