@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
         """Write the session's last-seen time (at most once a minute, see user_sessions.load) in a
         transaction of its own, after the view's work is committed or dropped."""
         session_id = g.pop("touch_session", None)
-        if session_id is not None:
+        if session_id is not None and not response.is_streamed:  # a stream may still read the session
             from ..extensions import db
             from ..models import utcnow
             from ..services import user_sessions
