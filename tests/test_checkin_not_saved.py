@@ -207,3 +207,15 @@ def test_healthz_reports_a_nearly_full_disk_under_the_sqlite_file(app, client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "cannot write"}
+
+
+def test_with_the_database_down_the_page_speaks_the_browsers_language(client, make_patient, login):
+    # The patient's own language cannot be read without the database: the browser's is used.
+    patient = make_patient(preferred_language="es")
+    login(patient.user)
+    token = csrf_token(client, "/patient/checkin")
+    with failing_database("down"):
+        response = client.post("/patient/checkin", data={**ANSWERS, "csrf_token": token},
+                               headers={"Accept-Language": "es"})
+    assert response.status_code == 503
+    assert "No se pudo guardar su registro: llame a la clínica ahora." in response.get_data(as_text=True)
