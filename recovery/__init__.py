@@ -93,9 +93,11 @@ def register_commands(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly pages for errors; never a stack trace."""
+    from . import unsaved
     from .errors import register
 
     register(app)
+    unsaved.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

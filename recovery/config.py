@@ -38,6 +38,8 @@ def from_environment(instance_path: str) -> dict:
         "REMINDER_LEASE_SECONDS": os.environ.get("REMINDER_LEASE_SECONDS", "300"),
         # /healthz answers 503 when no scheduler has written a heartbeat for 5 minutes.
         "SCHEDULER_REQUIRED": os.environ.get("SCHEDULER_REQUIRED", "true").lower() == "true",
+        # /healthz answers 503 "cannot write" when the SQLite file's disk has less free than this.
+        "HEALTHZ_MIN_FREE_MB": os.environ.get("HEALTHZ_MIN_FREE_MB", "50"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es"],
@@ -91,6 +93,13 @@ def check(config) -> None:
         )
     check_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["REMINDER_LEASE_SECONDS"] = check_lease(config.get("REMINDER_LEASE_SECONDS", 300))
+    try:
+        config["HEALTHZ_MIN_FREE_MB"] = int(str(config.get("HEALTHZ_MIN_FREE_MB", 50)).strip())
+    except ValueError:
+        raise ConfigError(
+            f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
+            f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
+        ) from None
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

@@ -22,11 +22,18 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from .. import unsaved
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
 from ..services import audit, enrolment, procedures
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
-from ..services.checkins import WALKING_LEVELS, local_today, patient_checkins, save_checkin
+from ..services.checkins import (
+    WALKING_LEVELS,
+    local_today,
+    patient_checkins,
+    reported_flags,
+    save_checkin,
+)
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from . import audit_log, forms, tasks, visits
@@ -177,6 +184,17 @@ def phone_checkin(patient_id: int):
             "staff/checkin_saved.html", patient=patient, result=result, **_guidance(result.red_flags)
         )
     return _checkin_form(patient, MultiDict(), {}, now)
+
+
+@unsaved.page("staff.phone_checkin")
+def phone_checkin_not_saved(answers):
+    """The database failed: say so plainly, with the advice to read out for the red flags heard,
+    and the answers to send again (no database access: recovery/unsaved.py)."""
+    kept = [(name, value) for name, value in answers.items() if name != "csrf_token"]
+    return render_template(
+        "staff/checkin_not_saved.html", patient_id=request.view_args["patient_id"], answers=kept,
+        **_guidance(reported_flags(answers)),
+    ), 503
 
 
 def _guidance(flags: list[str]) -> dict:
