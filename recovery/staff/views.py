@@ -29,6 +29,7 @@ from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS, local_today, patient_checkins, save_checkin
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
+from ..urls import external_url
 from . import audit_log, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
@@ -142,7 +143,7 @@ def issue_link(patient_id: int):
 
 
 def _link_page(patient, token: str, enrolled: bool):
-    link = url_for("auth.set_password", token=token, _external=True)
+    link = external_url("auth.set_password", token=token)  # on BASE_URL, whatever Host came in
     expires_at = enrolment.open_link(patient.user, utcnow()).expires_at
     context = {"patient": patient, "link": link, "expires_at": expires_at}
     with force_locale(_letter_locale(patient)):
