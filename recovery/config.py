@@ -13,6 +13,10 @@ class ConfigError(click.ClickException, RuntimeError):
     instead of a traceback; gunicorn (recovery/wsgi.py) does the same.
     """
 
+    def show(self, file=None) -> None:
+        """One line on stderr, the same from every `flask` command as from gunicorn."""
+        click.echo(f"Recovery cannot start: {self.format_message()}", err=True, file=file)
+
 
 def from_environment(instance_path: str) -> dict:
     """Return the settings that come from environment variables, with safe defaults."""
