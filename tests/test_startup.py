@@ -1,6 +1,7 @@
 """Start-up refuses a database it cannot use in one clear line, and upgrades an old one in place."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -125,15 +126,18 @@ def _read_only_runner(folder):
     namespaces are allowed); else chmod for a non-root user, or chattr +i for root (root ignores
     file modes). Returns (prefix, undo)."""
     script = 'mount -o bind,ro "$0" "$0" && exec "$@"'
-    probe = subprocess.run(["unshare", "-rm", "sh", "-c", script, str(folder), "sh", "-c",
-                            f"! touch {folder}/probe 2>/dev/null"], capture_output=True)
-    if probe.returncode == 0:
-        return ["unshare", "-rm", "sh", "-c", script, str(folder)], lambda: None
+    unshare, sh, chattr = shutil.which("unshare"), shutil.which("sh"), shutil.which("chattr")
+    if unshare and sh:
+        in_namespace = [unshare, "-rm", sh, "-c", script, str(folder)]
+        probe = subprocess.run([*in_namespace, sh, "-c", f"! touch {folder}/probe 2>/dev/null"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return in_namespace, lambda: None
     if os.geteuid() != 0:
         folder.chmod(0o555)
         return [], lambda: folder.chmod(0o755)
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0:
-        return [], lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode == 0:
+        return [], lambda: subprocess.run([chattr, "-i", str(folder)], check=True)
     pytest.fail("cannot make a read-only folder here: needs unshare (user namespaces) or chattr")
 
 
