@@ -13,13 +13,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI, error handlers."""
     instance_path = os.environ.get("RECOVERY_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    os.makedirs(app.instance_path, exist_ok=True)
+    try:
+        os.makedirs(app.instance_path, exist_ok=True)
+    except OSError:
+        pass  # only a SQLite database needs it: check_writable says so in one line
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
     config_module.check(app.config)
+    from .database import check_writable
+
+    check_writable(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
     register_extensions(app)
     if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line

@@ -1,6 +1,7 @@
 """Configuration defaults, read from the environment; instance/config.py overrides them."""
 
 import os
+import re
 
 import click
 
@@ -11,6 +12,10 @@ class ConfigError(click.ClickException, RuntimeError):
     A ClickException, so `flask` commands print it as one line ("Error: ...") and exit 1
     instead of a traceback; gunicorn (recovery/wsgi.py) does the same.
     """
+
+    def show(self, file=None) -> None:
+        """One line on stderr, the same from every `flask` command as from gunicorn."""
+        click.echo(f"Recovery cannot start: {self.format_message()}", err=True, file=file)
 
 
 def from_environment(instance_path: str) -> dict:
@@ -53,9 +58,12 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Security (issue 7). HTTPS: unset means "if BASE_URL is https"; it turns on Secure cookies,
-        # the redirect to HTTPS and HSTS. TRUSTED_PROXIES: how many proxies set X-Forwarded-*.
+        # the redirect to HTTPS and HSTS. TRUSTED_HOSTS: the Host names a request may name besides
+        # BASE_URL's (check_hosts). TRUSTED_PROXIES: the addresses or networks of the reverse
+        # proxies whose X-Forwarded-For/Proto count (check_proxies).
         "HTTPS": _flag(os.environ.get("HTTPS")),
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_HOSTS": os.environ.get("TRUSTED_HOSTS", ",".join(DEVELOPMENT_HOSTS)),
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         "SESSION_IDLE_MINUTES_PATIENT": int(os.environ.get("SESSION_IDLE_MINUTES_PATIENT", "60")),
         "SESSION_IDLE_MINUTES_STAFF": int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "15")),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true",
@@ -79,6 +87,11 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
+# Trusted as Host names unless TRUSTED_HOSTS says otherwise: a browser or a health check on the
+# machine itself. They cannot be made to point at another site.
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1")
+
+
 def _flag(value: str | None) -> bool | None:
     """"true"/"false" from the environment; None when unset."""
     return None if value is None else value.lower() in ("1", "true", "yes")
@@ -92,6 +105,9 @@ def check(config) -> None:
             "or export SECRET_KEY (make run creates one for you)."
         )
     check_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["BASE_URL"] = check_base_url(config.get("BASE_URL"))
+    config["TRUSTED_HOSTS"] = check_hosts(config["BASE_URL"], config.get("TRUSTED_HOSTS"))
+    config["TRUSTED_PROXIES"] = check_proxies(config.get("TRUSTED_PROXIES"))
     config["REMINDER_LEASE_SECONDS"] = check_lease(config.get("REMINDER_LEASE_SECONDS", 300))
     try:
         config["HEALTHZ_MIN_FREE_MB"] = int(str(config.get("HEALTHZ_MIN_FREE_MB", 50)).strip())
@@ -109,6 +125,82 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_base_url(value) -> str:
+    """BASE_URL as an http(s) URL with a host and no trailing slash, or a clear refusal.
+
+    Every absolute link (set-password links shown to staff, e-mails, FHIR) is built from it,
+    never from the Host a request names (recovery/urls.py)."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ConfigError(
+            f"BASE_URL must be the http:// or https:// address patients and staff use, with a host "
+            f"and no query (for example https://recovery.clinic.example), not {value!r}."
+        )
+    return text.rstrip("/")
+
+
+def _names(value) -> list[str]:
+    """A comma-separated setting (or a list from instance/config.py) as a list of its items."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def check_hosts(base_url: str, value) -> list[str]:
+    """The Host names a request may carry: BASE_URL's host, always, and TRUSTED_HOSTS.
+
+    A name starting with a dot also allows its subdomains (werkzeug's rule). A request naming
+    any other host answers 400 before any page is built (recovery/security/hosts.py)."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(base_url).hostname]
+    for name in _names(value):
+        bare = name.lower()
+        if not re.fullmatch(r"\.?(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)", bare):
+            raise ConfigError(
+                f"TRUSTED_HOSTS lists host names separated by commas, without scheme, port or path "
+                f"(for example recovery.clinic.example,localhost), not {name!r}."
+            )
+        if bare not in hosts:
+            hosts.append(bare)
+    return hosts
+
+
+def check_proxies(value) -> list:
+    """TRUSTED_PROXIES as a list of networks: the reverse proxies whose X-Forwarded-For and
+    X-Forwarded-Proto are believed (recovery/security/proxies.py). Empty: none are.
+
+    It was once a number of proxies; a number trusts whoever connects, so it is refused."""
+    import ipaddress
+
+    networks = []
+    for item in _names(value):
+        if item.isdecimal():
+            if int(item) == 0:
+                continue  # "0", the old default, still means "no proxy"
+            raise ConfigError(
+                f"TRUSTED_PROXIES lists the addresses of your reverse proxies, no longer a count: "
+                f"set TRUSTED_PROXIES=127.0.0.1 for a proxy on this machine (or its address or "
+                f"network, for example 10.0.0.0/8), not {item!r}."
+            )
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"TRUSTED_PROXIES lists IP addresses or networks separated by commas "
+                f"(for example 127.0.0.1,10.0.0.0/8), not {item!r}."
+            ) from None
+    return networks
 
 
 def check_lease(value) -> int:

@@ -36,6 +36,7 @@ from ..services.checkins import (
 )
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
+from ..urls import external_url
 from . import audit_log, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
@@ -149,7 +150,7 @@ def issue_link(patient_id: int):
 
 
 def _link_page(patient, token: str, enrolled: bool):
-    link = url_for("auth.set_password", token=token, _external=True)
+    link = external_url("auth.set_password", token=token)  # on BASE_URL, whatever Host came in
     expires_at = enrolment.open_link(patient.user, utcnow()).expires_at
     context = {"patient": patient, "link": link, "expires_at": expires_at}
     with force_locale(_letter_locale(patient)):
