@@ -13,6 +13,10 @@ class ConfigError(click.ClickException, RuntimeError):
     """
 
 
+# The JSON API's rate limits and their defaults (see from_environment and check).
+API_RATE_LIMITS = {"API_RATE_LIMIT": "300 per minute", "API_RATE_LIMIT_PER_ADDRESS": "600 per minute"}
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that come from environment variables, with safe defaults."""
     sqlite_path = os.path.join(instance_path, "recovery.sqlite")
@@ -59,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # The JSON API (issue 15): per token (counted by the token's digest, wherever it is sent from)
+        # and per client address (every request, a missing or wrong token too); checked at start-up.
+        **{key: os.environ.get(key, default) for key, default in API_RATE_LIMITS.items()},
         "LOGIN_LOCKOUT_FAILURES": int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
         "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
@@ -86,6 +93,8 @@ def check(config) -> None:
         )
     check_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["REMINDER_LEASE_SECONDS"] = check_lease(config.get("REMINDER_LEASE_SECONDS", 300))
+    for key, default in API_RATE_LIMITS.items():
+        check_rate_limit(key, config.get(key, default), default)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -108,6 +117,24 @@ def check_lease(value) -> int:
             f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
         )
     return seconds
+
+
+def check_rate_limit(key: str, value, default: str):
+    """One rate limit such as "300 per minute" (limits' notation), parsed; a clear refusal otherwise."""
+    from limits import parse
+
+    try:
+        if not isinstance(value, str) or ";" in value or "," in value:
+            raise ValueError(value)
+        limit = parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be one rate limit such as {default!r} (a count per second, minute, hour "
+            f"or day), not {value!r}."
+        ) from None
+    if limit.amount < 1:
+        raise ConfigError(f"{key} must allow at least 1 request, not {value!r}.")
+    return limit
 
 
 def check_database_url(url: str) -> None:
