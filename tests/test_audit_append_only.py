@@ -18,8 +18,10 @@ from .databases import fresh_database
 def event(make_user, make_patient):
     doctor = make_user("clinician")
     recorded = audit.record(doctor, "patient.view", make_patient())
-    db.session.commit()
-    return recorded.id, doctor
+    db.session.flush()
+    event_id = recorded.id
+    db.session.commit()  # and no transaction left open, whose lock would hold up TRUNCATE
+    return event_id, doctor
 
 
 def _trail():
@@ -48,6 +50,7 @@ def test_truncate_is_refused_on_postgresql(app, event):
     before = _trail()
     with pytest.raises(DBAPIError, match="append-only"):
         with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
             conn.execute(text("TRUNCATE audit_events"))
     assert _trail() == before
 
