@@ -18,6 +18,10 @@ class ConfigError(click.ClickException, RuntimeError):
         click.echo(f"Recovery cannot start: {self.format_message()}", err=True, file=file)
 
 
+# The JSON API's rate limits and their defaults (see from_environment and check).
+API_RATE_LIMITS = {"API_RATE_LIMIT": "300 per minute", "API_RATE_LIMIT_PER_ADDRESS": "600 per minute"}
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that come from environment variables, with safe defaults."""
     sqlite_path = os.path.join(instance_path, "recovery.sqlite")
@@ -76,6 +80,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_BACKOFF_AFTER": int(os.environ.get("LOGIN_BACKOFF_AFTER", "5")),
         "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "300")),
         "LOGIN_ACCOUNT_FAILURES_PER_HOUR": int(os.environ.get("LOGIN_ACCOUNT_FAILURES_PER_HOUR", "30")),
+        # The JSON API (issue 15): per token (counted by the token's digest, wherever it is sent from)
+        # and per client address (every request, a missing or wrong token too); checked at start-up.
+        **{key: os.environ.get(key, default) for key, default in API_RATE_LIMITS.items()},
         "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
         # Request size limits (Flask's own settings): a larger body answers 413 before it is read.
         # No route takes an upload, so one limit serves forms and the JSON API alike (64 KiB is
@@ -116,6 +123,8 @@ def check(config) -> None:
             f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
             f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
         ) from None
+    for key, default in API_RATE_LIMITS.items():
+        check_rate_limit(key, config.get(key, default), default)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -214,6 +223,24 @@ def check_lease(value) -> int:
             f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
         )
     return seconds
+
+
+def check_rate_limit(key: str, value, default: str):
+    """One rate limit such as "300 per minute" (limits' notation), parsed; a clear refusal otherwise."""
+    from limits import parse
+
+    try:
+        if not isinstance(value, str) or ";" in value or "," in value:
+            raise ValueError(value)
+        limit = parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be one rate limit such as {default!r} (a count per second, minute, hour "
+            f"or day), not {value!r}."
+        ) from None
+    if limit.amount < 1:
+        raise ConfigError(f"{key} must allow at least 1 request, not {value!r}.")
+    return limit
 
 
 def check_database_url(url: str) -> None:
