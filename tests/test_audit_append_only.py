@@ -83,7 +83,7 @@ def test_downgrade_drops_the_guard_and_upgrade_puts_it_back(tmp_path):
                     conn.execute(insert)
                 with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
                     conn.execute(text("UPDATE audit_events SET action = 'x'"))
-                downgrade(directory=directory, revision="d81f4a6c2b37")
+                downgrade(directory=directory, revision="f6b2d1ef6a66-1")  # the one before the guard
                 with engine.begin() as conn:
                     assert conn.execute(text("UPDATE audit_events SET action = 'x'")).rowcount == 1
                 upgrade(directory=directory)
