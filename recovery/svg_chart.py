@@ -17,8 +17,9 @@ from markupsafe import Markup, escape
 
 from .charts import COLOURS, Band, DayPoint, _text
 
-WIDTH, HEIGHT = 360, 300
-LEFT, RIGHT, TOP, BOTTOM = 78, 12, 12, 118  # the plot area's margins; the legend sits below
+WIDTH, HEIGHT = 320, 330
+LEFT, RIGHT, TOP, BOTTOM = 92, 10, 12, 128  # text 15 units high: about 15 px on a phone
+LEGEND = 16  # the legend starts near the left edge: the widest Spanish words fit
 BLUE, GREY = COLOURS["pain_now"], COLOURS["baseline"]
 BAND_FILL = "#2e8b57"
 BAND_OPACITY = "0.18"
@@ -59,7 +60,7 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
     desc = "; ".join(f"{t['your_day_axis']} {p.day}: {p.pain_now}" for p in points)
     out = [f'<svg class="pain-chart" data-testid="pain-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
            f'width="100%" role="img" aria-labelledby="pain-chart-title pain-chart-desc" '
-           f'font-family="system-ui, sans-serif" font-size="12">',
+           f'font-family="system-ui, sans-serif" font-size="15">',
            f'<title id="pain-chart-title">{escape(title or t["your_pain"])}</title>',
            f'<desc id="pain-chart-desc">{escape(desc)}</desc>']
     # Grid and the pain axis: 0 (no pain) at the bottom, 10 (worst) at the top.
@@ -67,12 +68,12 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
         label = {0: t["no_pain"], 10: t["worst"]}.get(value, str(value))
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value)}" y2="{y(value)}" '
                    f'stroke="#dddddd" stroke-width="1"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y(value) + 4}" text-anchor="end" fill="#333333">'
+        out.append(f'<text x="{LEFT - 6}" y="{y(value) + 5}" text-anchor="end" fill="#333333">'
                    f'{escape(label)}</text>')
     for day in _ticks(last):
-        out.append(f'<text x="{x(day)}" y="{TOP + plot_h + 16}" text-anchor="middle" '
+        out.append(f'<text x="{x(day)}" y="{TOP + plot_h + 18}" text-anchor="middle" '
                    f'fill="#333333">{day}</text>')
-    out.append(f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h + 36}" text-anchor="middle" fill="#333333">'
+    out.append(f'<text x="{LEFT + plot_w / 2}" y="{TOP + plot_h + 40}" text-anchor="middle" fill="#333333">'
                f'{escape(t["your_day_axis"])}</text>')
     if band is not None:
         edge = band_polygon(band, last)
@@ -91,7 +92,7 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
         out.append(f'<circle data-day="{p.day}" data-pain="{p.pain_now}" cx="{x(p.day)}" '
                    f'cy="{y(p.pain_now)}" r="5" fill="{BLUE}"/>')
     # The legend, one row per entry so long Spanish words fit on a phone.
-    row = TOP + plot_h + 56
+    row = TOP + plot_h + 66
     entries = [("pain", t["your_pain"])]
     if baseline is not None:
         entries.append(("baseline", t["baseline"]))
@@ -99,15 +100,15 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
         entries.append(("band", t["band"]))
     for kind, label in entries:
         if kind == "pain":
-            out.append(f'<line x1="{LEFT}" x2="{LEFT + 28}" y1="{row}" y2="{row}" stroke="{BLUE}" '
-                       f'stroke-width="3"/><circle cx="{LEFT + 14}" cy="{row}" r="5" fill="{BLUE}"/>')
+            out.append(f'<line x1="{LEGEND}" x2="{LEGEND + 28}" y1="{row}" y2="{row}" stroke="{BLUE}" '
+                       f'stroke-width="3"/><circle cx="{LEGEND + 14}" cy="{row}" r="5" fill="{BLUE}"/>')
         elif kind == "baseline":
-            out.append(f'<line x1="{LEFT}" x2="{LEFT + 28}" y1="{row}" y2="{row}" stroke="{GREY}" '
+            out.append(f'<line x1="{LEGEND}" x2="{LEGEND + 28}" y1="{row}" y2="{row}" stroke="{GREY}" '
                        f'stroke-width="2" stroke-dasharray="6 4"/>')
         else:
-            out.append(f'<rect x="{LEFT}" y="{row - 7}" width="28" height="14" fill="{BAND_FILL}" '
+            out.append(f'<rect x="{LEGEND}" y="{row - 7}" width="28" height="14" fill="{BAND_FILL}" '
                        f'fill-opacity="{BAND_OPACITY}"/>')
-        out.append(f'<text x="{LEFT + 36}" y="{row + 4}" fill="#333333">{escape(label)}</text>')
-        row += 20
+        out.append(f'<text x="{LEGEND + 36}" y="{row + 5}" fill="#333333">{escape(label)}</text>')
+        row += 24
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 (every word in it went through escape above)
