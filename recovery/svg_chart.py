@@ -57,7 +57,7 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
     def y(pain: float) -> float:
         return round(TOP + (10.3 - pain) / 10.6 * plot_h, 1)
 
-    desc = "; ".join(f"{t['your_day_axis']} {p.day}: {p.pain_now}" for p in points)
+    desc = "; ".join(str(t["day_pain"]) % {"day": p.day, "pain": p.pain_now} for p in points)
     out = [f'<svg class="pain-chart" data-testid="pain-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
            f'width="100%" role="img" aria-labelledby="pain-chart-title pain-chart-desc" '
            f'font-family="system-ui, sans-serif" font-size="15">',

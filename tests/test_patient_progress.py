@@ -43,7 +43,7 @@ def test_the_patient_home_says_how_pain_changed_and_draws_their_chart(client, ma
     assert chart_points(html) == [(1, 6), (2, pain)]
     assert 'data-testid="band"' in html and 'data-testid="baseline"' in html  # expected band, where they began
     assert "<title id=\"pain-chart-title\">Chart of your pain each day since your procedure.</title>" in html
-    assert f"Days since your procedure 1: 6; Days since your procedure 2: {pain}" in page  # the <desc>
+    assert f"Day 1: pain 6; Day 2: pain {pain}" in page  # the <desc>
     assert "how pain usually goes in the weeks after a kyphoplasty" in page
     assert inline_javascript(page) == []
 

@@ -11,7 +11,7 @@ POINTS = [DayPoint(1, 7, 8, 1), DayPoint(2, 6, 7, 2), DayPoint(4, 4, 6, 3)]
 def test_each_check_in_is_a_point_and_the_desc_reads_out_every_value():
     svg = svg_chart.progress_svg(POINTS, baseline=8, band=charts.default_band())
     assert re.findall(r'data-day="(\d+)" data-pain="(\d+)"', svg) == [("1", "7"), ("2", "6"), ("4", "4")]
-    assert "Days since your procedure 1: 7; Days since your procedure 2: 6; Days since your procedure 4: 4" in svg
+    assert "Day 1: pain 7; Day 2: pain 6; Day 4: pain 4" in svg
     assert 'role="img"' in svg and 'data-testid="baseline"' in svg and 'data-testid="band"' in svg
     assert ">Your pain<" in svg and ">Before the procedure<" in svg and ">Expected recovery<" in svg
 

@@ -33,6 +33,7 @@ def chart_text() -> dict:
         "median": _("median"), "iqr": _("middle half (IQR)"), "patients": _("patients"),
         "your_pain": _("Your pain"), "your_day_axis": _("Days since your procedure"),
         "no_pain": _("0 no pain"), "worst": _("10 worst"),
+        "day_pain": _("Day %(day)s: pain %(pain)s", day="%(day)s", pain="%(pain)s"),  # filled in per point
         "vertebroplasty": _("Vertebroplasty"), "kyphoplasty": _("Kyphoplasty"),
     }
 
