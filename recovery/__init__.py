@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_converters(app)
     register_blueprints(app)
+    register_assets(app)
     register_security(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -80,6 +81,13 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp):
         app.register_blueprint(bp)
+
+
+def register_assets(app: Flask) -> None:
+    """Compressed responses; versioned static URLs, cached for a year (see recovery/assets.py)."""
+    from .assets import init_app
+
+    init_app(app)
 
 
 def register_security(app: Flask) -> None:
