@@ -16,7 +16,10 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESSLOG")  # "-" for stdout; off by default
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn itself believes no X-Forwarded-* header: the app does, from TRUSTED_PROXIES only
+# (recovery/security/proxies.py), so one setting decides who may claim HTTPS or an address.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
 # gunicorn's control socket lives at one fixed path per user: several gunicorns on one host
 # (bench runs, tests, two sites) would fight over it, and Recovery does not use it.
 control_socket_disable = True

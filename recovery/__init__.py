@@ -13,13 +13,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, CLI, error handlers."""
     instance_path = os.environ.get("RECOVERY_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
-    os.makedirs(app.instance_path, exist_ok=True)
+    try:
+        os.makedirs(app.instance_path, exist_ok=True)
+    except OSError:
+        pass  # only a SQLite database needs it: check_writable says so in one line
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
     config_module.check(app.config)
+    from .database import check_writable
+
+    check_writable(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
     register_extensions(app)
     if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line
@@ -31,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_converters(app)
     register_blueprints(app)
+    register_assets(app)
     register_security(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -76,6 +83,13 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def register_assets(app: Flask) -> None:
+    """Compressed responses; versioned static URLs, cached for a year (see recovery/assets.py)."""
+    from .assets import init_app
+
+    init_app(app)
+
+
 def register_security(app: Flask) -> None:
     """Headers, request ids, session expiry and login rate limits (see recovery/security/)."""
     from .security import init_app
@@ -93,9 +107,11 @@ def register_commands(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     """Friendly pages for errors; never a stack trace."""
+    from . import unsaved
     from .errors import register
 
     register(app)
+    unsaved.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -39,7 +39,7 @@ DEFAULT_TEXT = {
     "walking_levels": ("Bed or chair", "Steps with help", "Indoors, aid", "Indoors", "Outdoors"),
     "median": "median", "iqr": "middle half (IQR)", "patients": "patients",
     "your_pain": "Your pain", "your_day_axis": "Days since your procedure",
-    "no_pain": "0 no pain", "worst": "10 worst",
+    "no_pain": "0 no pain", "worst": "10 worst", "day_pain": "Day %(day)s: pain %(pain)s",
 }
 
 

@@ -1,6 +1,7 @@
 """Configuration defaults, read from the environment; instance/config.py overrides them."""
 
 import os
+import re
 
 import click
 
@@ -11,6 +12,14 @@ class ConfigError(click.ClickException, RuntimeError):
     A ClickException, so `flask` commands print it as one line ("Error: ...") and exit 1
     instead of a traceback; gunicorn (recovery/wsgi.py) does the same.
     """
+
+    def show(self, file=None) -> None:
+        """One line on stderr, the same from every `flask` command as from gunicorn."""
+        click.echo(f"Recovery cannot start: {self.format_message()}", err=True, file=file)
+
+
+# The JSON API's rate limits and their defaults (see from_environment and check).
+API_RATE_LIMITS = {"API_RATE_LIMIT": "300 per minute", "API_RATE_LIMIT_PER_ADDRESS": "600 per minute"}
 
 
 def from_environment(instance_path: str) -> dict:
@@ -40,6 +49,8 @@ def from_environment(instance_path: str) -> dict:
         "REMINDER_LEASE_SECONDS": os.environ.get("REMINDER_LEASE_SECONDS", "300"),
         # /healthz answers 503 when no scheduler has written a heartbeat for 5 minutes.
         "SCHEDULER_REQUIRED": os.environ.get("SCHEDULER_REQUIRED", "true").lower() == "true",
+        # /healthz answers 503 "cannot write" when the SQLite file's disk has less free than this.
+        "HEALTHZ_MIN_FREE_MB": os.environ.get("HEALTHZ_MIN_FREE_MB", "50"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es"],
@@ -53,9 +64,12 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Security (issue 7). HTTPS: unset means "if BASE_URL is https"; it turns on Secure cookies,
-        # the redirect to HTTPS and HSTS. TRUSTED_PROXIES: how many proxies set X-Forwarded-*.
+        # the redirect to HTTPS and HSTS. TRUSTED_HOSTS: the Host names a request may name besides
+        # BASE_URL's (check_hosts). TRUSTED_PROXIES: the addresses or networks of the reverse
+        # proxies whose X-Forwarded-For/Proto count (check_proxies).
         "HTTPS": _flag(os.environ.get("HTTPS")),
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_HOSTS": os.environ.get("TRUSTED_HOSTS", ",".join(DEVELOPMENT_HOSTS)),
+        "TRUSTED_PROXIES": os.environ.get("TRUSTED_PROXIES", ""),
         "SESSION_IDLE_MINUTES_PATIENT": int(os.environ.get("SESSION_IDLE_MINUTES_PATIENT", "60")),
         "SESSION_IDLE_MINUTES_STAFF": int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "15")),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true",
@@ -68,6 +82,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_BACKOFF_AFTER": int(os.environ.get("LOGIN_BACKOFF_AFTER", "5")),
         "LOGIN_BACKOFF_MAX_SECONDS": int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "300")),
         "LOGIN_ACCOUNT_FAILURES_PER_HOUR": int(os.environ.get("LOGIN_ACCOUNT_FAILURES_PER_HOUR", "30")),
+        # The JSON API (issue 15): per token (counted by the token's digest, wherever it is sent from)
+        # and per client address (every request, a missing or wrong token too); checked at start-up.
+        **{key: os.environ.get(key, default) for key, default in API_RATE_LIMITS.items()},
         "PASSWORD_RESET_VALID_MINUTES": int(os.environ.get("PASSWORD_RESET_VALID_MINUTES", "60")),
         # Request size limits (Flask's own settings): a larger body answers 413 before it is read.
         # No route takes an upload, so one limit serves forms and the JSON API alike (64 KiB is
@@ -77,6 +94,11 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_MEMORY_SIZE": int(os.environ.get("MAX_FORM_MEMORY_SIZE", str(64 * 1024))),
         "MAX_FORM_PARTS": int(os.environ.get("MAX_FORM_PARTS", "200")),
     }
+
+
+# Trusted as Host names unless TRUSTED_HOSTS says otherwise: a browser or a health check on the
+# machine itself. They cannot be made to point at another site.
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1")
 
 
 def _flag(value: str | None) -> bool | None:
@@ -92,7 +114,19 @@ def check(config) -> None:
             "or export SECRET_KEY (make run creates one for you)."
         )
     check_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["BASE_URL"] = check_base_url(config.get("BASE_URL"))
+    config["TRUSTED_HOSTS"] = check_hosts(config["BASE_URL"], config.get("TRUSTED_HOSTS"))
+    config["TRUSTED_PROXIES"] = check_proxies(config.get("TRUSTED_PROXIES"))
     config["REMINDER_LEASE_SECONDS"] = check_lease(config.get("REMINDER_LEASE_SECONDS", 300))
+    try:
+        config["HEALTHZ_MIN_FREE_MB"] = int(str(config.get("HEALTHZ_MIN_FREE_MB", 50)).strip())
+    except ValueError:
+        raise ConfigError(
+            f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
+            f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
+        ) from None
+    for key, default in API_RATE_LIMITS.items():
+        check_rate_limit(key, config.get(key, default), default)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -102,6 +136,82 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_base_url(value) -> str:
+    """BASE_URL as an http(s) URL with a host and no trailing slash, or a clear refusal.
+
+    Every absolute link (set-password links shown to staff, e-mails, FHIR) is built from it,
+    never from the Host a request names (recovery/urls.py)."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ConfigError(
+            f"BASE_URL must be the http:// or https:// address patients and staff use, with a host "
+            f"and no query (for example https://recovery.clinic.example), not {value!r}."
+        )
+    return text.rstrip("/")
+
+
+def _names(value) -> list[str]:
+    """A comma-separated setting (or a list from instance/config.py) as a list of its items."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def check_hosts(base_url: str, value) -> list[str]:
+    """The Host names a request may carry: BASE_URL's host, always, and TRUSTED_HOSTS.
+
+    A name starting with a dot also allows its subdomains (werkzeug's rule). A request naming
+    any other host answers 400 before any page is built (recovery/security/hosts.py)."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(base_url).hostname]
+    for name in _names(value):
+        bare = name.lower()
+        if not re.fullmatch(r"\.?(\[[0-9a-f:.]+\]|[a-z0-9_-]+(\.[a-z0-9_-]+)*)", bare):
+            raise ConfigError(
+                f"TRUSTED_HOSTS lists host names separated by commas, without scheme, port or path "
+                f"(for example recovery.clinic.example,localhost), not {name!r}."
+            )
+        if bare not in hosts:
+            hosts.append(bare)
+    return hosts
+
+
+def check_proxies(value) -> list:
+    """TRUSTED_PROXIES as a list of networks: the reverse proxies whose X-Forwarded-For and
+    X-Forwarded-Proto are believed (recovery/security/proxies.py). Empty: none are.
+
+    It was once a number of proxies; a number trusts whoever connects, so it is refused."""
+    import ipaddress
+
+    networks = []
+    for item in _names(value):
+        if item.isdecimal():
+            if int(item) == 0:
+                continue  # "0", the old default, still means "no proxy"
+            raise ConfigError(
+                f"TRUSTED_PROXIES lists the addresses of your reverse proxies, no longer a count: "
+                f"set TRUSTED_PROXIES=127.0.0.1 for a proxy on this machine (or its address or "
+                f"network, for example 10.0.0.0/8), not {item!r}."
+            )
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"TRUSTED_PROXIES lists IP addresses or networks separated by commas "
+                f"(for example 127.0.0.1,10.0.0.0/8), not {item!r}."
+            ) from None
+    return networks
 
 
 def check_lease(value) -> int:
@@ -115,6 +225,24 @@ def check_lease(value) -> int:
             f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
         )
     return seconds
+
+
+def check_rate_limit(key: str, value, default: str):
+    """One rate limit such as "300 per minute" (limits' notation), parsed; a clear refusal otherwise."""
+    from limits import parse
+
+    try:
+        if not isinstance(value, str) or ";" in value or "," in value:
+            raise ValueError(value)
+        limit = parse(value)
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be one rate limit such as {default!r} (a count per second, minute, hour "
+            f"or day), not {value!r}."
+        ) from None
+    if limit.amount < 1:
+        raise ConfigError(f"{key} must allow at least 1 request, not {value!r}.")
+    return limit
 
 
 def check_database_url(url: str) -> None:

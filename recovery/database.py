@@ -44,6 +44,46 @@ def begin_write(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def check_writable(url: str, instance_path: str) -> None:
+    """A SQLite database's folder must be writable (SQLite writes its journal and WAL files
+    beside it), and so must the file: say so in one line at start-up, not in a traceback.
+
+    Nothing to check for PostgreSQL, which may run with a read-only instance folder."""
+    import errno
+    import os
+    import tempfile
+
+    from sqlalchemy.engine import make_url
+
+    from .config import ConfigError
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.query.get("mode") == "memory":
+        return
+    path = os.path.abspath(parsed.database)
+    folder = os.path.dirname(path)
+    same = os.path.realpath(folder) == os.path.realpath(instance_path)
+    name = f"instance folder {folder}" if same else f"SQLite database folder {folder}"
+    fix = "(the SQLite database needs a writable folder; set DATABASE_URL or fix permissions)"
+    try:
+        if not os.path.isdir(folder):
+            if same:  # create_app could not create it
+                os.makedirs(folder, exist_ok=True)
+            else:
+                return  # check_reachable names the missing folder
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if os.path.exists(path):
+            with open(path, "r+b"):
+                pass
+    except OSError as error:
+        what = "is read-only" if error.errno == errno.EROFS else f"is not writable ({error.strerror})"
+        if os.path.exists(path) and os.path.isdir(folder) and error.filename == path:
+            name, what = f"SQLite database {path}", what
+        raise ConfigError(f"{name} {what} {fix}") from None
+
+
 def check_reachable(engine: Engine) -> None:
     """Connect once at start-up, so an unreachable database is one clear line, not a 500 later.
 

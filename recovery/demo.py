@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, or_, select
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
-from .models import Alert, CheckIn, Patient, Procedure, User
+from .models import Alert, CheckIn, Patient, Procedure, User, sqlite_triggers_lifted
 from .reminders import outbox
 from .services import alerts, enrolment, procedures
 from .services.checkins import save_checkin
@@ -96,7 +96,8 @@ def _delete_demo_rows() -> None:
     """Delete earlier demo rows and every row that hangs off them, children first.
 
     Rows are found by following the foreign keys in the metadata, so tables added later
-    (reminders, call tasks, ...) are cleared too. Core deletes: the ORM refuses to delete audit events.
+    (reminders, call tasks, ...) are cleared too. Core deletes: the ORM refuses to delete audit events,
+    and the database allows deleting only the demo's own audit rows (models/audit.py).
     """
     db.session.flush()
     patient_ids = list(db.session.scalars(select(Patient.id).where(Patient.demo.is_(True))))
@@ -107,10 +108,11 @@ def _delete_demo_rows() -> None:
     if not patient_ids and not user_ids:
         return
     roots = {"patients": Patient.__table__.c.id.in_(patient_ids), "users": User.__table__.c.id.in_(user_ids)}
-    for table in reversed(db.metadata.sorted_tables):
-        condition = _hanging_off(table, roots, ())
-        if condition is not None:
-            db.session.execute(delete(table).where(condition))
+    with sqlite_triggers_lifted(db.session.connection()):
+        for table in reversed(db.metadata.sorted_tables):
+            condition = _hanging_off(table, roots, ())
+            if condition is not None:
+                db.session.execute(delete(table).where(condition))
     db.session.expunge_all()  # deleted rows must not linger in the identity map
 
 

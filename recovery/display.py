@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_date, format_datetime, get_locale
 
+from .urls import external_url
+
 
 def to_local(value: datetime | None, tz_name: str | None = None) -> datetime | None:
     """Convert an aware UTC datetime to `tz_name`, defaulting to the clinic's zone."""
@@ -30,6 +32,7 @@ def register(app) -> None:
         to_local(v, tz).strftime("%Y-%m-%dT%H:%M") if v else ""
     )
     app.jinja_env.globals["get_locale"] = get_locale  # <html lang>: screen readers pick the voice
+    app.jinja_env.globals["external_url"] = external_url  # absolute links: on BASE_URL (recovery/urls.py)
 
     @app.context_processor
     def clinic():

@@ -3,18 +3,20 @@
 The file stays where pip put it (plotly/package_data/plotly.min.js, found with
 importlib.resources); nothing is copied at start-up, so upgrading plotly upgrades the page's
 script too. Pages link it with the plotly version in the query string, so a year-long cache
-never serves a stale copy after an upgrade; the ETag answers revalidations with 304.
+never serves a stale copy after an upgrade (only such a URL is cached for a year); it is sent
+brotli- or gzip-compressed (1.3 MB instead of 4.8 MB) and the ETag answers revalidations with 304.
+Only clinicians' pages load it: the patient's chart is server-drawn SVG (svg_chart.py).
 """
 
 import hashlib
 from functools import cache
 from importlib import metadata, resources
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
+
+from .assets import send_asset
 
 bp = Blueprint("vendor", __name__)
-
-ONE_YEAR = 365 * 24 * 3600
 
 
 @cache
@@ -40,14 +42,10 @@ def plotly_version() -> str:
 
 @bp.route("/static/vendor/plotly.min.js")
 def plotly_js():
-    """The plotly.js bundle of the installed plotly package, cached for a year."""
+    """The plotly.js bundle of the installed plotly package: compressed, and cached for a year
+    when the URL names the installed version (assets.send_asset)."""
     bundle = plotly_bundle()
     if bundle is None:
         abort(404)
     body, etag = bundle
-    response = Response(body, mimetype="text/javascript")
-    response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = ONE_YEAR
-    response.cache_control.immutable = True
-    return response.make_conditional(request)
+    return send_asset(body, etag, "text/javascript", versioned=request.args.get("v") == plotly_version())

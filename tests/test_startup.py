@@ -1,6 +1,7 @@
 """Start-up refuses a database it cannot use in one clear line, and upgrades an old one in place."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -116,3 +117,54 @@ def test_pool_settings_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DB_POOL_SIZE", "many")
     with pytest.raises(ConfigError, match="DB_POOL_SIZE must be a whole number"):
         create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+
+
+def _read_only_runner(folder):
+    """A command prefix that runs a command with `folder` read-only, as root or not.
+
+    A read-only bind mount in a private mount namespace (unshare, no privilege needed where user
+    namespaces are allowed); else chmod for a non-root user, or chattr +i for root (root ignores
+    file modes). Returns (prefix, undo)."""
+    script = 'mount -o bind,ro "$0" "$0" && exec "$@"'
+    unshare, sh, chattr = shutil.which("unshare"), shutil.which("sh"), shutil.which("chattr")
+    if unshare and sh:
+        in_namespace = [unshare, "-rm", sh, "-c", script, str(folder)]
+        probe = subprocess.run([*in_namespace, sh, "-c", f"! touch {folder}/probe 2>/dev/null"],
+                               capture_output=True)
+        if probe.returncode == 0:
+            return in_namespace, lambda: None
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return [], lambda: folder.chmod(0o755)
+    if chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode == 0:
+        return [], lambda: subprocess.run([chattr, "-i", str(folder)], check=True)
+    pytest.fail("cannot make a read-only folder here: needs unshare (user namespaces) or chattr")
+
+
+READ_ONLY_STARTS = {
+    "flask init-db": [sys.executable, "-m", "flask", "--app", "recovery", "init-db"],
+    "flask scheduler": [sys.executable, "-m", "flask", "--app", "recovery", "scheduler"],
+    "flask run": [sys.executable, "-m", "flask", "--app", "recovery", "run", "--port", str(_closed_port())],
+    "gunicorn": [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
+                 f"127.0.0.1:{_closed_port()}", "recovery.wsgi:app"],
+}
+
+
+@pytest.mark.no_test_database  # the default SQLite file in the instance folder, whatever the pass
+@pytest.mark.parametrize("start", READ_ONLY_STARTS)
+@pytest.mark.parametrize("missing", [False, True], ids=["existing folder", "folder to create"])
+def test_a_read_only_instance_folder_stops_start_up_with_one_line(tmp_path, start, missing):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    folder = instance / "new" if missing else instance
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(RECOVERY_INSTANCE_PATH=str(folder), SECRET_KEY="startup-test")
+    prefix, undo = _read_only_runner(instance)
+    try:
+        result = subprocess.run([*prefix, *READ_ONLY_STARTS[start]], env=env, capture_output=True,
+                                text=True, timeout=60, cwd=REPO)
+    finally:
+        undo()
+    _assert_one_clear_line(result, f"Recovery cannot start: instance folder {folder} ")
+    assert "the SQLite database needs a writable folder; set DATABASE_URL or fix permissions" in result.stderr
+    assert not (folder / "recovery.sqlite").exists()

@@ -16,10 +16,12 @@ CODES = {
     422: "validation_failed",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
 }
 # Finer codes for some 400s: a program may branch on them too.
 MALFORMED_JSON = "malformed_json"
-ALL_CODES = (*CODES.values(), MALFORMED_JSON)
+NOT_SAVED_CODE = "checkin_not_saved"  # a check-in the database could not save (recovery/unsaved.py)
+ALL_CODES = (*CODES.values(), MALFORMED_JSON, NOT_SAVED_CODE)
 MESSAGES = {
     400: "The request could not be understood.",
     401: "A valid API token is required: send it as 'Authorization: Bearer <token>'.",
@@ -32,6 +34,7 @@ MESSAGES = {
     422: "Some fields are not valid; nothing was saved.",
     429: "Too many requests. Please wait a moment and try again.",
     500: "Something went wrong on our side; nothing was saved.",
+    503: "The database cannot save right now; nothing was saved.",
 }
 
 

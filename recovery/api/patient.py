@@ -1,11 +1,14 @@
 """The patient's operations: who am I, my procedures, today's check-in, my lists."""
 
+from flask import current_app, jsonify
+
+from .. import unsaved
 from ..extensions import db
 from ..models import utcnow
 from ..services import checkins, inbox, procedures
-from ..services.guidance import urgent_guidance
+from ..services.guidance import NOT_SAVED, NOT_SAVED_911, urgent_guidance
 from . import present, schemas
-from .errors import ApiError
+from .errors import NOT_SAVED_CODE, ApiError
 from .operations import operation, paginate
 
 PATIENT = ("patient",)
@@ -30,14 +33,15 @@ def my_procedures(user, query):
 
 
 @operation("/me/checkins/today", "PUT", roles=PATIENT, response=schemas.CheckInSaved, status=(201, 200),
-           body=schemas.CheckInBody)
+           body=schemas.CheckInBody, errors=(503,))
 def save_today(user, body):
     """Create or update today's check-in (the patient's own calendar day).
 
     The same rules as the web form: one check-in a day (a second one updates it and keeps the
     earlier answers), a red flag once reported stays. 201 when it made today's check-in, 200 when
     it updated it. When a red flag is reported, `urgent` carries the guidance the web page shows:
-    act on it at once.
+    act on it at once. 503 (`checkin_not_saved`) when the database cannot save it: nothing was
+    kept, and `urgent` still carries the guidance for the answers sent.
     """
     patient = user.patient
     if patient is None:
@@ -47,6 +51,21 @@ def save_today(user, body):
     saved = schemas.CheckInSaved(created=result.created, checkin=present.checkin(result.checkin),
                                  urgent=present.urgent(urgent_guidance(result.red_flags)))
     return saved, 201 if result.created else 200
+
+
+@unsaved.page("api.save_today")
+def save_today_not_saved(answers):
+    """The database failed (full, read-only, down): 503 with the urgent guidance for the answers
+    sent, worked out without the database; `saved` is false and nothing was kept."""
+    guidance = urgent_guidance(checkins.reported_flags(answers), saved=False)
+    config = current_app.config
+    response = jsonify(code=NOT_SAVED_CODE, message=str(NOT_SAVED), saved=False,
+                       urgent=present.urgent(guidance).model_dump(mode="json") if guidance else None,
+                       phone_day=config["CLINIC_PHONE_DAY"],
+                       phone_after_hours=config["CLINIC_PHONE_AFTER_HOURS"],
+                       emergency=str(NOT_SAVED_911))
+    response.status_code = 503
+    return response
 
 
 @operation("/me/checkins", "GET", roles=PATIENT, response=schemas.Page[schemas.CheckIn],

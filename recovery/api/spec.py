@@ -19,7 +19,9 @@ tagged with it, as on the web pages; others get 403. Lists are paged with `page`
 with its offset (`Z`); `local_date` is the patient's own calendar day. Errors are JSON objects
 with a stable `code` and a human `message` (and `errors` per field for `validation_failed`);
 a request that is refused writes nothing. A body over 64 KiB (the server's MAX_CONTENT_LENGTH)
-is refused with 413 `content_too_large` before it is read.
+is refused with 413 `content_too_large` before it is read. Requests are limited per token and per
+client address (300 and 600 a minute by default); over a limit the answer is 429 `rate_limited`
+with `Retry-After` in seconds.
 """
 REF = "#/components/schemas/{model}"
 PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -24,6 +24,7 @@ from ..reminders.dispatch import scheduler_alive
 from ..security import sessions
 from ..services import accounts, user_sessions
 from ..services.errors import ValidationError
+from ..services.health import database_writes
 from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -168,6 +169,8 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # the database does not answer: say so, do not crash
         return jsonify(status="error", database="unreachable"), 503
+    if not database_writes(utcnow()):  # a check-in sent now would not be saved
+        return jsonify(status="error", database="cannot write"), 503
     if current_app.config["SCHEDULER_REQUIRED"] and not scheduler_alive(utcnow()):
         return jsonify(status="error", scheduler="no heartbeat for 5 minutes"), 503
     return jsonify(status="ok")

@@ -1,12 +1,14 @@
 """One-time check-in links and the unsubscribe page; each token proves who it is for."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import unsaved
 from ..extensions import db
 from ..i18n import speak_to
 from ..models import utcnow
 from ..patient import forms as patient_forms
+from ..patient.views import not_saved_page
 from ..reminders import links
 from ..services import checkins
 from ..services.errors import ValidationError
@@ -41,6 +43,13 @@ def checkin(token: str):
             )
         return render_template("links/thanks.html", patient=patient)
     return _form(patient, token, {}, {})
+
+
+@unsaved.page("links.checkin")
+def checkin_not_saved(answers):
+    """The database failed, perhaps before the link could be checked: the guidance for the
+    answers sent (they are the sender's own), and the form to send them again."""
+    return not_saved_page(answers, url_for("links.checkin", token=request.view_args["token"]))
 
 
 def _form(patient, token, values, errors, status=200):

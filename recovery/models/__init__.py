@@ -1,6 +1,6 @@
 """The domain model; importing this package registers every table."""
 
-from .audit import AuditEvent
+from .audit import AuditEvent, sqlite_triggers_lifted
 from .checkins import (
     COHORT_BUCKETS,
     MEDICATION,
@@ -32,5 +32,6 @@ __all__ = [
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "AlertNote", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
+    "sqlite_triggers_lifted",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
 ]

@@ -1,8 +1,14 @@
-"""The append-only audit trail of who saw or changed a patient's record."""
+"""The append-only audit trail of who saw or changed a patient's record.
 
+Append-only twice: the ORM refuses to update or delete an AuditEvent (below), and the database
+refuses UPDATE, DELETE and TRUNCATE of audit_events from any code (migration f6b2d1ef6a66), except,
+on PostgreSQL, DELETE of demo rows, which `seed-demo` clears when it re-seeds.
+"""
+
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, event
+from sqlalchemy import ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -31,3 +37,27 @@ class AuditEvent(db.Model):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise PermissionError("audit events are append-only")
+
+
+@contextmanager
+def sqlite_triggers_lifted(connection):
+    """On SQLite, lift the audit triggers within the caller's transaction and put them back,
+    unchanged, before it ends (no other connection sees them gone); elsewhere do nothing.
+
+    For seed-demo's re-seed, which deletes only demo rows: PostgreSQL's trigger allows exactly
+    those, but SQLite's triggers cannot look at other tables (see the migration). And for the
+    tests' cleanup between tests.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    guards = connection.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events' "
+        "AND name LIKE 'audit_events_append_only%'")).all()
+    for name, _sql in guards:
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+    try:
+        yield
+    finally:
+        for _name, sql in guards:
+            connection.execute(text(sql))

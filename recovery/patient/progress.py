@@ -111,7 +111,7 @@ def pain_sentence(summary: Summary):
     return _l("Your pain is %(now)s, the same as before your %(kind)s.", now=now, kind=kind)
 
 
-def chart(summary: Summary) -> figures.Chart | None:
+def chart(summary: Summary) -> figures.ProgressChart | None:
     """The patient's own progress chart, once they have checked in since the procedure."""
     if summary.procedure is None or not summary.checkins:
         return None

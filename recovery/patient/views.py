@@ -8,6 +8,7 @@ from flask_babel import force_locale, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import unsaved
 from ..access import restrict_blueprint
 from ..display import to_local
 from ..extensions import db
@@ -109,6 +110,19 @@ def checkin():
         )
     flash(thanks)
     return redirect(url_for("patient.home"))
+
+
+@unsaved.page("patient.checkin")
+def checkin_not_saved(answers):
+    """The database failed (full, read-only, down): the guidance for the answers sent, and the
+    form again with them, without reading the database (recovery/unsaved.py)."""
+    return not_saved_page(answers, url_for("patient.checkin"))
+
+
+def not_saved_page(answers, form_action: str):
+    guidance = urgent_guidance(checkins.reported_flags(answers), saved=False)
+    return render_template("patient/not_saved.html", guidance=guidance, values=answers, errors={},
+                           form_action=form_action, **forms.choices()), 503
 
 
 def _checkin_form(patient, today, values, errors, status=200):

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..display import local_datetime
 from ..models import Reminder
+from ..urls import external_url
 from . import links, mail
 from .mail import CHECKIN_KINDS, SUBJECTS, Outgoing
 
@@ -45,7 +46,7 @@ def compose_for_clinician(reminder: Reminder, now) -> EmailMessage:
     """The day-before e-mail to a clinician: the visit's number and time and a link to its
     summary, nothing else (no patient name, record number or clinical detail)."""
     clinician, appointment = reminder.recipient, reminder.appointment
-    link = mail.external_url("clinic.patient_summary", patient_id=reminder.patient_id, visit=appointment.id)
+    link = external_url("clinic.patient_summary", patient_id=reminder.patient_id, visit=appointment.id)
     with force_locale("en"):  # clinicians have no language setting; the clinic pages default to English
         subject = str(_l("Follow-up visit %(id)s: the visit summary is ready", id=appointment.id))
         text = render_template(

@@ -19,12 +19,13 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, parseaddr
 from types import SimpleNamespace
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from ..display import local_datetime
+from ..urls import external_url
 from . import links
 
 SUBJECTS = {
@@ -76,12 +77,6 @@ def message_id(idempotency_key: str) -> str:
     """A Message-ID derived from the idempotency key: a resend after a crash is recognisable."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
     return f"<{digest}@{current_app.config.get('MAIL_MESSAGE_ID_DOMAIN', 'recovery.local')}>"
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail: e-mails are built outside any request, so BASE_URL decides."""
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _url_pattern(endpoint: str, **values) -> tuple[str, str]:

@@ -18,9 +18,10 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Patient, Reminder, User
 from ..services.accounts import issue_reset_token
+from ..urls import external_url
 from .bulk import among
 from .channels import single_email
-from .mail import Outgoing, external_url, message_id
+from .mail import Outgoing, message_id
 
 KIND = "password_reset"
 TABLE = Reminder.__table__

@@ -1,13 +1,15 @@
-"""Security plumbing bound in the factory: headers, request ids, sessions and login rate limits."""
+"""Security plumbing bound in the factory: trusted hosts and proxies, headers, request ids,
+sessions and login rate limits."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
     """Bind every security layer; runs after the blueprints so rate limits find their views."""
-    from . import headers, inputs, ratelimit, request_ids, sessions
+    from . import headers, hosts, inputs, proxies, ratelimit, request_ids, sessions
 
-    trust_proxies(app)
+    hosts.init_app(app)
+    proxies.init_app(app)  # outermost: the client's address and scheme before anything reads them
     request_ids.init_app(app)
     headers.init_app(app)
     sessions.init_app(app)
@@ -23,11 +25,3 @@ def serves_https(config) -> bool:
         config.get("PREFERRED_URL_SCHEME") == "https"
     )
 
-
-def trust_proxies(app: Flask) -> None:
-    """Behind TRUSTED_PROXIES reverse proxies, take the client address and scheme from X-Forwarded-*."""
-    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
-    if hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -101,6 +101,14 @@ def parse_checkin(data) -> dict:
     return values
 
 
+def reported_flags(data) -> list[str]:
+    """The red flags these answers report yes to, read without the database: each flag on its
+    own, so a bad answer elsewhere hides none (a check-in whose save failed still owes the
+    patient the guidance for them)."""
+    fields = Fields(data)
+    return [flag for flag in RED_FLAGS if fields.boolean(flag)]
+
+
 def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None = None):
     """Save today's check-in, or update it if one exists; return a CheckInResult.
 

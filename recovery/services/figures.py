@@ -10,8 +10,9 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
-from .. import charts
+from .. import charts, svg_chart
 from ..charts import DayPoint, Marker
 from ..display import to_local
 from .alerts import FLAG_SHORT_LABELS
@@ -32,6 +33,7 @@ def chart_text() -> dict:
         "median": _("median"), "iqr": _("middle half (IQR)"), "patients": _("patients"),
         "your_pain": _("Your pain"), "your_day_axis": _("Days since your procedure"),
         "no_pain": _("0 no pain"), "worst": _("10 worst"),
+        "day_pain": _("Day %(day)s: pain %(pain)s", day="%(day)s", pain="%(pain)s"),  # filled in per point
         "vertebroplasty": _("Vertebroplasty"), "kyphoplasty": _("Kyphoplasty"),
     }
 
@@ -104,15 +106,26 @@ def patient_chart(record) -> Chart | None:
     return Chart(responsive(figure), band_caption(band.source, procedure.type))
 
 
-def progress_chart(patient, procedure, checkins) -> Chart:
+@dataclass(frozen=True)
+class ProgressChart:
+    """The patient's own chart: server-drawn SVG (no JavaScript), its points for the table under
+    it, and the words that say what the shading is."""
+
+    svg: Markup
+    points: tuple[DayPoint, ...]
+    band_caption: str
+
+
+def progress_chart(patient, procedure, checkins) -> ProgressChart:
     """The patient's own simple chart: their pain, where they began, the expected band."""
     band = expected_band_for(procedure.type)
     points = day_points(checkins, procedure, patient.timezone)
-    figure = charts.patient_progress_figure(points, procedure.baseline_pain, band, chart_text())
+    svg = svg_chart.progress_svg(points, procedure.baseline_pain, band, chart_text(),
+                                 title=_("Chart of your pain each day since your procedure."))
     caption = _("The green shading shows how pain usually goes in the weeks after a %(kind)s. "
                 "Everyone recovers at their own pace.",
                 kind=PROCEDURE_WORDS.get(procedure.type, procedure.type))
-    return Chart(responsive(figure), caption)
+    return ProgressChart(svg, tuple(points), caption)
 
 
 def cohort_chart(stats) -> dict:

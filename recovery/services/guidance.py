@@ -13,6 +13,13 @@ NOT_WATCHED = _l(
     "Your check-in is saved and the clinic team will see it, but check-ins are not watched "
     "around the clock: do not wait for the clinic to call you."
 )
+# When the save failed (the database is full, read-only or down): nothing reached the clinic.
+NOT_SAVED_TITLE = _l("Check-in not saved")
+NOT_SAVED = _l("We could not save your check-in: call the clinic now.")
+NOT_SAVED_911 = _l("If you cannot reach the clinic and it feels like an emergency, call 911.")
+NOT_SAVED_WATCH = _l(
+    "The clinic has not received these answers: tell them on the phone what you answered."
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,11 @@ class UrgentGuidance:
         return self.action == CALL_911
 
 
-def urgent_guidance(flags: list[str]) -> UrgentGuidance | None:
-    """The guidance for these red flags (None when there are none): 911 for chest pain, else the clinic."""
+def urgent_guidance(flags: list[str], saved: bool = True) -> UrgentGuidance | None:
+    """The guidance for these red flags (None when there are none): 911 for chest pain, else the clinic.
+
+    Worked out from the flags and the config alone (no database), so a check-in whose save
+    failed still gets it (`saved=False`: the clinic has not seen the answers)."""
     if not flags:
         return None
     config = current_app.config
@@ -69,5 +79,5 @@ def urgent_guidance(flags: list[str]) -> UrgentGuidance | None:
         phone_after_hours=config["CLINIC_PHONE_AFTER_HOURS"],
         flags=list(flags),
         flag_labels={flag: str(FLAG_LABELS[flag]) for flag in flags},
-        not_watched=str(NOT_WATCHED),
+        not_watched=str(NOT_WATCHED if saved else NOT_SAVED_WATCH),
     )

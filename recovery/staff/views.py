@@ -22,13 +22,21 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from .. import unsaved
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
 from ..services import audit, enrolment, procedures
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
-from ..services.checkins import WALKING_LEVELS, local_today, patient_checkins, save_checkin
+from ..services.checkins import (
+    WALKING_LEVELS,
+    local_today,
+    patient_checkins,
+    reported_flags,
+    save_checkin,
+)
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
+from ..urls import external_url
 from . import audit_log, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
@@ -142,7 +150,7 @@ def issue_link(patient_id: int):
 
 
 def _link_page(patient, token: str, enrolled: bool):
-    link = url_for("auth.set_password", token=token, _external=True)
+    link = external_url("auth.set_password", token=token)  # on BASE_URL, whatever Host came in
     expires_at = enrolment.open_link(patient.user, utcnow()).expires_at
     context = {"patient": patient, "link": link, "expires_at": expires_at}
     with force_locale(_letter_locale(patient)):
@@ -177,6 +185,17 @@ def phone_checkin(patient_id: int):
             "staff/checkin_saved.html", patient=patient, result=result, **_guidance(result.red_flags)
         )
     return _checkin_form(patient, MultiDict(), {}, now)
+
+
+@unsaved.page("staff.phone_checkin")
+def phone_checkin_not_saved(answers):
+    """The database failed: say so plainly, with the advice to read out for the red flags heard,
+    and the answers to send again (no database access: recovery/unsaved.py)."""
+    kept = [(name, value) for name, value in answers.items() if name != "csrf_token"]
+    return render_template(
+        "staff/checkin_not_saved.html", patient_id=request.view_args["patient_id"], answers=kept,
+        **_guidance(reported_flags(answers)),
+    ), 503
 
 
 def _guidance(flags: list[str]) -> dict:

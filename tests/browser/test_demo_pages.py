@@ -45,8 +45,7 @@ def test_demo_cohort_pages_for_each_role(live, mail, journey):
 
     patient = journey("patient", phone=True)
     page = sign_in(patient, PATIENT_EMAIL, PASSWORD)
-    chart = page.locator("[data-chart=progress-chart]")
-    expect(chart).to_have_attribute("data-chart-drawn", "true")
+    expect(page.get_by_test_id("pain-chart")).to_be_visible()
     page.locator("section.card.pain").scroll_into_view_if_needed()
     picture(page.locator("section.card.pain"), "patient-progress")
     page = patient.go("/patient/checkin", "checkin")

@@ -151,3 +151,22 @@ def test_check_in_by_keyboard_alone(live, journey, patient_with_history):
         assert (today.pain_now, today.worst_pain, today.walking_level, today.minutes_upright, today.medication,
                 today.sleep_disturbed, today.red_flags, today.note) == (
             3, 5, 3, 45, "otc", False, [], "Typed with the keyboard")
+
+
+def test_todays_pain_chart_is_drawn_without_scripts_on_a_phone(live, journey, patient_with_history):
+    tab = journey("patient", phone=True, bypass_csp=False)  # the real CSP, as on a patient's phone
+    sign_in(tab, "rosa@example.org")
+    scripts = []
+    tab.page.on("request", lambda r: r.resource_type == "script" and scripts.append(r.url))
+    page = tab.go("/patient/")
+    chart = page.locator("svg[data-testid=pain-chart]")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 300 and box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # fits the phone
+    points = page.locator("svg[data-testid=pain-chart] circle[data-day]")
+    expect(points).to_have_count(2)
+    assert [points.nth(i).get_attribute("data-pain") for i in range(2)] == ["7", "5"]
+    expect(page.get_by_role("img", name="Chart of your pain each day since your procedure.")).to_be_visible()
+    assert scripts == []  # no plotly.js, no charts.js: nothing to download or run for the chart
+    page.get_by_text("Show your pain as a table").click()
+    expect(page.get_by_test_id("pain-table")).to_be_visible()

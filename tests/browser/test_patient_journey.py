@@ -61,9 +61,10 @@ def test_patient_sets_password_checks_in_sees_progress_then_reports_a_red_flag(l
     assert checkins(live) == (1, 0)
     expect(page.get_by_test_id("checkin-status")).to_contain_text("Today's check-in is done.")
     expect(page.get_by_test_id("pain-sentence")).to_contain_text("4")
-    chart = page.locator("[data-chart=progress-chart]")
-    expect(chart).to_have_attribute("data-chart-drawn", "true")
-    expect(chart.locator(".main-svg").first).to_be_visible()
+    chart = page.get_by_test_id("pain-chart")  # drawn on the server: no script to wait for
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle[data-day]")).to_have_count(1)
+    expect(chart.locator("circle[data-day]")).to_have_attribute("data-pain", "4")
 
     # A red flag: the next page says what to do at once.
     page.get_by_role("link", name="Change today's check-in").click()
