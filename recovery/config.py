@@ -32,6 +32,8 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Spine Recovery Clinic"),
         "CLINIC_PHONE_DAY": os.environ.get("CLINIC_PHONE_DAY", "(219) 555-0100"),
         "CLINIC_PHONE_AFTER_HOURS": os.environ.get("CLINIC_PHONE_AFTER_HOURS", "(219) 555-0199"),
+        # How long a visit lasts in the patient's "add to my calendar" file (the model has no duration).
+        "VISIT_MINUTES": int(os.environ.get("VISIT_MINUTES", "30")),
         "INVITE_VALID_HOURS": int(os.environ.get("INVITE_VALID_HOURS", "72")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),

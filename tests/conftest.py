@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from recovery import create_app
 from recovery.extensions import db
-from recovery.models import Alert, CallTask, Patient, Reminder, User, utcnow
+from recovery.models import Alert, Appointment, CallTask, Patient, Reminder, User, utcnow
 from recovery.services import procedures
 from recovery.services.checkins import save_checkin
 
@@ -271,8 +271,14 @@ def world(app, make_user, make_patient, client):
         db.select(Reminder.id).where(Reminder.patient_id == a.id).order_by(Reminder.id).limit(1))
     call_a = CallTask(patient_id=a.id, reason="missed_72h", due_by=utcnow() + timedelta(hours=24))
     db.session.add(call_a)
+    # A booked follow-up visit each: the patient's calendar-file rows.
+    visits = [Appointment(patient_id=p.id, procedure_id=p.current_procedure.id, kind="follow_up",
+                          status="scheduled", scheduled_for=utcnow() + timedelta(days=20), revision=1)
+              for p in (a, b)]
+    db.session.add_all(visits)
     db.session.commit()
     ids["call_a"] = call_a.id
+    ids["visit_a"], ids["visit_b"] = visits[0].id, visits[1].id
     return users, ids
 
 

@@ -211,16 +211,17 @@ def test_patient_cannot_open_another_patients_checkin(client, make_patient, logi
 
 def test_the_not_watched_and_911_notice_is_on_every_patient_page(app, client, patient):
     urls = ["/patient/", "/patient/checkin", "/patient/history", "/patient/expect", "/patient/inbox",
-            "/patient/settings"]
+            "/patient/settings", "/patient/appointments"]
     pages = [client.get(url) for url in urls]
     pages.append(_submit(client, pain_now="11"))  # the refused form
     pages.append(_submit(client, flag_calf="yes"))  # the urgent page
     checkin = db.session.scalar(select(CheckIn))
     pages.append(client.get(f"/patient/checkins/{checkin.id}"))
-    # Every GET page of the blueprint is in the list above.
+    # Every GET page of the blueprint is in the list above (a visit's .ics is a file, not a page).
     rules = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("patient.")}
     assert rules == {"patient.home", "patient.checkin", "patient.history", "patient.expect",
-                     "patient.checkin_detail", "patient.inbox", "patient.settings"}
+                     "patient.checkin_detail", "patient.inbox", "patient.settings",
+                     "patient.appointments", "patient.appointment_ics"}
     for response in pages:
         html = _text(response)
         banner = html[html.index('class="safety"'):html.index("</aside>")]

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from babel.dates import format_skeleton
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +13,7 @@ from ..access import restrict_blueprint
 from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
-from ..services import checkins, inbox, preferences
+from ..services import calendar_files, checkins, inbox, preferences
 from ..services.errors import NotFound, ValidationError
 from ..services.guidance import urgent_guidance
 from . import forms, progress
@@ -44,9 +44,42 @@ def when(value: datetime) -> str:
 
 @bp.route("/")
 def home():
-    summary = progress.summarise(current_user.patient, utcnow())
+    now = utcnow()
+    patient = current_user.patient
+    summary = progress.summarise(patient, now)
+    visit = calendar_files.next_visit(patient, now) if patient is not None else None
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
-                           pain_sentence=progress.pain_sentence(summary), **forms.choices())
+                           pain_sentence=progress.pain_sentence(summary), next_visit=visit,
+                           **forms.choices())
+
+
+@bp.route("/appointments")
+def appointments():
+    """The patient's upcoming and past visits, each upcoming one with a calendar file."""
+    patient = current_user.patient
+    visits = calendar_files.patient_visits(patient, utcnow()) if patient is not None else None
+    return render_template("patient/appointments.html", visits=visits)
+
+
+@bp.route("/appointments/<int:appointment_id>.ics")
+def appointment_ics(appointment_id: int):
+    """The visit as an iCalendar file; another patient's visit looks like an unknown one."""
+    patient = current_user.patient
+    if patient is None:
+        abort(404)
+    try:
+        appointment = calendar_files.patient_visit(patient, appointment_id)
+    except NotFound:
+        abort(404)
+    config = current_app.config
+    body = calendar_files.calendar_file(
+        appointment, utcnow(), clinic_name=config["CLINIC_NAME"], clinic_tz=config["CLINIC_TIMEZONE"],
+        base_url=config["BASE_URL"], minutes=config["VISIT_MINUTES"], language=patient.preferred_language,
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="visit-{appointment.id}.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/checkin", methods=["GET", "POST"])

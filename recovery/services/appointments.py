@@ -96,6 +96,7 @@ def cancel(appointment: Appointment, actor: User, now: datetime) -> Appointment:
         fields.fail("status", _l("Only a scheduled visit can be cancelled."))
     fields.done()
     appointment.status = "cancelled"
+    appointment.revision += 1  # the patient's calendar file: a CANCEL must outrank the last PUBLISH
     appointment.updated_at = now
     _after_change(appointment, "appointment.cancel", actor, now)
     return appointment

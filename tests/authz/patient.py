@@ -18,6 +18,15 @@ ROWS = [
     Row("/patient/expect", "GET", "/patient/expect", only("patient")),
     # Each patient's inbox holds only their own messages; there are no ids to guess.
     Row("/patient/inbox", "GET", "/patient/inbox", only("patient")),
+    Row("/patient/appointments", "GET", "/patient/appointments", only("patient")),
+    # A patient downloads only their own visit's calendar file; another's looks like an unknown id.
+    Row("/patient/appointments/<int:appointment_id>.ics", "GET", "/patient/appointments/{visit_a}.ics",
+        only("patient_a", patient_b=404)),
+    Row("/patient/appointments/<int:appointment_id>.ics", "GET", "/patient/appointments/{visit_b}.ics",
+        only("patient_b", patient_a=404)),
+    # The 72-hour check is a check-in, not a visit: it has no calendar file.
+    Row("/patient/appointments/<int:appointment_id>.ics", "GET", "/patient/appointments/{appointment_a}.ics",
+        only("patient", 404)),
     Row("/patient/settings", "GET", "/patient/settings", only("patient")),
     # An empty form is refused field by field (the time, zone and language are required).
     Row("/patient/settings", "POST", "/patient/settings", only("patient", 400)),
