@@ -35,10 +35,15 @@ def test_a_token_made_on_the_page_is_shown_once_and_stored_only_as_its_hash(clie
 
 
 def test_every_role_reaches_the_token_page_from_its_navigation(client, make_user, make_patient, login):
-    for user, home in ((make_patient().user, "/patient/"), (make_user("clinician"), "/clinic/"),
-                       (make_user("staff"), "/staff/")):
+    # Patients find it under Settings ("For app developers"), not in their menu; the others in the menu.
+    for user, home, via in ((make_patient().user, "/patient/", "/patient/settings"),
+                            (make_user("clinician"), "/clinic/", None), (make_user("staff"), "/staff/", None)):
         login(user)
-        assert 'href="/account/tokens"' in client.get(home).get_data(as_text=True), home
+        page = client.get(home).get_data(as_text=True)
+        if via:
+            assert 'href="/account/tokens"' not in page and f'href="{via}"' in page, home
+            page = client.get(via).get_data(as_text=True)
+        assert 'href="/account/tokens"' in page, home
         client.post("/logout", data={"csrf_token": csrf_token(client, home)})
 
 

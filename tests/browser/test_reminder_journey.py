@@ -32,6 +32,9 @@ def test_the_72_hour_reminder_reaches_the_inbox_and_the_mailbox(live, mail, jour
 
     tab = journey("patient", phone=True)
     page = sign_in(tab, "rosa@example.org")
+    # The unread count shows on the closed menu button; the Messages link is inside it.
+    expect(page.get_by_test_id("menu-unread")).to_contain_text("1 new message")
+    page.get_by_test_id("patient-menu").click()
     messages = page.get_by_test_id("nav-messages")
     expect(messages).to_contain_text("Messages (")
     messages.click()
