@@ -23,6 +23,7 @@ KIND_LABELS = {
     "non_responder": _l("Not responding at the 72-hour check"),
     "missed_checkins": _l("Missed check-ins"),
     "missed_72h": _l("Missed the 72-hour check"),
+    "persistent_pain": _l("Not responding at weeks 5-7"),
 }
 
 
@@ -66,6 +67,9 @@ def describe(kind: str, detail: str, pain: int | None = None, baseline: int | No
                   "14 days before.", pain=pain, day=since)
     if kind == "missed_checkins":
         return _l("No check-in since %(day)s.", day=since)
+    if kind == "persistent_pain":
+        return _l("Pain %(pain)s at the latest check-in of days 35-49, from %(baseline)s before the "
+                  "procedure: the responder rule is not met.", pain=pain, baseline=baseline)
     return KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
