@@ -28,7 +28,7 @@ alert stays open until a clinician has looked: pain that came back down may stil
 """
 
 from .evaluate import Outcome, evaluate_all, evaluate_patient, load
-from .listing import KIND_LABELS, TriageItem, severity_rank, triage_list
+from .listing import KIND_LABELS, TriageItem, severity_counts, severity_rank, triage_list
 from .rules import (
     AUTO_CLOSE,
     RULES,
@@ -52,5 +52,5 @@ __all__ = [
     "AUTO_CLOSE", "KIND_LABELS", "RULES", "SEVERITY", "SEVERITY_ORDER", "TRIAGE_KINDS", "Entry",
     "Episode", "Existing", "Facts", "Outcome", "TriageItem", "episodes", "evaluate_all",
     "evaluate_patient", "load", "missed_checkins", "non_responder", "persistent_pain", "reconcile",
-    "severity_rank", "silent_since", "triage_list", "worsening",
+    "severity_counts", "severity_rank", "silent_since", "triage_list", "worsening",
 ]
