@@ -132,7 +132,8 @@ class Composer:
         preferences = before + self._unsubscribe_token(r.patient_id) + after
         subject, text, html = self._skeleton(r.kind, r.language, link is not None, when is not None)
         values = {"name": r.name, "link": link or "", "preferences": preferences, "when": when or "",
-                  "code": short_codes.grouped(short_codes.code_for(token)) if r.kind == "invite" and token else ""}
+                  "code": short_codes.grouped(short_codes.code_for(token)) if r.kind == "invite" and token
+                  else ""}
         plain = _fill(text, values)
         escaped = {k: str(escape(v)) for k, v in values.items()}
         escaped["qr"] = short_codes.qr_svg(link, self.start) if r.kind == "invite" and link else ""
