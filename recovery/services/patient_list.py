@@ -139,15 +139,15 @@ def _base():
     latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id)
                  .order_by(CheckIn.local_date.desc()).limit(1).scalar_subquery())
     last = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
-    open_alerts = (select(func.count()).where(Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None))
-                   .scalar_subquery())
-    urgent = (select(func.count()).where(Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None),
-                                         Alert.severity == "urgent").scalar_subquery())
+    is_open = (Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None))
+    open_alerts = select(func.count()).where(*is_open).scalar_subquery()
+    urgent = select(func.count()).where(*is_open, Alert.severity == "urgent").scalar_subquery()
     return (
         select(
             Patient.id, User.display_name.label("name"), Patient.record_number, Patient.timezone,
             Patient.discharged, Patient.clinician_id, current.type.label("procedure_type"),
-            current.performed_at, current.baseline_pain, latest.pain_now, latest.local_date.label("pain_date"),
+            current.performed_at, current.baseline_pain, latest.pain_now,
+            latest.local_date.label("pain_date"),
             last.label("last_checkin"), open_alerts.label("open_alerts"), urgent.label("urgent_alerts"),
         )
         .join(User, User.id == Patient.user_id)
@@ -188,13 +188,14 @@ def _conditions(query: ListQuery, c, now: datetime) -> list:
         zones = db.session.scalars(select(Patient.timezone).distinct()).all()
         cutoff = case(*((c.timezone == z, literal(now.astimezone(ZoneInfo(z)).date()
                                                   - timedelta(days=query.silent))) for z in zones))
-        where.append(or_(c.last_checkin <= cutoff,
-                         and_(c.last_checkin.is_(None), c.performed_at <= now - timedelta(days=query.silent))))
+        since = now - timedelta(days=query.silent)
+        where.append(or_(c.last_checkin <= cutoff, and_(c.last_checkin.is_(None), c.performed_at <= since)))
     return where
 
 
 def _order(query: ListQuery, c) -> list:
-    status_rank = case(*((_status_sql(c) == s, i) for i, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER))
+    status = _status_sql(c)
+    status_rank = case(*((status == s, i) for i, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER))
     name = (func.lower(c.name), c.id)
     if query.sort == "attention":
         alerts = case((c.urgent_alerts > 0, 0), (c.open_alerts > 0, 1), else_=2)
