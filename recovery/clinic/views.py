@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import alerts, audit, clinic, cohort, figures, triage
+from ..services import alerts, audit, clinic, cohort, figures, patient_list, triage
 from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
 from . import exports  # noqa: F401  (registers the export routes)
@@ -19,13 +19,20 @@ from .blueprint import bp
 
 @bp.route("/")
 def home():
-    include_discharged = request.args.get("discharged") == "1"
     now = utcnow()
     # Reads only: the rules run on check-in writes and in the scheduler sweep, never here.
+    # The triage list always shows the whole clinic's open alerts, whatever the list's filters.
     items = triage.triage_list(now)
-    rows = clinic.patient_summaries(now, include_discharged=include_discharged)
-    return render_template("clinic/home.html", triage=items, counts=triage.severity_counts(items), rows=rows,
-                           include_discharged=include_discharged)
+    counts = triage.severity_counts(items)
+    options = [(user.id, user.display_name) for user in clinicians()]
+    try:
+        query = patient_list.parse_query(request.args, current_user)
+    except ValidationError as error:  # nothing listed: a malformed filter never widens the list
+        return render_template("clinic/home.html", triage=items, counts=counts, listing=None, query=None,
+                               errors=error.errors, values=request.args, clinician_options=options), 400
+    listing = patient_list.list_patients(query, now)
+    return render_template("clinic/home.html", triage=items, counts=counts, listing=listing, query=query,
+                           errors={}, values=request.args, clinician_options=options)
 
 
 @bp.route("/patients/<int:patient_id>")

@@ -11,3 +11,9 @@ def is_responder(baseline: int | None, pain_now: int | None) -> bool | None:
         return None
     drop = baseline - pain_now
     return drop >= 2 and drop * 10 >= baseline * 3
+
+
+def responder_sql(baseline, pain_now):
+    """is_responder as a SQL condition over two columns (NULL, hence not true, when one is NULL)."""
+    drop = baseline - pain_now
+    return (drop >= 2) & (drop * 10 >= baseline * 3)

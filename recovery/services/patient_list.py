@@ -1,0 +1,270 @@
+"""The clinician's patient list at any size: search, filters, sorting and 50-a-page paging in SQL.
+
+One statement reads the page (at most PAGE_SIZE rows) and one counts the matches, whatever the
+number of patients: each patient's current procedure, latest check-in and open alerts are
+correlated subqueries on existing indexes (ix_procedures_patient_performed,
+ix_checkins_procedure_day, uq_checkins_patient_day, alerts.patient_id). The status shown is
+PatientSummary.status (services/clinic.py, its one home); `_status_sql` is its SQL form, used
+only to filter and sort, and tests/test_clinic_list.py checks the two agree on every row.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import PROCEDURE_TYPES, Alert, CheckIn, Patient, Procedure, User
+from .clinic import STATUS_ORDER, PatientSummary, days_since
+from .responder import responder_sql
+from .triage.rules import FOLLOW_UP_FROM_DAY, MISSED_DAYS, MISSED_UNTIL_DAY, WEEKLY_MISSED_DAYS
+from .validate import Fields, record_id
+
+PAGE_SIZE = 50
+SEARCH_MAX = 100
+SORTS = ("attention", "days", "pain", "change", "last_checkin", "status", "name")
+STATUSES = ("responding", "not_responding", "no_recent_data", "no_checkin", "long_term")
+DISCHARGED = ("0", "1", "only")  # hide (default), include, only discharged
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The list's validated state, as the URL carries it."""
+
+    q: str = ""
+    procedure: str | None = None
+    clinician: int | None = None  # None: every clinician's patients
+    status: str | None = None
+    silent: int | None = None  # no check-in for at least this many days
+    discharged: str = "0"
+    sort: str = "attention"
+    order: str = "asc"
+    page: int = 1
+
+    def args(self, **changes) -> dict:
+        """URL parameters for this state with `changes` (only those differing from the defaults)."""
+        state = replace(self, **changes)
+        out = {"q": state.q, "procedure": state.procedure, "status": state.status,
+               "silent": state.silent, "discharged": state.discharged if state.discharged != "0" else None,
+               "sort": state.sort if state.sort != "attention" else None,
+               "order": state.order if state.order != "asc" else None,
+               "page": state.page if state.page != 1 else None,
+               "clinician": state.clinician if state.clinician is not None else "all"}
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of the list, with the number of matches and pages."""
+
+    query: ListQuery
+    rows: list[PatientSummary]
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def past_end(self) -> bool:
+        return self.query.page > self.pages
+
+
+def parse_query(data, viewer: User) -> ListQuery:
+    """Validate the list's URL parameters; raise ValidationError naming each bad one.
+
+    Without a `clinician` parameter a clinician who has patients of their own sees theirs
+    ("my patients"); `clinician=all` shows everyone's.
+    """
+    fields = Fields(data)
+    q = fields.raw("q") or ""
+    if not isinstance(q, str) or len(q) > SEARCH_MAX:
+        fields.fail("q", _l("Please search with %(n)s characters or fewer.", n=SEARCH_MAX))
+        q = ""
+    elif any(ord(c) < 32 or ord(c) == 127 for c in q):
+        fields.fail("q", _l("The search cannot contain control characters."))
+        q = ""
+    values = {
+        "q": q,
+        "procedure": _choice(fields, "procedure", PROCEDURE_TYPES),
+        "status": _choice(fields, "status", STATUSES),
+        "sort": _choice(fields, "sort", SORTS) or "attention",
+        "order": _choice(fields, "order", ("asc", "desc")) or "asc",
+        "discharged": _choice(fields, "discharged", DISCHARGED) or "0",
+        "silent": fields.integer("silent", 1, 365, required=False),
+        "page": fields.integer("page", 1, 100_000, required=False) or 1,
+        "clinician": _clinician(fields, viewer),
+    }
+    fields.done()
+    return ListQuery(**values)
+
+
+def _choice(fields: Fields, name: str, choices) -> str | None:
+    value = fields.raw(name)
+    if value in (None, "", "all"):
+        return None
+    if value not in choices:
+        fields.fail(name, _l("Unknown value for %(name)s: choose one from the list.", name=name))
+        return None
+    return value
+
+
+def _clinician(fields: Fields, viewer: User) -> int | None:
+    raw = fields.raw("clinician")
+    if raw == "all":
+        return None
+    if raw in (None, ""):
+        mine = db.session.scalar(select(Patient.id).where(Patient.clinician_id == viewer.id).limit(1))
+        return viewer.id if mine is not None else None
+    number = record_id(str(raw))
+    if number is None or db.session.scalar(select(User.role).where(User.id == number)) != "clinician":
+        fields.fail("clinician", _l("Please choose a clinician from the list."))
+        return None
+    return number
+
+
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _base():
+    """Every patient with the columns the list filters, sorts and shows (a subquery)."""
+    current = aliased(Procedure)
+    latest = aliased(CheckIn)
+    current_id = (select(Procedure.id).where(Procedure.patient_id == Patient.id)
+                  .order_by(Procedure.performed_at.desc(), Procedure.id.desc()).limit(1).scalar_subquery())
+    latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id)
+                 .order_by(CheckIn.local_date.desc()).limit(1).scalar_subquery())
+    last = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
+    is_open = (Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None))
+    open_alerts = select(func.count()).where(*is_open).scalar_subquery()
+    urgent = select(func.count()).where(*is_open, Alert.severity == "urgent").scalar_subquery()
+    return (
+        select(
+            Patient.id, User.display_name.label("name"), Patient.record_number, Patient.timezone,
+            Patient.discharged, Patient.clinician_id, current.type.label("procedure_type"),
+            current.performed_at, current.baseline_pain, latest.pain_now,
+            latest.local_date.label("pain_date"),
+            last.label("last_checkin"), open_alerts.label("open_alerts"), urgent.label("urgent_alerts"),
+        )
+        .join(User, User.id == Patient.user_id)
+        .outerjoin(current, current.id == current_id)
+        .outerjoin(latest, latest.id == latest_id)
+        .subquery("listed")
+    )
+
+
+def _day_start(day, zone: str) -> datetime:
+    """The UTC instant a local calendar day begins in `zone`."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _status_sql(c, now: datetime, zones: list[str]):
+    """PatientSummary.status in SQL (same order of tests), exact in each patient's own zone.
+
+    The thresholds are silent_since's (3 silent days to day 14, 10 to week 12; long-term after
+    FOLLOW_UP_FROM_DAY). With one set of literal dates per time zone in use, every test is a
+    comparison of a column with a literal, so it is portable and uses no per-row time-zone maths:
+    "day > 84" is performed_at before the start of (today - 84); 10 silent days is the latest
+    check-in on or before today - 11; 3 silent days in the daily phase is the latest check-in on or
+    before today - 4 and at most on day 11, which can only differ from the first test while the
+    procedure is 16 to 21 days old, so those six days are spelled out."""
+    long_term, silent = [], []
+    for zone in zones:
+        today = now.astimezone(ZoneInfo(zone)).date()
+        here = c.timezone == zone
+        after_week_12 = c.performed_at < _day_start(today - timedelta(days=FOLLOW_UP_FROM_DAY), zone)
+        long_term.append(and_(here, after_week_12))
+        weekly = c.pain_date <= today - timedelta(days=WEEKLY_MISSED_DAYS + 1)
+        early = and_(c.performed_at >= _day_start(today - timedelta(days=MISSED_UNTIL_DAY + 1), zone),
+                     c.pain_date <= today - timedelta(days=MISSED_DAYS + 1))
+        late = [and_(c.performed_at >= _day_start(today - timedelta(days=d), zone),
+                     c.performed_at < _day_start(today - timedelta(days=d - 1), zone),
+                     c.pain_date <= today - timedelta(days=d - (MISSED_UNTIL_DAY - MISSED_DAYS)))
+                for d in range(MISSED_UNTIL_DAY + 2, MISSED_UNTIL_DAY - MISSED_DAYS + WEEKLY_MISSED_DAYS + 1)]
+        silent.append(and_(here, or_(weekly, early, *late)))
+    return case(
+        (c.procedure_type.is_(None), "no_procedure"),
+        (or_(false(), *long_term), "long_term"),
+        (and_(c.pain_date.is_not(None), or_(false(), *silent)), "no_recent_data"),
+        (c.pain_now.is_(None), "no_checkin"),
+        (responder_sql(c.baseline_pain, c.pain_now), "responding"),
+        else_="not_responding",
+    )
+
+
+def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+    where = []
+    if query.discharged == "0":
+        where.append(c.discharged.is_(False))
+    elif query.discharged == "only":
+        where.append(c.discharged.is_(True))
+    if query.q:
+        pattern = _like(query.q)
+        where.append(or_(func.lower(c.name).like(pattern, escape="\\"),
+                         func.lower(c.record_number).like(pattern, escape="\\")))
+    if query.procedure:
+        where.append(c.procedure_type == query.procedure)
+    if query.clinician is not None:
+        where.append(c.clinician_id == query.clinician)
+    if query.status:
+        where.append(_status_sql(c, now, zones) == query.status)
+    if query.silent:
+        # Each patient's own today: one CASE arm per time zone in use.
+        cutoff = case(*((c.timezone == z, literal(now.astimezone(ZoneInfo(z)).date()
+                                                  - timedelta(days=query.silent))) for z in zones))
+        since = now - timedelta(days=query.silent)
+        where.append(or_(c.last_checkin <= cutoff, and_(c.last_checkin.is_(None), c.performed_at <= since)))
+    return where
+
+
+def _order(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+    status = _status_sql(c, now, zones)
+    status_rank = case(*((status == s, i) for i, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER))
+    name = (func.lower(c.name), c.id)
+    if query.sort == "attention":
+        alerts = case((c.urgent_alerts > 0, 0), (c.open_alerts > 0, 1), else_=2)
+        change = func.coalesce(c.pain_now - c.baseline_pain, 0)
+        return [alerts, status_rank, change.desc(), *name]
+    if query.sort == "name":
+        return [func.lower(c.name).desc() if query.order == "desc" else func.lower(c.name), c.id]
+    key = {
+        "pain": c.pain_now,
+        "change": c.pain_now - c.baseline_pain,
+        "last_checkin": c.last_checkin,
+        "status": status_rank,
+    }.get(query.sort)
+    if query.sort == "days":  # fewest days since the procedure = the latest procedure
+        key, reverse = c.performed_at, True
+    else:
+        reverse = False
+    descending = (query.order == "desc") != reverse
+    return [key.is_(None), key.desc() if descending else key.asc(), *name]  # no value: last either way
+
+
+def list_patients(query: ListQuery, now: datetime) -> PatientPage:
+    """One page of patients matching `query`: two statements whatever the number of patients."""
+    c = _base().c
+    zones = db.session.scalars(select(Patient.timezone).distinct()).all()
+    where = _conditions(query, c, now, zones)
+    total = db.session.scalar(select(func.count()).select_from(c.id.table).where(*where))
+    if query.page > max(1, -(-total // PAGE_SIZE)):
+        return PatientPage(query, [], total)
+    stmt = (select(c.id.table).where(*where).order_by(*_order(query, c, now, zones))
+            .limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+    rows = [
+        PatientSummary(
+            id=r.id, name=r.name, record_number=r.record_number, discharged=r.discharged,
+            procedure_type=r.procedure_type,
+            days_since_procedure=days_since(r.performed_at, now, r.timezone) if r.performed_at else None,
+            baseline_pain=r.baseline_pain, pain_now=r.pain_now, pain_date=r.pain_date,
+            open_alerts=r.open_alerts or 0, urgent=bool(r.urgent_alerts), last_checkin=r.last_checkin,
+            today=now.astimezone(ZoneInfo(r.timezone)).date(),
+        )
+        for r in db.session.execute(stmt)
+    ]
+    return PatientPage(query, rows, total)
