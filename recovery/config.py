@@ -43,6 +43,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_STARTTLS": os.environ.get("MAIL_USE_STARTTLS", "false").lower() == "true",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Recovery <recovery@clinic.example>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Weeks after the procedure the clinic aims to see each patient for a follow-up (worklist).
+        "FOLLOW_UP_WINDOW_WEEKS": os.environ.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
         # How long a scheduler holds the reminders it claimed before another may take them over
         # (renewed while it keeps sending); checked at start-up (check_lease).

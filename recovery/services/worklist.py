@@ -49,5 +49,6 @@ def follow_up_worklist(now: datetime, window: tuple[int, int] = (2, 6)) -> list[
         .order_by(Procedure.performed_at, Procedure.id)
     ).all()
     low, high = window
-    return [Entry(pid, mrn, proc_id, performed, performed + timedelta(weeks=low), performed + timedelta(weeks=high))
+    return [Entry(pid, mrn, proc_id, performed,
+                  performed + timedelta(weeks=low), performed + timedelta(weeks=high))
             for pid, mrn, proc_id, performed in rows]
