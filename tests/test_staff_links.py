@@ -90,3 +90,16 @@ def test_patient_page_shows_whether_the_invite_is_pending_or_expired(client, mak
     db.session.commit()
     html = client.get(page).get_data(as_text=True)
     assert "Invite pending" in html and "Issue a new invite link" in html
+
+
+def test_the_letter_carries_a_qr_code_and_the_grouped_short_code(client, make_user, login, make_patient):
+    from recovery.services import short_codes
+
+    login(make_user("staff"))
+    patient = make_patient()
+    html = issue(client, patient).get_data(as_text=True)
+    token = link_path(html).rsplit("/", 1)[1]
+    printed = letter(html)
+    assert "<svg" in printed and 'class="qr"' in printed
+    assert short_codes.grouped(short_codes.code_for(token)) in printed
+    assert "/start" in printed

@@ -86,7 +86,8 @@ def test_a_worsening_episode_keeps_its_key_while_it_lasts_and_gets_a_new_one_whe
     (list(range(12)), 14, False),  # days 12 and 13 missed so far
     (list(range(12)), 15, True),  # days 12, 13 and 14: the last three of the first 2 weeks
     (list(range(13)), 20, False),  # days 13 and 14; later days are not expected daily
-    ([12], 40, False),  # checked in on day 12; days 13 and 14 are all that count
+    ([12], 22, False),  # checked in on day 12; 9 silent days in the weekly phase are allowed
+    ([12], 23, True),  # 10 silent days (13-22): the weekly phase's threshold
     ([8], 40, True),  # silent since day 8: still an ongoing episode
     ([8, 30], 40, False),  # came back on day 30: the silence ended
 ])

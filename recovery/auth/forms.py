@@ -16,6 +16,17 @@ class SetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"))
 
 
+class StartForm(FlaskForm):
+    """The short code from the letter or e-mail, the date of birth, then (step 2) the password."""
+
+    code = StringField(_l("Your code (10 letters and numbers)"))
+    month = StringField(_l("Month"))
+    day = StringField(_l("Day"))
+    year = StringField(_l("Year"))
+    password = PasswordField(_l("New password (at least 10 characters)"))
+    confirm = PasswordField(_l("Repeat the new password"))
+
+
 class ForgotPasswordForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[
         InputRequired(_l("Enter the e-mail address of your account.")),

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
@@ -25,7 +26,7 @@ from ..security import sessions
 from ..services import accounts, user_sessions
 from ..services.errors import ValidationError
 from ..services.health import database_writes
-from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm, StartForm
 
 bp = Blueprint("auth", __name__)
 
@@ -70,19 +71,7 @@ def login():
                                      address=address, user_agent=agent)
         if user is not None:
             failures = accounts.recent_failures(user, user_sessions.last_sign_in(user))
-            sessions.start_fresh()  # nothing from before sign-in survives it (no session fixation)
-            user_sessions.start(user, now, agent, address)
-            login_user(user)
-            db.session.commit()
-            if failures.count:
-                refresh()  # the signed-in patient's language, not the sign-in page's
-                flash(_failures_notice(user, failures), "warning")
-            response = redirect(url_for(HOMES[user.role]))
-            response.set_cookie(
-                user_sessions.KNOWN_DEVICE_COOKIE, user_sessions.known_device_cookie(device, user),
-                max_age=user_sessions.KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
-                secure=current_app.config["SESSION_COOKIE_SECURE"])
-            return response
+            return _sign_in(user, now, failures)
         db.session.commit()  # the failure counted, or nothing
         # One message for every failure (unknown, wrong, slowed down), so accounts cannot be probed.
         form.password.errors = [
@@ -96,6 +85,27 @@ def login():
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
+
+
+def _sign_in(user: User, now, failures=None, notice=None):
+    """Start a server-side session for `user` on this browser and send them to their home."""
+    device = request.cookies.get(user_sessions.KNOWN_DEVICE_COOKIE)
+    address, agent = request.remote_addr or "", request.user_agent.string or ""
+    sessions.start_fresh()  # nothing from before sign-in survives it (no session fixation)
+    user_sessions.start(user, now, agent, address)
+    login_user(user)
+    db.session.commit()
+    refresh()  # the signed-in patient's language, not the sign-in page's
+    if failures is not None and failures.count:
+        flash(_failures_notice(user, failures), "warning")
+    if notice:
+        flash(str(notice))
+    response = redirect(url_for(HOMES[user.role]))
+    response.set_cookie(
+        user_sessions.KNOWN_DEVICE_COOKIE, user_sessions.known_device_cookie(device, user),
+        max_age=user_sessions.KNOWN_DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def _failures_notice(user: User, failures) -> str:
@@ -143,10 +153,67 @@ def set_password(token: str):
             return render_template("auth/set_password.html", form=form, user=user), 400
         db.session.commit()
         logout_user()
-        flash(_("Your password is set. Please sign in."))
-        return redirect(url_for("auth.login"))
+        return _sign_in(user, now, notice=PASSWORD_SET)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/set_password.html", form=form, user=user), status
+
+
+# Lazy: translated in _sign_in once the patient's language is in force.
+PASSWORD_SET = _l("Your password is set and you are signed in.")
+
+
+@bp.route("/start", methods=["GET", "POST"])
+def start():
+    """The short address on the letter: the short code and date of birth, then a new password.
+
+    Every refusal (unknown, used or expired code, wrong date of birth, slowed down) gives the
+    same page and message; the per-address limit (LOGIN_RATE_LIMIT) and the account's backoff
+    (accounts.short_code_user) count the attempts."""
+    form = StartForm()
+    if request.method != "POST":
+        return render_template("auth/start.html", form=form, step=1), 200
+    if not form.validate_on_submit():
+        return render_template("auth/start.html", form=form, step=1), 400
+    now = utcnow()
+    address, agent = request.remote_addr or "", request.user_agent.string or ""
+    dob = _date_of_birth(form)
+    code = form.code.data or ""
+    user = accounts.short_code_user(code, dob, now, address=address, user_agent=agent)
+    if user is None:
+        db.session.commit()  # the failure counted, or nothing
+        return _start_refused(form)
+    speak_to(user.patient)
+    if request.form.get("step") != "2":
+        return render_template("auth/start.html", form=form, step=2, user=user), 200
+    try:
+        accounts.set_password_with_code(code, dob, form.password.data, form.confirm.data, now,
+                                        address=address, user_agent=agent)
+    except ValidationError as error:
+        db.session.rollback()
+        if "code" in error.errors or "used" in error.errors:  # spent a moment ago by another request
+            return _start_refused(form)
+        for name, message in error.errors.items():
+            getattr(form, name, form.password).errors = [message]
+        return render_template("auth/start.html", form=form, step=2, user=user), 400
+    db.session.commit()
+    logout_user()
+    return _sign_in(user, now, notice=PASSWORD_SET)
+
+
+def _date_of_birth(form):
+    from datetime import date
+
+    try:
+        return date(int(form.year.data or ""), int(form.month.data or ""), int(form.day.data or ""))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _start_refused(form):
+    form.code.errors = [_("That code and date of birth do not open an account. Check both and try "
+                          "again, or call the clinic for a new letter.")]
+    form.password.data = form.confirm.data = ""
+    return render_template("auth/start.html", form=form, step=1), 400
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

@@ -22,8 +22,11 @@ STATUS = {
     "not_responding": _l("Not responding yet"),
     "no_checkin": _l("No check-in yet"),
     "no_procedure": _l("No procedure recorded"),
+    "no_recent_data": _l("No recent data"),
+    "long_term": _l("Long-term follow-up"),
 }
-STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn"}
+STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn",
+                "no_recent_data": "warn", "long_term": "ok"}
 ANAESTHESIA = {"local": _l("Local"), "general": _l("General")}
 SETTINGS = {"outpatient": _l("Outpatient"), "overnight": _l("Overnight stay")}
 MEDICATION = {

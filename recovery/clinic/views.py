@@ -24,7 +24,8 @@ def home():
     # Reads only: the rules run on check-in writes and in the scheduler sweep, never here.
     items = triage.triage_list(now)
     rows = clinic.patient_summaries(now, include_discharged=include_discharged)
-    return render_template("clinic/home.html", triage=items, rows=rows, include_discharged=include_discharged)
+    return render_template("clinic/home.html", triage=items, counts=triage.severity_counts(items), rows=rows,
+                           include_discharged=include_discharged)
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -82,4 +83,6 @@ def acknowledge_alert(alert_id: int):
     message = done.conflict_message() if done.already_closed else _("Alert acknowledged.")
     db.session.commit()
     flash(message)
+    if request.form.get("back") == "triage":  # acknowledged from the triage row: back to the list
+        return redirect(url_for("clinic.home", _anchor="triage-h"))
     return redirect(url_for("clinic.patient", patient_id=patient_id, _anchor="alerts"))

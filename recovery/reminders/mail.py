@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from ..display import local_datetime
+from ..services import short_codes
 from ..urls import external_url
 from . import links
 
@@ -114,6 +115,7 @@ class Composer:
         self.urls = {"checkin": _url_pattern("links.checkin"), "invite": _url_pattern("auth.set_password"),
                      "unsubscribe": _url_pattern("links.unsubscribe")}
         self._skeletons: dict[tuple, tuple] = {}
+        self.start = external_url("auth.start")  # the short address the invitation's code is typed at
         self._unsubscribe: dict[int, str] = {}
         self._sign = links.unsubscribe_signer()
 
@@ -129,9 +131,13 @@ class Composer:
         before, after = self.urls["unsubscribe"]
         preferences = before + self._unsubscribe_token(r.patient_id) + after
         subject, text, html = self._skeleton(r.kind, r.language, link is not None, when is not None)
-        values = {"name": r.name, "link": link or "", "preferences": preferences, "when": when or ""}
+        values = {"name": r.name, "link": link or "", "preferences": preferences, "when": when or "",
+                  "code": short_codes.grouped(short_codes.code_for(token)) if r.kind == "invite" and token
+                  else ""}
         plain = _fill(text, values)
-        rich = _fill(html, {k: str(escape(v)) for k, v in values.items()})
+        escaped = {k: str(escape(v)) for k, v in values.items()}
+        escaped["qr"] = short_codes.qr_svg(link, self.start) if r.kind == "invite" and link else ""
+        rich = _fill(html, escaped)
         mid = message_id(r.idempotency_key)
         if not (r.email.isascii() and self.sender.isascii()):
             return Outgoing.from_message(self._classic(subject, r.email, mid, preferences, plain, rich))
@@ -157,7 +163,8 @@ class Composer:
             context = {"patient": SimpleNamespace(name="\x00name\x00"), "kind": kind, "clinic": self.clinic,
                        "phone": self.phone, "link": "\x00link\x00" if has_link else None,
                        "appointment_time": "\x00when\x00" if has_when else None,
-                       "preferences": "\x00preferences\x00"}
+                       "preferences": "\x00preferences\x00", "code": "\x00code\x00", "qr": "\x00qr\x00",
+                       "start": self.start}
             with force_locale(language):
                 subject = str(SUBJECTS[kind])
                 text = render_template("email/reminder.txt", subject=subject, **context)

@@ -16,7 +16,7 @@ from flask_limiter.util import get_remote_address
 
 from ..config import check_rate_limit
 
-LIMITED_VIEWS = ("auth.login", "auth.forgot_password")
+LIMITED_VIEWS = ("auth.login", "auth.forgot_password", "auth.start")
 # The API's limits: the kind of key -> its config key.
 API_LIMITS = {"address": "API_RATE_LIMIT_PER_ADDRESS", "token": "API_RATE_LIMIT"}
 

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import ROLES, SetPasswordToken, SignInFailure, User
 from ..reminders import outbox
-from . import user_sessions
+from . import short_codes, user_sessions
 from .errors import ValidationError
 from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
@@ -175,6 +175,7 @@ def issue_set_password_token(
         SetPasswordToken(
             user_id=user.id,
             token_hash=_hash_token(token),
+            code_hash=short_codes.code_hash(short_codes.code_for(token)),
             purpose=purpose,
             created_at=now,
             expires_at=now + valid_for,
@@ -214,14 +215,18 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     user = token_user(token, now)
     if user is None:
         raise ValidationError({"token": str(_l("This link has expired or was already used."))})
+    return _spend_and_set(user, SetPasswordToken.token_hash == _hash_token(token), password, confirm, now)
+
+
+def _spend_and_set(user: User, which, password: str, confirm: str, now: datetime) -> User:
+    """Check the new password, spend the row `which` picks (once), and set the password."""
     check_password_policy(password)
     if password != confirm:
         raise ValidationError({"confirm": str(_l("The two passwords do not match."))})
     password_hash = generate_password_hash(password)  # slow on purpose: before the write begins
     spent = db.session.execute(
         update(SetPasswordToken)
-        .where(SetPasswordToken.token_hash == _hash_token(token), SetPasswordToken.used_at.is_(None),
-               SetPasswordToken.expires_at > now)
+        .where(which, SetPasswordToken.used_at.is_(None), SetPasswordToken.expires_at > now)
         .values(used_at=now).execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
@@ -231,6 +236,48 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     user_sessions.end_all(user, now)  # a new password ends every session, here and elsewhere
     db.session.flush()
     return user
+
+
+def short_code_user(code: str | None, date_of_birth, now: datetime, *, address: str = "",
+                    user_agent: str = "") -> User | None:
+    """The patient a short code and date of birth open, or None: one answer for every failure.
+
+    A code that matches no row is left to the per-address limit of /start (nothing names an
+    account, so nothing is counted on one). A code that matches a row counts on that account,
+    exactly like a wrong password (see authenticate), when the row is used, expired or closed or
+    the date of birth differs; while the account is slowed down, every attempt is refused
+    unchecked and not counted. Only someone holding the code can slow its account, and only by
+    waits; the link itself (letter, e-mail, QR) keeps working all along.
+    """
+    normal = short_codes.normalize(code)
+    row = None
+    if normal is not None:
+        row = db.session.scalar(select(SetPasswordToken).where(
+            SetPasswordToken.code_hash == short_codes.code_hash(normal)))
+    if row is None:
+        return None
+    user = row.user
+    if _waiting(user, now):
+        current_app.logger.warning("short code for user %s refused during backoff (from %s)", user.id,
+                                   address or "?")
+        return None
+    patient = user.patient
+    usable = row.used_at is None and row.expires_at > now and user.active
+    if not usable or patient is None or date_of_birth is None or patient.date_of_birth != date_of_birth:
+        _count_failure(user, now, address, user_agent)
+        return None
+    return user
+
+
+def set_password_with_code(code: str, date_of_birth, password: str, confirm: str, now: datetime, *,
+                           address: str = "", user_agent: str = "") -> User:
+    """Use a short code (with the date of birth) once to set a password: the same row as the
+    link, so this spends the link too. ValidationError "code" for any wrong code or date."""
+    user = short_code_user(code, date_of_birth, now, address=address, user_agent=user_agent)
+    if user is None:
+        raise ValidationError({"code": "refused"})
+    which = SetPasswordToken.code_hash == short_codes.code_hash(short_codes.normalize(code))
+    return _spend_and_set(user, which, password, confirm, now)
 
 
 def request_password_reset(email: str, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """The clinician's view: who needs attention first, and one patient's whole record."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -13,9 +13,10 @@ from . import audit
 from .errors import NotFound
 from .responder import is_responder
 from .triage.listing import describe, episode_start
+from .triage.rules import FOLLOW_UP_FROM_DAY, silent_since
 
 # Worst first: a patient not responding needs a look before one we know nothing about yet.
-STATUS_ORDER = ("not_responding", "no_checkin", "responding", "no_procedure")
+STATUS_ORDER = ("not_responding", "no_recent_data", "no_checkin", "responding", "long_term", "no_procedure")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class PatientSummary:
     open_alerts: int
     urgent: bool
     last_checkin: date | None
+    today: date | None = None  # the patient's local date at `now` (None: the status cannot go stale)
 
     @property
     def change(self) -> int | None:
@@ -51,6 +53,12 @@ class PatientSummary:
         """One of STATUS_ORDER."""
         if self.procedure_type is None:
             return "no_procedure"
+        if self.today is not None and self.days_since_procedure is not None:
+            if self.days_since_procedure > FOLLOW_UP_FROM_DAY:
+                return "long_term"  # shown with the date of the last check-in (pain_date)
+            procedure_day = self.today - timedelta(days=self.days_since_procedure)
+            if self.pain_date is not None and silent_since(procedure_day, self.today, self.pain_date):
+                return "no_recent_data"  # the same thresholds as the missed-check-ins rule
         if self.responder is None:
             return "no_checkin"
         return "responding" if self.responder else "not_responding"
@@ -151,6 +159,7 @@ def patient_summaries(now: datetime, include_discharged: bool = False) -> list[P
             open_alerts=row.open_alerts or 0,
             urgent=bool(row.urgent_alerts),
             last_checkin=row.last_checkin,
+            today=now.astimezone(ZoneInfo(row.timezone)).date(),
         )
         for row in db.session.execute(_summary_statement(include_discharged))
     ]

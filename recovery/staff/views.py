@@ -25,7 +25,7 @@ from werkzeug.datastructures import MultiDict
 from .. import unsaved
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
-from ..services import audit, enrolment, procedures
+from ..services import audit, enrolment, procedures, short_codes
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import (
     WALKING_LEVELS,
@@ -152,8 +152,12 @@ def issue_link(patient_id: int):
 def _link_page(patient, token: str, enrolled: bool):
     link = external_url("auth.set_password", token=token)  # on BASE_URL, whatever Host came in
     expires_at = enrolment.open_link(patient.user, utcnow()).expires_at
-    context = {"patient": patient, "link": link, "expires_at": expires_at}
+    code = short_codes.grouped(short_codes.code_for(token))
+    start = external_url("auth.start")
+    context = {"patient": patient, "link": link, "expires_at": expires_at, "code": code, "start": start}
     with force_locale(_letter_locale(patient)):
+        # segno's SVG: numbers and fixed markup only, and the escaped title (nosec as below)
+        context["qr"] = Markup(short_codes.qr_svg(link, str(_("QR code: opens your set-password page"))))  # noqa: S704  # nosec
         # render_template's output is already escaped HTML, so marking it safe adds nothing unsafe
         # (bandit B704 accepted for this reason).
         letter = Markup(render_template("staff/_letter.html", **context))  # noqa: S704  # nosec

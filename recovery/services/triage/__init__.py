@@ -28,7 +28,7 @@ alert stays open until a clinician has looked: pain that came back down may stil
 """
 
 from .evaluate import Outcome, evaluate_all, evaluate_patient, load
-from .listing import KIND_LABELS, TriageItem, severity_rank, triage_list
+from .listing import KIND_LABELS, TriageItem, severity_counts, severity_rank, triage_list
 from .rules import (
     AUTO_CLOSE,
     RULES,
@@ -42,13 +42,15 @@ from .rules import (
     episodes,
     missed_checkins,
     non_responder,
+    persistent_pain,
     reconcile,
+    silent_since,
     worsening,
 )
 
 __all__ = [
     "AUTO_CLOSE", "KIND_LABELS", "RULES", "SEVERITY", "SEVERITY_ORDER", "TRIAGE_KINDS", "Entry",
     "Episode", "Existing", "Facts", "Outcome", "TriageItem", "episodes", "evaluate_all",
-    "evaluate_patient", "load", "missed_checkins", "non_responder", "reconcile", "severity_rank",
-    "triage_list", "worsening",
+    "evaluate_patient", "load", "missed_checkins", "non_responder", "persistent_pain", "reconcile",
+    "severity_counts", "severity_rank", "silent_since", "triage_list", "worsening",
 ]

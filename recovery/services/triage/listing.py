@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Alert, CheckIn, Patient, Procedure, User
@@ -23,6 +24,7 @@ KIND_LABELS = {
     "non_responder": _l("Not responding at the 72-hour check"),
     "missed_checkins": _l("Missed check-ins"),
     "missed_72h": _l("Missed the 72-hour check"),
+    "persistent_pain": _l("Not responding at weeks 5-7"),
 }
 
 
@@ -42,6 +44,20 @@ class TriageItem:
     pain: int | None  # pain now at the alert's check-in, if it has one
     baseline: int | None
     since: date | None  # when the episode began (worsening, missed check-ins)
+    phone: str | None = None
+    walking: int | None = None  # the alert's check-in: walking level (0-4) that day
+    note: str | None = None  # the patient's note on the alert's check-in
+    pain_latest: int | None = None  # pain at the patient's latest check-in ("pain now")
+    pain_latest_date: date | None = None
+
+    NOTE_SHORT = 120
+
+    @property
+    def note_short(self) -> str | None:
+        """The note shortened to NOTE_SHORT characters (the whole note is one click away)."""
+        if not self.note or len(self.note) <= self.NOTE_SHORT:
+            return self.note
+        return self.note[: self.NOTE_SHORT].rstrip() + "…"
 
     @property
     def kind_label(self):
@@ -66,6 +82,9 @@ def describe(kind: str, detail: str, pain: int | None = None, baseline: int | No
                   "14 days before.", pain=pain, day=since)
     if kind == "missed_checkins":
         return _l("No check-in since %(day)s.", day=since)
+    if kind == "persistent_pain":
+        return _l("Pain %(pain)s at the latest check-in of days 35-49, from %(baseline)s before the "
+                  "procedure: the responder rule is not met.", pain=pain, baseline=baseline)
     return KIND_LABELS.get(kind, kind.replace("_", " "))
 
 
@@ -78,15 +97,27 @@ def episode_start(detail: str) -> date | None:
         return None
 
 
+def severity_counts(items: list[TriageItem]) -> dict[str, int]:
+    """How many open alerts of each severity, most urgent first."""
+    return {s: sum(1 for i in items if i.severity == s) for s in SEVERITY_ORDER}
+
+
 def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageItem]:
     """Open alerts, most urgent first, then longest waiting first; one query."""
+    newest = aliased(CheckIn)
+    latest = (select(newest.id).where(newest.patient_id == Alert.patient_id)
+              .order_by(newest.local_date.desc(), newest.id.desc()).limit(1).scalar_subquery())
+    now_checkin = aliased(CheckIn)
     stmt = (
         select(Alert.id, Alert.patient_id, User.display_name, Patient.record_number, Alert.kind,
-               Alert.severity, Alert.created_at, Alert.detail, CheckIn.pain_now, Procedure.baseline_pain)
+               Alert.severity, Alert.created_at, Alert.detail, CheckIn.pain_now, Procedure.baseline_pain,
+               Patient.phone, CheckIn.walking_level, CheckIn.note,
+               now_checkin.pain_now.label("pain_latest"), now_checkin.local_date.label("latest_date"))
         .join(Patient, Patient.id == Alert.patient_id)
         .join(User, User.id == Patient.user_id)
         .outerjoin(CheckIn, CheckIn.id == Alert.checkin_id)
         .outerjoin(Procedure, Procedure.id == CheckIn.procedure_id)
+        .outerjoin(now_checkin, now_checkin.id == latest)
         .where(Alert.acknowledged_at.is_(None))
         .order_by(severity_rank(), Alert.created_at, Alert.id)
     )
@@ -94,6 +125,7 @@ def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageIt
         stmt = stmt.where(Patient.clinician_id == clinician_id)
     return [
         TriageItem(r.id, r.patient_id, r.display_name, r.record_number, r.kind, r.severity, r.created_at,
-                   now - r.created_at, r.detail, r.pain_now, r.baseline_pain, episode_start(r.detail))
+                   now - r.created_at, r.detail, r.pain_now, r.baseline_pain, episode_start(r.detail),
+                   r.phone, r.walking_level, r.note, r.pain_latest, r.latest_date)
         for r in db.session.execute(stmt)
     ]

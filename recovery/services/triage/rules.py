@@ -1,24 +1,33 @@
 """The triage rules: pure functions from a patient's facts to their ongoing episodes."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
 from ..responder import is_responder
 
-TRIAGE_KINDS = ("non_responder", "worsening", "missed_checkins")
+TRIAGE_KINDS = ("non_responder", "worsening", "missed_checkins", "persistent_pain")
 SEVERITY = {"red_flag": "urgent", "worsening": "high", "missed_72h": "high",
-            "non_responder": "routine", "missed_checkins": "routine"}
+            "non_responder": "routine", "missed_checkins": "routine", "persistent_pain": "routine"}
 SEVERITY_ORDER = ("urgent", "high", "routine")
 AUTO_CLOSE = {
     "non_responder": "Closed automatically: the 72-hour check-in now meets the responder rule.",
     "missed_checkins": "Closed automatically: the patient checked in again (or was discharged).",
+    "persistent_pain": "Closed automatically: the check-in of days 35-49 now meets the responder rule "
+                       "(or the patient was discharged).",
 }
 WORSENING_POINTS = 3
 WORSENING_WINDOW = timedelta(days=14)
-MISSED_DAYS = 3
-MISSED_UNTIL_DAY = 14
+# The check-in schedule, the one home of the silence thresholds (the missed-check-ins rule and the
+# clinician's status both read them): daily until day 14, then weekly to week 12, then long-term.
+MISSED_DAYS = 3  # whole silent days that make an episode in the daily phase
+MISSED_UNTIL_DAY = 14  # the last day of the daily phase
+WEEKLY_MISSED_DAYS = 10  # whole silent days that make an episode in the weekly phase
+FOLLOW_UP_FROM_DAY = 84  # after week 12 daily/weekly reminders end: long-term follow-up
+HIGH_PAIN = 8  # silence or persistent pain with the last recorded pain this high is "high"
+PERSISTENT_FROM_DAY = 35  # persistent pain looks at the latest check-in of days 35-49 ...
+PERSISTENT_UNTIL_DAY = 49  # ... and is evaluated from day 49 on
 SWEEP_DAYS = 98  # the sweep looks at procedures up to 14 weeks old (reminders stop at week 12)
 
 
@@ -52,6 +61,7 @@ class Episode:
     kind: str
     checkin_id: int | None
     detail: str
+    level: str | None = field(default=None, compare=False)  # overrides the kind's severity
 
     @property
     def key(self) -> tuple:
@@ -59,7 +69,13 @@ class Episode:
 
     @property
     def severity(self) -> str:
-        return SEVERITY[self.kind]
+        return self.level or SEVERITY[self.kind]
+
+
+def _pain_level(f: "Facts") -> str:
+    """Routine, unless the last recorded pain is HIGH_PAIN or more."""
+    last = f.checkins[-1].pain_now if f.checkins else None
+    return "high" if last is not None and last >= HIGH_PAIN else "routine"
 
 
 @dataclass(frozen=True)
@@ -111,20 +127,48 @@ def worsening(f: Facts) -> Episode | None:
     return Episode("worsening", start.id, f"p{f.procedure_id}:since:{start.local_date.isoformat()}")
 
 
+def silent_since(procedure_day: date, today: date, last_checkin: date | None) -> date | None:
+    """The day a silence longer than the schedule allows began, or None when there is none.
+
+    Whole days without a check-in are counted up to yesterday: 3 or more within the daily phase
+    (to day 14), 10 or more within the weekly phase (to week 12). Shared by the missed-check-ins
+    rule and the clinician's status, so a status is never "Responding" while a silence is open."""
+    since = max(last_checkin, procedure_day) if last_checkin else procedure_day
+    yesterday = today - timedelta(days=1)
+    daily_end = min(yesterday, procedure_day + timedelta(days=MISSED_UNTIL_DAY))
+    weekly_end = min(yesterday, procedure_day + timedelta(days=FOLLOW_UP_FROM_DAY))
+    if (daily_end - since).days >= MISSED_DAYS or (weekly_end - since).days >= WEEKLY_MISSED_DAYS:
+        return since
+    return None
+
+
 def missed_checkins(f: Facts) -> Episode | None:
-    """3+ whole days without a check-in within the first 2 weeks, the silence still lasting."""
+    """Silent longer than the schedule allows (3 days to day 14, 10 days to week 12), still silent."""
     if f.discharged:
         return None
-    last_counted = min(f.today - timedelta(days=1), f.procedure_day + timedelta(days=MISSED_UNTIL_DAY))
     last = f.checkins[-1] if f.checkins else None
-    since = max(last.local_date, f.procedure_day) if last else f.procedure_day
-    if (last_counted - since).days < MISSED_DAYS:
+    since = silent_since(f.procedure_day, f.today, last.local_date if last else None)
+    if since is None:
         return None
     key = f"p{f.procedure_id}:since:{since.isoformat()}"
-    return Episode("missed_checkins", last.id if last else None, key)
+    return Episode("missed_checkins", last.id if last else None, key, _pain_level(f))
 
 
-RULES = (non_responder, worsening, missed_checkins)
+def persistent_pain(f: Facts) -> Episode | None:
+    """From day 49: the latest check-in of days 35-49 still does not meet the responder rule."""
+    if f.discharged or f.baseline is None:
+        return None
+    if (f.today - f.procedure_day).days < PERSISTENT_UNTIL_DAY:
+        return None
+    first = f.procedure_day + timedelta(days=PERSISTENT_FROM_DAY)
+    last_day = f.procedure_day + timedelta(days=PERSISTENT_UNTIL_DAY)
+    window = [c for c in f.checkins if first <= c.local_date <= last_day]
+    if not window or is_responder(f.baseline, window[-1].pain_now) is not False:
+        return None
+    return Episode("persistent_pain", window[-1].id, f"p{f.procedure_id}:weeks5-7", _pain_level(f))
+
+
+RULES = (non_responder, worsening, missed_checkins, persistent_pain)
 
 
 def episodes(f: Facts) -> list[Episode]:
