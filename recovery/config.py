@@ -127,6 +127,7 @@ def check(config) -> None:
             f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
             f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
         ) from None
+    config["FOLLOW_UP_WINDOW"] = check_follow_up_window(config.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"))
     for key, default in API_RATE_LIMITS.items():
         check_rate_limit(key, config.get(key, default), default)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -227,6 +228,19 @@ def check_lease(value) -> int:
             f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
         )
     return seconds
+
+
+def check_follow_up_window(value) -> tuple[int, int]:
+    """FOLLOW_UP_WINDOW_WEEKS ("2-6": weeks after the procedure) as (2, 6), or a clear refusal."""
+    from .services.worklist import parse_window
+
+    try:
+        return parse_window(str(value).replace(" ", ""))
+    except ValueError:
+        raise ConfigError(
+            f"FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks after the procedure, the first "
+            f"not above the second (default 2-6), not {value!r}."
+        ) from None
 
 
 def check_rate_limit(key: str, value, default: str):
