@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 
 from recovery.extensions import db
-from recovery.models import Appointment
+from recovery.models import Appointment, User
 from recovery.models.types import utcnow
+from recovery.services import procedures
 from recovery.services.worklist import follow_up_worklist, parse_window
 
 from .conftest import statements
@@ -22,6 +23,7 @@ def test_worklist_matches_a_plain_rule_oldest_first(app, make_patient):
         patient = make_patient(performed_at=now - timedelta(days=days_ago, hours=rng.randint(0, 23)))
         procedure = patient.procedures[0]
         follow = rng.choice([None, "scheduled", "completed", "cancelled", "missed"])
+        patient.discharged = rng.random() < 0.2
         if follow:
             db.session.add(Appointment(patient_id=patient.id, procedure_id=procedure.id, kind="follow_up",
                                        scheduled_for=procedure.performed_at + timedelta(weeks=3), status=follow))
@@ -30,7 +32,7 @@ def test_worklist_matches_a_plain_rule_oldest_first(app, make_patient):
 
     expected = sorted(
         (procedure.performed_at, procedure.id) for patient, procedure, follow in made
-        if follow not in ("scheduled", "completed")
+        if follow not in ("scheduled", "completed") and not patient.discharged
         and any(a.kind == "check_72h" and a.scheduled_for < now for a in procedure.appointments))
     with statements() as seen:
         got = follow_up_worklist(now)
@@ -50,3 +52,18 @@ def test_a_malformed_window_is_refused(bad):
 
 def test_window_parses():
     assert parse_window("2-6") == (2, 6)
+
+
+def test_only_the_current_procedure_waits_for_a_booking(app, make_patient):
+    """A booking attaches to the latest procedure, so an older one never stays on the list."""
+    now = utcnow()
+    patient = make_patient(performed_at=now - timedelta(days=60))
+    procedures.record_procedure(patient, {
+        "type": "vertebroplasty", "performed_at": now - timedelta(days=10), "levels": "T12",
+        "fracture_cause": "osteoporosis", "anaesthesia": "local", "setting": "outpatient", "baseline_pain": 7,
+    }, db.session.scalar(db.select(User).where(User.role == "staff")), now)
+    db.session.commit()
+    got = follow_up_worklist(now)
+    assert [e.procedure_id for e in got] == [patient.current_procedure.id]
+    assert got[0].name == patient.name and not got[0].overdue(now)
+    assert got[0].overdue(got[0].window_closes + timedelta(minutes=1))
