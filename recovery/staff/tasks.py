@@ -20,13 +20,14 @@ def home():
 
 
 def _home(query, status=200, closing=None, call_form=None, call_errors=None):
+    now = utcnow()
     return render_template(
         "staff/home.html",
-        calls=calls.open_tasks(utcnow()),
+        calls=calls.open_tasks(now),
         closing=closing,
         call_form=call_form or {},
         call_errors=call_errors or {},
-        patients=enrolment.search_patients(query),
+        patients=enrolment.search_patients(query, now),
         query=query,
         labels=forms,
     ), status
