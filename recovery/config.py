@@ -30,6 +30,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
         "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "America/Chicago"),
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Spine Recovery Clinic"),
+        # Shown in the urgent notice on Today ("the clinic reads it during opening hours (...)").
+        "CLINIC_HOURS": os.environ.get("CLINIC_HOURS", "Mon-Fri 8:00-17:00"),
         "CLINIC_PHONE_DAY": os.environ.get("CLINIC_PHONE_DAY", "(219) 555-0100"),
         "CLINIC_PHONE_AFTER_HOURS": os.environ.get("CLINIC_PHONE_AFTER_HOURS", "(219) 555-0199"),
         # How long a visit lasts in the patient's "add to my calendar" file (the model has no duration).

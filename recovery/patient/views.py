@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services import calendar_files, checkins, inbox, preferences
 from ..services.errors import NotFound, ValidationError
-from ..services.guidance import urgent_guidance
+from ..services.guidance import today_notice, urgent_guidance
 from . import forms, progress
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
@@ -50,6 +50,8 @@ def home():
     visit = calendar_files.next_visit(patient, now) if patient is not None else None
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
                            pain_sentence=progress.pain_sentence(summary), next_visit=visit,
+                           notice=today_notice(patient, now) if patient is not None else None,
+                           clinic_hours=current_app.config["CLINIC_HOURS"],
                            **forms.choices())
 
 

@@ -1,9 +1,11 @@
 """What a patient must do at once after reporting a red flag: one source for the web page and the API."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .alerts import EMERGENCY_FLAGS, FLAG_LABELS
 
@@ -81,3 +83,41 @@ def urgent_guidance(flags: list[str], saved: bool = True) -> UrgentGuidance | No
         flag_labels={flag: str(FLAG_LABELS[flag]) for flag in flags},
         not_watched=str(NOT_WATCHED if saved else NOT_SAVED_WATCH),
     )
+
+
+@dataclass(frozen=True)
+class TodayNotice:
+    """The urgent notice on the patient's Today page, built from the red-flag alerts.
+
+    `open` while any red-flag alert is unacknowledged (the guidance stays on top); once the
+    clinic has acknowledged them all, `seen_at` says when (for `SEEN_FOR` afterwards)."""
+
+    open: bool
+    reported_at: datetime  # UTC: when the patient told us (the earliest open, or the latest seen)
+    seen_at: datetime | None
+    guidance: UrgentGuidance
+
+
+SEEN_FOR = timedelta(days=7)  # how long "the clinic saw it" stays on Today after acknowledgement
+
+
+def today_notice(patient, now: datetime) -> TodayNotice | None:
+    """The urgent notice for Today: open red-flag alerts first; else the latest one seen recently."""
+    from ..extensions import db
+    from ..models import Alert
+
+    alerts = list(db.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id, Alert.kind == "red_flag")
+        .order_by(Alert.created_at)
+    ))
+    still_open = [a for a in alerts if a.acknowledged_at is None]
+    if still_open:
+        flags = list(dict.fromkeys(a.detail for a in still_open))
+        return TodayNotice(True, still_open[0].created_at, None, urgent_guidance(flags))
+    seen = [a for a in alerts if a.acknowledged_at is not None and now - a.acknowledged_at <= SEEN_FOR]
+    if not seen:
+        return None
+    latest = max(seen, key=lambda a: a.created_at)
+    same = [a for a in seen if a.checkin_id == latest.checkin_id]
+    flags = list(dict.fromkeys(a.detail for a in same))
+    return TodayNotice(False, latest.created_at, max(a.acknowledged_at for a in same), urgent_guidance(flags))
