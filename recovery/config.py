@@ -45,6 +45,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_STARTTLS": os.environ.get("MAIL_USE_STARTTLS", "false").lower() == "true",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Recovery <recovery@clinic.example>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Weeks after the procedure the clinic aims to see each patient for a follow-up (worklist).
+        "FOLLOW_UP_WINDOW_WEEKS": os.environ.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
         # How long a scheduler holds the reminders it claimed before another may take them over
         # (renewed while it keeps sending); checked at start-up (check_lease).
@@ -127,6 +129,7 @@ def check(config) -> None:
             f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
             f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
         ) from None
+    config["FOLLOW_UP_WINDOW"] = check_follow_up_window(config.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"))
     for key, default in API_RATE_LIMITS.items():
         check_rate_limit(key, config.get(key, default), default)
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -227,6 +230,19 @@ def check_lease(value) -> int:
             f"REMINDER_LEASE_SECONDS must be a whole number of seconds above 0 (default 300), not {value!r}."
         )
     return seconds
+
+
+def check_follow_up_window(value) -> tuple[int, int]:
+    """FOLLOW_UP_WINDOW_WEEKS ("2-6": weeks after the procedure) as (2, 6), or a clear refusal."""
+    from .services.worklist import parse_window
+
+    try:
+        return parse_window(str(value).replace(" ", ""))
+    except ValueError:
+        raise ConfigError(
+            f"FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks after the procedure, the first "
+            f"not above the second (default 2-6), not {value!r}."
+        ) from None
 
 
 def check_rate_limit(key: str, value, default: str):

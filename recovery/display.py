@@ -28,6 +28,10 @@ def register(app) -> None:
     """Expose the helpers as Jinja filters and globals."""
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = lambda d: format_date(d, "medium") if d else ""
+    # "16 Dec": the clinic-time day of a UTC time, for a window of dates (the follow-up worklist)
+    app.jinja_env.filters["local_day"] = lambda v, tz=None: (
+        format_date(to_local(v, tz).date(), "d MMM") if v else ""
+    )
     app.jinja_env.filters["datetime_local_input"] = lambda v, tz=None: (
         to_local(v, tz).strftime("%Y-%m-%dT%H:%M") if v else ""
     )

@@ -1,16 +1,18 @@
 """Staff find patients, see contact and scheduling data, take check-ins by phone, discharge."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from recovery.display import local_datetime
 from recovery.extensions import db
-from recovery.models import Alert, AuditEvent, CheckIn, utcnow
+from recovery.models import Alert, Appointment, AuditEvent, CheckIn, utcnow
 from recovery.services.checkins import save_checkin
 from recovery.services.errors import ValidationError
 
-from .conftest import csrf_token
+from .conftest import csrf_token, statements
 
 ANSWERS = {
     "pain_now": "3",
@@ -66,6 +68,44 @@ def test_patient_list_shows_contact_latest_procedure_and_status(client, staff, m
         "Enrol a new patient",
     ):
         assert shown in html
+
+
+def patient_row(html: str, name: str) -> str:
+    [row] = [row for row in re.findall(r"<tr>.*?</tr>", html, re.S) if f">{name}</a>" in row]
+    return row
+
+
+def test_patient_list_shows_the_next_scheduled_visit_in_clinic_time(app, client, staff, make_patient):
+    now = utcnow()
+    booked = make_patient(name="Ana Booked", performed_at=now - timedelta(days=10))
+    procedure = booked.procedures[0]
+    soon, later = now + timedelta(days=4, hours=3), now + timedelta(days=9)
+    for when, status in ((now + timedelta(days=1), "cancelled"), (later, "scheduled"), (soon, "scheduled"),
+                         (now - timedelta(days=1), "scheduled")):
+        db.session.add(Appointment(patient_id=booked.id, procedure_id=procedure.id, kind="follow_up",
+                                   scheduled_for=when, status=status))
+    make_patient(name="Ben Unbooked", performed_at=now - timedelta(days=10))  # 72-hour check is past
+    db.session.commit()
+    html = client.get("/staff/").get_data(as_text=True)
+    assert "Next visit" in html
+    with app.test_request_context():
+        expected = local_datetime(soon)
+    assert expected.endswith(("CST", "CDT")) and expected in patient_row(html, "Ana Booked")
+    assert "none booked" in patient_row(html, "Ben Unbooked")
+
+
+def test_patient_list_costs_the_same_statements_for_5_or_20_patients(client, staff, make_patient):
+    def count() -> int:
+        with statements() as seen:
+            assert client.get("/staff/").status_code == 200
+        return len(seen)
+
+    for _ in range(5):
+        make_patient()
+    few = count()
+    for _ in range(15):
+        make_patient()
+    assert count() == few
 
 
 def test_staff_patient_view_writes_an_audit_event(client, staff, make_patient):

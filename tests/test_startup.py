@@ -168,3 +168,24 @@ def test_a_read_only_instance_folder_stops_start_up_with_one_line(tmp_path, star
     _assert_one_clear_line(result, f"Recovery cannot start: instance folder {folder} ")
     assert "the SQLite database needs a writable folder; set DATABASE_URL or fix permissions" in result.stderr
     assert not (folder / "recovery.sqlite").exists()
+
+
+@pytest.mark.parametrize("value", ["", "6-2", "two-six", "2", "2-6-8", "2.5-6"])
+def test_a_bad_follow_up_window_is_refused_at_start_up(tmp_path, monkeypatch, value):
+    from recovery import create_app
+    from recovery.config import ConfigError
+
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FOLLOW_UP_WINDOW_WEEKS", value)
+    with pytest.raises(ConfigError, match="FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks"):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    monkeypatch.setenv("FOLLOW_UP_WINDOW_WEEKS", " 3 - 8 ")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert app.config["FOLLOW_UP_WINDOW"] == (3, 8)
+
+
+@pytest.mark.no_test_database  # its own SQLite file, whatever the pass
+def test_flask_command_with_a_bad_follow_up_window_stops_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLLOW_UP_WINDOW_WEEKS", "six")
+    result = _flask(tmp_path, f"sqlite:///{tmp_path}/x.sqlite", "init-db")
+    _assert_one_clear_line(result, "FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks")

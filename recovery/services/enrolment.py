@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import LANGUAGES, Patient, SetPasswordToken, User
+from ..models import LANGUAGES, Appointment, Patient, SetPasswordToken, User
 from ..reminders import outbox
 from . import audit, triage
 from .accounts import create_user, find_user, issue_set_password_token
@@ -107,10 +107,26 @@ def get_patient(patient_id) -> Patient:
     return patient
 
 
-def search_patients(query: str | None, limit: int = 100) -> list[Patient]:
-    """Patients whose name, record number, phone or e-mail contains the query."""
+@dataclass(frozen=True)
+class Listed:
+    """A row of the staff patient table: the patient and their next scheduled visit (or None)."""
+
+    patient: Patient
+    next_visit: datetime | None
+
+
+def search_patients(query: str | None, now: datetime, limit: int = 100) -> list[Listed]:
+    """Patients whose name, record number, phone or e-mail contains the query, each with the
+    time of their next scheduled appointment after `now` (in the same query)."""
+    next_visit = (
+        select(func.min(Appointment.scheduled_for))
+        .where(Appointment.patient_id == Patient.id, Appointment.status == "scheduled",
+               Appointment.scheduled_for > now)
+        .correlate(Patient)
+        .scalar_subquery()
+    )
     stmt = (
-        select(Patient)
+        select(Patient, next_visit)
         .join(Patient.user)
         .options(contains_eager(Patient.user), selectinload(Patient.procedures))
         .order_by(func.lower(User.display_name), Patient.id)
@@ -129,7 +145,7 @@ def search_patients(query: str | None, limit: int = 100) -> list[Patient]:
                 User.email.like(like, escape="\\"),
             )
         )
-    return list(db.session.scalars(stmt))
+    return [Listed(patient, when) for patient, when in db.session.execute(stmt)]
 
 
 def issue_link(patient: Patient, actor: User, now: datetime) -> str:

@@ -1,12 +1,13 @@
-"""Staff work lists: the home page (calls to make, then the patient search) and the reminder outbox."""
+"""Staff work lists: the home page (calls to make, then the patient search), the follow-up
+worklist and the reminder outbox."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import calls, enrolment, outbox_view
+from ..services import calls, enrolment, outbox_view, worklist
 from ..services.errors import NotFound, ValidationError
 from . import forms
 from .blueprint import bp
@@ -19,13 +20,14 @@ def home():
 
 
 def _home(query, status=200, closing=None, call_form=None, call_errors=None):
+    now = utcnow()
     return render_template(
         "staff/home.html",
-        calls=calls.open_tasks(utcnow()),
+        calls=calls.open_tasks(now),
         closing=closing,
         call_form=call_form or {},
         call_errors=call_errors or {},
-        patients=enrolment.search_patients(query),
+        patients=enrolment.search_patients(query, now),
         query=query,
         labels=forms,
     ), status
@@ -51,6 +53,17 @@ def close_call(task_id: int):
         )
     )
     return redirect(url_for("staff.home"))
+
+
+@bp.route("/worklist")
+def follow_up_worklist():
+    """Patients past their 72-hour check with no follow-up booked, oldest procedure first."""
+    now = utcnow()
+    return render_template(
+        "staff/worklist.html",
+        entries=worklist.follow_up_worklist(now, current_app.config["FOLLOW_UP_WINDOW"]),
+        now=now,
+    )
 
 
 @bp.route("/outbox")

@@ -55,6 +55,7 @@ ROWS = [
     Row(CANCEL, "POST", f"/staff/appointments/{UNKNOWN}/cancel", only("staff", 404)),
     Row(MARK, "POST", "/staff/appointments/{appointment_a}/mark", only("staff", 400)),
     Row(MARK, "POST", f"/staff/appointments/{UNKNOWN}/mark", only("staff", 404)),
+    Row("/staff/worklist", "GET", "/staff/worklist", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=failed", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=lost", only("staff", 400)),
