@@ -56,7 +56,7 @@ def test_demo_cohort_pages_for_each_role(live, mail, journey):
     triage = page.locator("table.triage-list tbody tr")
     expect(triage.first).to_be_visible()
     picture(page, "clinician-triage")
-    triage.first.locator("th a").click()
+    triage.first.locator("th a[href^='/clinic/patients/']").click()
     clinician.scan("patient-chart")
     chart = page.locator("[data-chart=patient-chart]")
     expect(chart).to_have_attribute("data-chart-drawn", "true")

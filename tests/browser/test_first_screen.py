@@ -45,11 +45,8 @@ def _patients(live):
         db.session.commit()
 
 
-SMALL_CHECKIN = pytest.mark.xfail(strict=True, reason="known: at 320x568 the Check in button is about 780px down "
-                                   "(banner, greeting, day sentence above it); issue 17 item 5 still open")
 CASES = [
-    pytest.param(size, login, locale, selector, id=f"{size['width']}x{size['height']}-{login.split('@')[0]}",
-                 marks=[SMALL_CHECKIN] if size["width"] == 320 and "checkin" in selector else [])
+    pytest.param(size, login, locale, selector, id=f"{size['width']}x{size['height']}-{login.split('@')[0]}")
     for size in SIZES
     for login, locale, selector in (
         ("rosa@example.org", "en-US", "a.button[href$='/patient/checkin']"),
