@@ -186,7 +186,7 @@ def test_patient_page_shows_the_record_with_phone_entries_revisions_and_72_hour_
     for text in ("Kyphoplasty", "L1", "Osteoporosis", "Local", "Outpatient", "Baseline pain",
                  "72-hour check", "Completed", "entered by phone by Sam Staff", "1 earlier version",
                  "Fever, or redness or discharge at the needle site", "Red skin at site",
-                 "Over the counter", "Walks indoors unaided", "Day 3", "Responding",
+                 "Over-the-counter (bought without a prescription)", "Walks indoors unaided", "Day 3", "Responding",
                  "What you did or decided (required)", 'name="csrf_token"'):
         assert text in html, text
 

@@ -7,14 +7,19 @@ from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 from ..services.triage import KIND_LABELS
 
-# One vocabulary for codes both audiences see; clinical words stay here.
-from ..staff.forms import (  # noqa: F401  (re-exported for the clinician templates)
+# Codes every audience sees have their words in the shared vocabulary; clinical words stay here.
+from ..vocabulary import (  # noqa: F401  (re-exported for the clinician templates)
+    ANAESTHESIA,
+    APPOINTMENT_KINDS,
     APPOINTMENT_STATUSES,
     CHANNELS,
     FRACTURE_CAUSES,
+    LANGUAGES,
+    MEDICATION,
     PROCEDURE_TYPES,
     REMINDER_KINDS,
     REMINDER_STATUSES,
+    SETTINGS,
 )
 
 STATUS = {
@@ -27,17 +32,8 @@ STATUS = {
 }
 STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn",
                 "no_recent_data": "warn", "long_term": "ok"}
-ANAESTHESIA = {"local": _l("Local"), "general": _l("General")}
-SETTINGS = {"outpatient": _l("Outpatient"), "overnight": _l("Overnight stay")}
-MEDICATION = {
-    "none": _l("None"),
-    "otc": _l("Over the counter"),
-    "prescription": _l("Prescription"),
-}
-APPOINTMENT_KINDS = {"check_72h": _l("72-hour check"), "follow_up": _l("Follow-up"), "other": _l("Other")}
 ALERT_KINDS = KIND_LABELS
 SEVERITY = {"urgent": _l("Urgent"), "high": _l("High"), "routine": _l("Routine")}
-LANGUAGE_NAMES = {"en": _l("English"), "es": _l("Spanish")}
 
 
 def signed(number: int | None) -> str:
@@ -75,7 +71,7 @@ def labels() -> dict:
         "appointment_status_label": APPOINTMENT_STATUSES,
         "alert_kind_label": ALERT_KINDS,
         "severity_label": SEVERITY,
-        "language_label": LANGUAGE_NAMES,
+        "language_label": LANGUAGES,
         "reminder_kind_label": REMINDER_KINDS,
         "channel_label": CHANNELS,
         "reminder_status_label": REMINDER_STATUSES,

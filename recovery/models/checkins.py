@@ -18,10 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-MEDICATION = ("none", "otc", "prescription")
+MEDICATION = vocabulary.codes(vocabulary.MEDICATION)
 RED_FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
 
 

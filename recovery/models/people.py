@@ -6,11 +6,12 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-ROLES = ("patient", "clinician", "staff")
-LANGUAGES = ("en", "es")
+ROLES = vocabulary.codes(vocabulary.ROLES)
+LANGUAGES = vocabulary.codes(vocabulary.LANGUAGES)
 
 
 class User(UserMixin, db.Model):

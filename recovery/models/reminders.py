@@ -5,23 +5,14 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-REMINDER_KINDS = (
-    "check_72h",  # the 72-hour check is due
-    "check_72h_repeat",  # one more reminder 12 h later
-    "follow_up_before",  # follow-up visit in 2 days
-    "follow_up_morning",  # follow-up visit today
-    "daily_nudge",  # daily (then weekly) check-in nudge
-    "escalation",  # missed 72-hour check: a call task for staff, an alert for clinicians
-    "invite",  # the set-password invitation
-    "visit_summary",  # to the clinician the day before a follow-up: a link to the visit summary
-    "password_reset",  # a reset link someone asked for: to the user (recipient_id), no patient
-)
-CHANNELS = ("email", "in_app", "staff", "clinic")  # clinic: e-mail to a clinician, not the patient
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
-CALL_OUTCOMES = ("reached", "left_message", "no_answer")
+REMINDER_KINDS = vocabulary.codes(vocabulary.REMINDER_KINDS)
+CHANNELS = vocabulary.codes(vocabulary.CHANNELS)
+REMINDER_STATUSES = vocabulary.codes(vocabulary.REMINDER_STATUSES)
+CALL_OUTCOMES = vocabulary.codes(vocabulary.CALL_OUTCOMES)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

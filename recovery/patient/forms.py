@@ -6,6 +6,7 @@ themselves, so field names, limits and messages live in one place.
 
 from flask_babel import lazy_gettext as _l
 
+from .. import vocabulary
 from ..models import RED_FLAGS
 from ..services import preferences
 from ..services.alerts import FLAG_LABELS
@@ -25,11 +26,7 @@ PAIN_WORDS = {
     9: _l("Severe"),
     10: _l("Worst imaginable"),
 }
-MEDICATION_LABELS = {
-    "none": _l("None"),
-    "otc": _l("Over-the-counter (bought without a prescription)"),
-    "prescription": _l("Prescription pain medicine"),
-}
+MEDICATION_LABELS = vocabulary.MEDICATION
 NOTE_MAX = 1000
 FIELDS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
           "sleep_disturbed", "note") + RED_FLAGS
@@ -71,8 +68,6 @@ TIMEZONE_LABELS = {
     "America/Anchorage": _l("Alaska time (Anchorage)"),
     "Pacific/Honolulu": _l("Hawaii time (Honolulu)"),
 }
-# Each language under its own name, untranslated, so a reader finds theirs whatever the page's language.
-LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 
 
 def settings_choices(current_timezone: str | None) -> dict:
@@ -80,5 +75,5 @@ def settings_choices(current_timezone: str | None) -> dict:
     zones = preferences.timezone_choices(current_timezone)
     return {
         "timezone_options": [(z, TIMEZONE_LABELS.get(z, z)) for z in zones],
-        "language_options": list(LANGUAGE_LABELS.items()),
+        "language_options": list(vocabulary.LANGUAGES.items()),
     }
