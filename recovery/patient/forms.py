@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from .. import vocabulary
 from ..models import RED_FLAGS
-from ..services import preferences
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 
@@ -58,22 +57,9 @@ def choices() -> dict:
     }
 
 
-# The settings page: time zones by the name people know them by.
-TIMEZONE_LABELS = {
-    "America/New_York": _l("Eastern time (New York)"),
-    "America/Chicago": _l("Central time (Chicago)"),
-    "America/Denver": _l("Mountain time (Denver)"),
-    "America/Phoenix": _l("Arizona (Phoenix, no daylight saving)"),
-    "America/Los_Angeles": _l("Pacific time (Los Angeles)"),
-    "America/Anchorage": _l("Alaska time (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii time (Honolulu)"),
-}
-
-
 def settings_choices(current_timezone: str | None) -> dict:
     """The options the settings form offers; a zone outside the short list is shown by its name."""
-    zones = preferences.timezone_choices(current_timezone)
     return {
-        "timezone_options": [(z, TIMEZONE_LABELS.get(z, z)) for z in zones],
+        "timezone_options": vocabulary.timezone_options(current_timezone),
         "language_options": list(vocabulary.LANGUAGES.items()),
     }

@@ -53,17 +53,6 @@ AUDIT_ACTIONS = {
     "cohort.export_csv": _l("Downloaded the cohort's check-ins (CSV)"),
     "patient.visit_summary": _l("Opened the printable visit summary"),
 }
-# Offered as suggestions; any IANA zone may be typed.
-COMMON_TIMEZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Puerto_Rico",
-)
 
 
 def procedure_data(form: MultiDict) -> dict:

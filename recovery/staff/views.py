@@ -22,7 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .. import unsaved
+from .. import unsaved, vocabulary
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
 from ..services import audit, enrolment, procedures, short_codes
@@ -72,7 +72,7 @@ def _enrol_form(form, errors):
         errors=errors,
         clinicians=clinicians,
         languages=forms.LANGUAGES,
-        timezones=forms.COMMON_TIMEZONES,
+        timezones=vocabulary.timezone_options(form.get("timezone")),
     )
 
 
