@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from recovery.extensions import db
-from recovery.models import Alert, AuditEvent, CheckIn, CheckInRevision, utcnow
+from recovery.models import Alert, AuditEvent, CheckIn, CheckInRevision, recovery_day, utcnow
 from recovery.services import alerts, clinic
 from recovery.services.checkins import save_checkin
 from recovery.services.responder import is_responder
@@ -94,8 +94,8 @@ def test_days_since_procedure_counts_calendar_days_in_the_patients_zone(app, mak
     # 23:30 in Chicago is already the next day in UTC; one hour later it is day 1 in Chicago.
     performed = datetime(2026, 11, 19, 5, 30, tzinfo=UTC)  # 23:30 CST on 18 November
     now = datetime(2026, 11, 19, 6, 30, tzinfo=UTC)  # 00:30 CST on 19 November
-    assert clinic.days_since(performed, now, "America/Chicago") == 1
-    assert clinic.days_since(performed, now, "UTC") == 0
+    assert recovery_day(performed, now, "America/Chicago") == 1
+    assert recovery_day(performed, now, "UTC") == 0
     make_patient(performed_at=performed)
     assert clinic.patient_summaries(now)[0].days_since_procedure == 1
 

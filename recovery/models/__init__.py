@@ -24,6 +24,14 @@ from .procedures import (
 )
 from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
+from .timeline import (
+    current_procedure,
+    is_current,
+    procedure_day,
+    recovery_day,
+    recovery_day_between,
+    recovery_day_within,
+)
 from .tokens import ApiToken
 from .types import utcnow
 
@@ -34,4 +42,6 @@ __all__ = [
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "sqlite_triggers_lifted",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
+    "current_procedure", "is_current", "procedure_day", "recovery_day", "recovery_day_between",
+    "recovery_day_within",
 ]

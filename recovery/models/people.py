@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocabulary
 from ..extensions import db
+from .timeline import current_procedure
 from .types import UTCDateTime, utcnow
 
 ROLES = vocabulary.codes(vocabulary.ROLES)
@@ -113,9 +114,8 @@ class Patient(db.Model):
 
     @property
     def current_procedure(self):
-        """The latest procedure: the one the patient is recovering from now (same performed time:
-        the later recorded, as the cohort page and the sweep decide)."""
-        return self.procedures[-1] if self.procedures else None
+        """The procedure the patient is recovering from now (timeline.current_procedure)."""
+        return current_procedure(self.procedures)
 
 
 class SetPasswordToken(db.Model):
