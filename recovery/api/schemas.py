@@ -12,11 +12,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..models import APPOINTMENT_KINDS, MEDICATION, PROCEDURE_TYPES, RED_FLAGS
+from ..models import ALERT_NOTE_MAX, APPOINTMENT_KINDS, MEDICATION, NOTE_MAX, PROCEDURE_TYPES, RED_FLAGS
 from ..models.procedures import APPOINTMENT_STATUSES
 from ..models.types import MAX_ID
 from ..services.appointments import STAFF_KINDS
-from ..services.checkins import NOTE_MAX, RANGES
+from ..services.checkins import RANGES
 from .errors import ALL_CODES
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -72,7 +72,7 @@ class CheckInBody(Request):
 class AcknowledgeBody(Request):
     """What the clinician did or decided about the alert."""
 
-    note: Annotated[Text, Field(max_length=1000)]
+    note: Annotated[Text, Field(max_length=ALERT_NOTE_MAX)]
 
 
 class AppointmentBody(Request):

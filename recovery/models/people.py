@@ -13,6 +13,11 @@ from .types import UTCDateTime, utcnow
 
 ROLES = vocabulary.codes(vocabulary.ROLES)
 LANGUAGES = vocabulary.codes(vocabulary.LANGUAGES)
+# Longest values, in characters: the columns' sizes, and what the forms and the API accept.
+EMAIL_MAX = 254
+NAME_MAX = 120
+RECORD_NUMBER_MAX = 32
+PHONE_MAX = 32
 
 
 class User(UserMixin, db.Model):
@@ -28,11 +33,11 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Failed sign-ins since the last success or reset link, kept in the database so every process
     # sees them; from LOGIN_BACKOFF_AFTER of them on, a sign-in from a device that never signed in
@@ -78,11 +83,11 @@ class Patient(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    record_number: Mapped[str] = mapped_column(String(RECORD_NUMBER_MAX), unique=True)
     date_of_birth: Mapped[date]
-    phone: Mapped[str] = mapped_column(String(32))
-    caregiver_name: Mapped[str | None] = mapped_column(String(120))
-    caregiver_phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(PHONE_MAX))
+    caregiver_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    caregiver_phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64))
     # A zone change applies to the check-in day from the next local day: until `timezone_from`

@@ -17,6 +17,7 @@ SETTINGS = vocabulary.codes(vocabulary.SETTINGS)
 LEVELS = tuple(f"T{i}" for i in range(1, 13)) + tuple(f"L{i}" for i in range(1, 6))
 APPOINTMENT_KINDS = vocabulary.codes(vocabulary.APPOINTMENT_KINDS)
 APPOINTMENT_STATUSES = vocabulary.codes(vocabulary.APPOINTMENT_STATUSES)
+NOTES_MAX = 2000  # a procedure's free-text notes, in characters
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

@@ -13,6 +13,7 @@ REMINDER_KINDS = vocabulary.codes(vocabulary.REMINDER_KINDS)
 CHANNELS = vocabulary.codes(vocabulary.CHANNELS)
 REMINDER_STATUSES = vocabulary.codes(vocabulary.REMINDER_STATUSES)
 CALL_OUTCOMES = vocabulary.codes(vocabulary.CALL_OUTCOMES)
+CALL_NOTE_MAX = 1000  # what staff write when closing a call task, in characters
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

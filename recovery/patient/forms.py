@@ -7,7 +7,7 @@ themselves, so field names, limits and messages live in one place.
 from flask_babel import lazy_gettext as _l
 
 from .. import vocabulary
-from ..models import RED_FLAGS
+from ..models import NOTE_MAX, RED_FLAGS
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 
@@ -26,7 +26,6 @@ PAIN_WORDS = {
     10: _l("Worst imaginable"),
 }
 MEDICATION_LABELS = vocabulary.MEDICATION
-NOTE_MAX = 1000
 FIELDS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
           "sleep_disturbed", "note") + RED_FLAGS
 
