@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from recovery.extensions import db
-from recovery.models import Appointment, AuditEvent, ClinicCalendar, ClosedDate, OpeningHours, utcnow
+from recovery.models import Appointment, AuditEvent, ClinicCalendar, OpeningHours, utcnow
 from recovery.services import appointments, clinic_calendar
 from recovery.services.clinic_hours import HoursError, describe, parse_closed, parse_hours
 from recovery.services.errors import ValidationError
