@@ -11,7 +11,7 @@ from recovery.models import Appointment, AuditEvent, ClosedDate, OpeningHours
 from recovery.services import clinic_calendar
 
 from .conftest import csrf_token
-from .test_clinic_hours import FRI, MON, SAT, SHOWN, SUN, TUE, app, field, on  # noqa: F401 (app: the fixture)
+from .test_clinic_hours import FRI, MON, SHOWN, SUN, TUE, app, field, on  # noqa: F401 (app: the fixture)
 
 WEEK = {f"hours_{day}": "" for day in range(7)}
 
@@ -57,7 +57,7 @@ def test_staff_save_several_ranges_a_day_and_the_audit_log_says_so(client, staff
     assert response.status_code == 302
     text = page(client.get("/staff/clinic-hours"))
     assert "Mon 07:30–12:00, 13:00–18:00; Sat 09:00–13:00" in text
-    assert clinic_calendar.current().week == {MON: [(450, 720), (780, 1080)], SAT: [(540, 780)]}
+    assert clinic_calendar.current().week == {MON: [(450, 720), (780, 1080)], 5: [(540, 780)]}
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "clinic.hours"))
     assert event.detail == "Mon 07:30–12:00, 13:00–18:00; Sat 09:00–13:00"
     assert "Changed the clinic's opening hours" in page(client.get("/staff/audit"))
@@ -182,10 +182,10 @@ def test_an_unknown_patient_cannot_be_booked(client, staff, make_patient):
     assert response.status_code == 404 and follow_ups() == 0
 
 
-def test_the_patients_notice_names_the_hours_staff_keep(app, client, staff, make_patient):
+def test_the_patients_notice_names_the_hours_staff_keep(client, staff):
     from recovery.services.clinic_hours import describe
 
     post(client, "/staff/clinic-hours", {**WEEK, "hours_1": "09:00-15:00"})
     assert clinic_calendar.current().describe() == "Tue 09:00–15:00"
-    with app.test_request_context(headers={"Accept-Language": "es"}):
+    with client.application.test_request_context(headers={"Accept-Language": "es"}):
         assert describe(clinic_calendar.current().week, clinic_calendar.day_names()) == "mar 09:00–15:00"
