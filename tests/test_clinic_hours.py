@@ -286,3 +286,20 @@ def test_hours_are_clinic_wall_clock_on_both_sides_of_a_dst_change(app, staff, m
     stored = db.session.scalars(select(Appointment.scheduled_for).where(Appointment.kind == "follow_up")
                                 .order_by(Appointment.scheduled_for)).all()
     assert [s.astimezone(CLINIC).strftime("%H:%M %Z") for s in stored] == ["08:00 CST", "08:30 CDT"]
+
+
+def test_the_api_warns_the_same_and_takes_the_override(app, client, staff, make_patient):
+    from .api_helpers import Api
+
+    api, patient = Api(client, staff), make_patient()
+    body = {"patient_id": patient.id, "scheduled_for": on(SUN, "10:00").isoformat()}
+    refused = api.post("/appointments", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["scheduled_for"] == f"Sunday is outside the clinic's hours ({SHOWN})."
+    no_reason = api.post("/appointments", json={**body, "override": True})
+    assert no_reason.status_code == 422 and "override_reason" in no_reason.get_json()["errors"]
+    assert follow_ups() == 0
+    booked = api.post("/appointments", json={**body, "override": True, "override_reason": "Open day"})
+    assert booked.status_code == 201 and follow_ups() == 1
+    assert "Reason: Open day" in db.session.scalar(
+        select(AuditEvent.detail).where(AuditEvent.action == "appointment.schedule"))
