@@ -45,10 +45,12 @@ def _demo_patient() -> Patient:
 
 
 def _book_follow_up(now) -> None:
-    """The demo patient's follow-up visit, booked by the desk three weeks out at 10:30 clinic time."""
+    """The demo patient's follow-up visit, booked by the desk about three weeks out, 10:30 clinic time."""
     patient = _demo_patient()
     staff = db.session.scalar(db.select(User).where(User.email == STAFF_EMAIL))
     day = (now + timedelta(days=21)).astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+    while day.weekday() >= 5 or day in current_app.config["CLINIC_CLOSED_DATES"]:  # an open day
+        day += timedelta(days=1)
     schedule_follow_up(patient, {"kind": "follow_up", "scheduled_for": f"{day.isoformat()}T10:30"}, staff, now)
     db.session.commit()
 
