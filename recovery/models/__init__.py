@@ -13,6 +13,7 @@ from .checkins import (
     CheckInRevision,
     procedure_buckets,
 )
+from .clinic import ClinicCalendar, ClosedDate, OpeningHours
 from .people import (
     EMAIL_MAX,
     LANGUAGES,
@@ -59,4 +60,5 @@ __all__ = [
     "recovery_day_within",
     "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
+    "ClinicCalendar", "ClosedDate", "OpeningHours",
 ]
