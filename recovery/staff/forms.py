@@ -53,6 +53,11 @@ REMINDER_STATUSES = {
     "failed": _l("Failed"),
     "cancelled": _l("Cancelled"),
 }
+OUTBOX_STATUS_FILTERS = {
+    "upcoming": _l("Not sent yet (pending or sending)"),
+    "all": _l("Every status"),
+    **REMINDER_STATUSES,
+}
 CALL_OUTCOMES = {
     "reached": _l("Reached the patient"),
     "left_message": _l("Left a message"),
