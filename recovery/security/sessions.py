@@ -6,7 +6,7 @@ lets logout, "sign out everywhere", a new password and deactivation end it at on
 
 import time
 
-from flask import Flask, flash, g, session
+from flask import Flask, flash, g, has_request_context, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -62,7 +62,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _idle_notice():
-        if not current_user.is_authenticated:
+        # E-mails render templates too, outside any request and without a user.
+        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
             return {"idle_notice": None}
         return {"idle_notice": idle_notice(app.config, current_user.role)}
 
