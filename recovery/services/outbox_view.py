@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
@@ -28,7 +28,10 @@ PAGE_SIZE = 50
 SEARCH_MAX = 100
 STATUS_FILTERS = ("upcoming", "all", *REMINDER_STATUSES)  # upcoming (not sent yet) is the default
 LISTED_KINDS = tuple(k for k in REMINDER_KINDS if k != "password_reset")
-PATIENT_FACING = ("email", "in_app")  # the channels quiet hours hold (as the dispatcher does)
+PATIENT_FACING = ("email", "in_app")
+# Soonest due first; ties in the order of ix_reminders_status_due (many nudges share a minute),
+# then the id, so pages never overlap.
+SOONEST = (Reminder.due_at, Reminder.kind, Reminder.channel, Reminder.patient_id, Reminder.id)  # the channels quiet hours hold (as the dispatcher does)
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,19 @@ def _conditions(query: OutboxQuery, clinic: ZoneInfo) -> list:
     return where
 
 
+def _page_ids(where: list, statuses: tuple[str, ...], offset: int):
+    """The page's candidates: per status, the first offset+PAGE_SIZE rows in the order of
+    ix_reminders_status_due (status, due_at, kind, channel, patient_id), each a short walk of that
+    index; the outer query merges them. One ORDER BY over every status would sort them all."""
+    columns = [c.label(c.key) for c in SOONEST]
+    branches = [
+        select(select(*columns).where(*where, Reminder.status == status)
+               .order_by(*SOONEST).limit(offset + PAGE_SIZE).subquery())
+        for status in statuses
+    ]
+    return union_all(*branches).subquery("page_ids")
+
+
 def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy) -> OutboxPage:
     """One page of reminders matching `query`, soonest due first, with the counts by status."""
     clinic = ZoneInfo(clinic_zone)
@@ -196,13 +212,15 @@ def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy
         .join(Reminder.patient)
         .join(Patient.user)
         .options(contains_eager(Reminder.patient).contains_eager(Patient.user))
-        .where(*where)
-        .order_by(Reminder.due_at, Reminder.id)
-        .limit(PAGE_SIZE)
-        .offset((query.page - 1) * PAGE_SIZE)
     )
-    if query.statuses:
-        stmt = stmt.where(Reminder.status.in_(query.statuses))
+    offset = (query.page - 1) * PAGE_SIZE
+    if query.q:  # a few patients' reminders: read and sort them directly
+        stmt = stmt.where(*where, *([Reminder.status.in_(query.statuses)] if query.statuses else []))
+        stmt = stmt.order_by(*SOONEST).limit(PAGE_SIZE).offset(offset)
+    else:
+        page_ids = _page_ids(where, query.statuses or REMINDER_STATUSES, offset)
+        stmt = (stmt.join(page_ids, page_ids.c.id == Reminder.id)
+                .order_by(*(page_ids.c[c.key] for c in SOONEST)).limit(PAGE_SIZE).offset(offset))
     rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(stmt)]
     return replace(page, rows=rows)
 
