@@ -28,10 +28,10 @@ PAGE_SIZE = 50
 SEARCH_MAX = 100
 STATUS_FILTERS = ("upcoming", "all", *REMINDER_STATUSES)  # upcoming (not sent yet) is the default
 LISTED_KINDS = tuple(k for k in REMINDER_KINDS if k != "password_reset")
-PATIENT_FACING = ("email", "in_app")
+PATIENT_FACING = ("email", "in_app")  # the channels quiet hours hold (as the dispatcher does)
 # Soonest due first; ties in the order of ix_reminders_status_due (many nudges share a minute),
 # then the id, so pages never overlap.
-SOONEST = (Reminder.due_at, Reminder.kind, Reminder.channel, Reminder.patient_id, Reminder.id)  # the channels quiet hours hold (as the dispatcher does)
+SOONEST = (Reminder.due_at, Reminder.kind, Reminder.channel, Reminder.patient_id, Reminder.id)
 
 
 @dataclass(frozen=True)
