@@ -210,3 +210,17 @@ def test_timing_at_night_for_a_row_already_overdue_and_never_for_rows_not_pendin
     morning = datetime.combine(day, time(20, 45), tzinfo=CLINIC).astimezone(UTC)
     later = outbox_view.list_page(OutboxQuery(), morning, "America/Chicago", Policy())
     assert later.rows[0].timing is None  # due 20:30, 20:45 now: goes at the next run
+
+
+def test_pages_of_every_status_never_overlap_or_skip_when_many_share_a_due_time(client, staff, make_patient):
+    patients = [make_patient(procedure=False) for _ in range(3)]
+    same = utcnow().replace(microsecond=0) + timedelta(days=2)
+    statuses = ("pending", "sent", "cancelled", "failed")
+    made = {add(patients[i % 3], same + timedelta(minutes=i % 2), channel=("email", "in_app")[i % 2],
+                status=statuses[i % 4]).id for i in range(110)}
+    seen = []
+    for page in (1, 2, 3):
+        seen += listed(client.get(f"/staff/outbox?status=all&page={page}").get_data(as_text=True))
+    assert len(seen) == len(set(seen)) == 110 and set(seen) == made
+    due = {r.id: r.due_at for r in db.session.scalars(select(Reminder))}
+    assert [due[i] for i in seen] == sorted(due[i] for i in seen)

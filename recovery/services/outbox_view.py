@@ -198,15 +198,15 @@ def _page_ids(where: list, statuses: tuple[str, ...], offset: int):
     return union_all(*branches).subquery("page_ids")
 
 
-def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy) -> OutboxPage:
-    """One page of reminders matching `query`, soonest due first, with the counts by status."""
-    clinic = ZoneInfo(clinic_zone)
+def counts_statement(query: OutboxQuery, clinic: ZoneInfo):
+    """The filtered set's reminders by status (every filter but the status)."""
     where = _conditions(query, clinic)
-    counted = select(Reminder.status, func.count()).where(*where).group_by(Reminder.status)
-    counts = {status: n for status, n in db.session.execute(counted)}
-    page = OutboxPage(query, [], counts)
-    if page.total == 0 or page.past_end:
-        return page
+    return select(Reminder.status, func.count()).where(*where).group_by(Reminder.status)
+
+
+def page_statement(query: OutboxQuery, clinic: ZoneInfo):
+    """The page's reminders with their patients and accounts, soonest due first."""
+    where = _conditions(query, clinic)
     stmt = (
         select(Reminder)
         .join(Reminder.patient)
@@ -216,12 +216,20 @@ def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy
     offset = (query.page - 1) * PAGE_SIZE
     if query.q:  # a few patients' reminders: read and sort them directly
         stmt = stmt.where(*where, *([Reminder.status.in_(query.statuses)] if query.statuses else []))
-        stmt = stmt.order_by(*SOONEST).limit(PAGE_SIZE).offset(offset)
-    else:
-        page_ids = _page_ids(where, query.statuses or REMINDER_STATUSES, offset)
-        stmt = (stmt.join(page_ids, page_ids.c.id == Reminder.id)
-                .order_by(*(page_ids.c[c.key] for c in SOONEST)).limit(PAGE_SIZE).offset(offset))
-    rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(stmt)]
+        return stmt.order_by(*SOONEST).limit(PAGE_SIZE).offset(offset)
+    page_ids = _page_ids(where, query.statuses or REMINDER_STATUSES, offset)
+    return (stmt.join(page_ids, page_ids.c.id == Reminder.id)
+            .order_by(*(page_ids.c[c.key] for c in SOONEST)).limit(PAGE_SIZE).offset(offset))
+
+
+def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy) -> OutboxPage:
+    """One page of reminders matching `query`, soonest due first, with the counts by status."""
+    clinic = ZoneInfo(clinic_zone)
+    counts = {status: n for status, n in db.session.execute(counts_statement(query, clinic))}
+    page = OutboxPage(query, [], counts)
+    if page.total == 0 or page.past_end:
+        return page
+    rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(page_statement(query, clinic))]
     return replace(page, rows=rows)
 
 
