@@ -11,6 +11,7 @@ from .checkins import (
     CheckInRevision,
     procedure_buckets,
 )
+from .clinic import ClinicCalendar, ClosedDate, OpeningHours
 from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
 from .procedures import (
     ANAESTHESIA,
@@ -34,4 +35,5 @@ __all__ = [
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "sqlite_triggers_lifted",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
+    "ClinicCalendar", "ClosedDate", "OpeningHours",
 ]

@@ -2,7 +2,7 @@
 counts by status and its pages read only the index, whatever the filter
 
 Revision ID: 3e8a61c0d9f4
-Revises: b7c3d9e1f2a4
+Revises: fba998770226
 Create Date: 2026-12-03 11:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = '3e8a61c0d9f4'
-down_revision = 'b7c3d9e1f2a4'
+down_revision = 'fba998770226'
 branch_labels = None
 depends_on = None
 
