@@ -34,7 +34,9 @@ class Reminder(db.Model):
         CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
         # Every reminder is about a patient, but for a password reset, addressed to any user.
         CheckConstraint("patient_id IS NOT NULL OR kind = 'password_reset'", name="patient_required"),
-        Index("ix_reminders_status_due", "status", "due_at"),
+        # The dispatcher's claims (status, due_at); the outbox's counts by status under any filter
+        # of kind, channel and due date read only this index, and its pages walk it in order.
+        Index("ix_reminders_status_due", "status", "due_at", "kind", "channel", "patient_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,12 @@ from ..vocabulary import (  # noqa: F401
     SETTINGS,
 )
 
+# The outbox's status filter: the statuses plus two groupings.
+OUTBOX_STATUS_FILTERS = {
+    "upcoming": _l("Not sent yet (pending or sending)"),
+    "all": _l("Every status"),
+    **REMINDER_STATUSES,
+}
 # What each audit event records, in words (an action not listed here is shown as its code).
 AUDIT_ACTIONS = {
     "patient.view": _l("Viewed the patient's record"),
