@@ -71,7 +71,7 @@ def _cohort(stats, errors):
     return render_template(
         "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
         clinician_options=[(user.id, user.display_name) for user in clinicians()],
-        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA,
+        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
     )
 
 
