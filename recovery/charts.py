@@ -189,6 +189,28 @@ def _event_label(marker: Marker) -> dict:
             "text": str(marker.label), "showarrow": False, "font": {"size": 11}}
 
 
+def stack_event_labels(annotations: Sequence[dict], x_range: Sequence[float], plot_px: float,
+                       font_px: float) -> tuple[list[dict], int]:
+    """The event labels along the top (72-hour check, follow-ups) placed in rows so that no two
+    overlap on a chart `plot_px` wide, each label's width estimated at 0.62 em a character; a
+    label goes up a row when it would touch one already in the row below. Returns the labels and
+    the number of rows used (the top margin must hold them)."""
+    low, high = x_range
+    scale = plot_px / (high - low)
+    rows: list[float] = []  # the right edge of the last label in each row, in px
+    placed = []
+    for label in sorted(annotations, key=lambda a: a["x"]):
+        half = len(str(label["text"])) * font_px * 0.62 / 2 + 3
+        centre = (label["x"] - low) * scale
+        row = next((i for i, right in enumerate(rows) if centre - half > right), len(rows))
+        if row == len(rows):
+            rows.append(0.0)
+        rows[row] = centre + half
+        placed.append({**label, "font": {**label.get("font", {}), "size": font_px},
+                       "yshift": row * (font_px + 3)})
+    return placed, len(rows)
+
+
 def _flag_label(point: DayPoint) -> dict:
     return {"x": point.day, "y": point.pain_now, "xref": "x", "yref": "y", "ay": -32,
             "text": "<br>".join(str(f) for f in point.red_flags), "showarrow": True, "arrowhead": 2,

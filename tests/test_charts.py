@@ -187,3 +187,11 @@ def test_charts_is_pure_it_imports_neither_flask_nor_the_database():
 def test_the_static_script_draws_every_data_block(needle):
     script = (Path(charts.__file__).parent / "static" / "charts.js").read_text()
     assert needle in script
+
+
+def test_event_labels_close_together_are_stacked_in_rows_so_none_overlaps():
+    labels = [{"x": 3, "text": "72-hour check"}, {"x": 7, "text": "Follow-up"}, {"x": 60, "text": "Follow-up"}]
+    placed, rows = charts.stack_event_labels(labels, (-0.5, 84.5), 560, 10)
+    assert rows == 2 and [p["yshift"] for p in placed] == [0, 13, 0]
+    apart, rows = charts.stack_event_labels(labels[:1] + labels[2:], (-0.5, 84.5), 560, 10)
+    assert rows == 1 and [p["yshift"] for p in apart] == [0, 0]
