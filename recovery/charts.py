@@ -25,6 +25,7 @@ DEFAULT_BAND = ((0, 4.5, 8.0), (1, 4.0, 7.5), (2, 3.5, 7.0), (3, 3.0, 6.5), (7, 
                 (84, 2.0, 5.0))
 BAND_DAYS = (0, 1, 2, 3, 7, 14, 21, 28, 42, 56, 84)  # the cohort buckets' nominal days
 MIN_PATIENTS = 20
+MIN_POINT_N = 5  # a cohort point resting on fewer patients is not drawn as part of the line
 
 COLOURS = {
     "pain_now": "#1f5fa8", "worst_pain": "#b34d00", "baseline": "#555555", "walking": "#6a3d9a",
@@ -40,6 +41,7 @@ DEFAULT_TEXT = {
     "median": "median", "iqr": "middle half (IQR)", "patients": "patients",
     "your_pain": "Your pain", "your_day_axis": "Days since your procedure",
     "no_pain": "0 no pain", "worst": "10 worst", "day_pain": "Day %(day)s: pain %(pain)s",
+    "too_few": "too few to draw", "week_tick": "%(n)s wk",
 }
 
 
@@ -187,6 +189,28 @@ def _event_label(marker: Marker) -> dict:
             "text": str(marker.label), "showarrow": False, "font": {"size": 11}}
 
 
+def stack_event_labels(annotations: Sequence[dict], x_range: Sequence[float], plot_px: float,
+                       font_px: float) -> tuple[list[dict], int]:
+    """The event labels along the top (72-hour check, follow-ups) placed in rows so that no two
+    overlap on a chart `plot_px` wide, each label's width estimated at 0.62 em a character; a
+    label goes up a row when it would touch one already in the row below. Returns the labels and
+    the number of rows used (the top margin must hold them)."""
+    low, high = x_range
+    scale = plot_px / (high - low)
+    rows: list[float] = []  # the right edge of the last label in each row, in px
+    placed = []
+    for label in sorted(annotations, key=lambda a: a["x"]):
+        half = len(str(label["text"])) * font_px * 0.62 / 2 + 3
+        centre = (label["x"] - low) * scale
+        row = next((i for i, right in enumerate(rows) if centre - half > right), len(rows))
+        if row == len(rows):
+            rows.append(0.0)
+        rows[row] = centre + half
+        placed.append({**label, "font": {**label.get("font", {}), "size": font_px},
+                       "yshift": row * (font_px + 3)})
+    return placed, len(rows)
+
+
 def _flag_label(point: DayPoint) -> dict:
     return {"x": point.day, "y": point.pain_now, "xref": "x", "yref": "y", "ay": -32,
             "text": "<br>".join(str(f) for f in point.red_flags), "showarrow": True, "arrowhead": 2,
@@ -194,31 +218,51 @@ def _flag_label(point: DayPoint) -> dict:
 
 
 def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
-    """Median pain with its interquartile band per procedure type, by bucket (n in the hover)."""
+    """Median pain with its interquartile band per procedure type, at each bucket's day since the
+    procedure on a proportional axis (n in the hover). A point resting on fewer than MIN_POINT_N
+    patients is left out of the line and the band (a gap), drawn apart as a hollow marker."""
     t = _text(text)
     fig = go.Figure()
+    ticks: dict[int, str] = {}
     for s in series:
         name = str(t.get(s.name) or getattr(s, "label", s.name))  # text may name the types
         colour = COLOURS.get(s.name, "#333333")
-        x = [str(p.label) for p in s.points]
-        present = [p if p.n else None for p in s.points]
+        x = [p.day for p in s.points]
+        ticks.update((p.day, _tick(p.day, t)) for p in s.points)
+        drawn = [p if p.n >= MIN_POINT_N else None for p in s.points]
         edge = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": s.name,
                 "showlegend": False, "connectgaps": False}
-        fig.add_trace(go.Scatter(**edge, y=[p and p.q1 for p in present], name=f"{name} Q1"))
-        fig.add_trace(go.Scatter(**edge, y=[p and p.q3 for p in present], name=f"{name} {t['iqr']}",
+        fig.add_trace(go.Scatter(**edge, y=[p and p.q1 for p in drawn], name=f"{name} Q1"))
+        fig.add_trace(go.Scatter(**edge, y=[p and p.q3 for p in drawn], name=f"{name} {t['iqr']}",
                                  fill="tonexty", fillcolor=FILLS.get(s.name, "rgba(0,0,0,0.1)")))
         fig.add_trace(go.Scatter(
-            x=x, y=[p and p.median for p in present], mode="lines+markers", name=f"{name} ({t['median']})",
+            x=x, y=[p and p.median for p in drawn], mode="lines+markers", name=f"{name} ({t['median']})",
             legendgroup=s.name, line={"color": colour}, connectgaps=False,
-            customdata=[[p.n, p.q1, p.q3] if p else [0, None, None] for p in present],
-            hovertemplate=(f"{name}<br>%{{x}}: {t['median']} %{{y}}<br>"
-                           f"IQR %{{customdata[1]}}-%{{customdata[2]}}<br>%{{customdata[0]}} {t['patients']}"
-                           "<extra></extra>"),
+            customdata=[[p.n, p.q1, p.q3, str(p.label)] for p in s.points],
+            hovertemplate=(f"{name}<br>%{{customdata[3]}}: {t['median']} %{{y}}<br>"
+                           "IQR %{customdata[1]}-%{customdata[2]}<br>"
+                           f"n = %{{customdata[0]}} {t['patients']}<extra></extra>"),
         ))
+        few = [p for p in s.points if 0 < p.n < MIN_POINT_N]
+        if few:
+            fig.add_trace(go.Scatter(
+                x=[p.day for p in few], y=[p.median for p in few], mode="markers", legendgroup=s.name,
+                name=f"{name}: {t['too_few']}", marker={"color": colour, "symbol": "circle-open", "size": 9},
+                customdata=[[p.n, str(p.label)] for p in few],
+                hovertemplate=(f"{name}<br>%{{customdata[1]}}: {t['median']} %{{y}}<br>"
+                               f"n = %{{customdata[0]}} {t['patients']} ({t['too_few']})<extra></extra>"),
+            ))
     fig.update_layout(**_layout())
-    fig.update_xaxes(title_text=t["day_axis"], type="category")
+    days = sorted(ticks)
+    fig.update_xaxes(title_text=t["day_axis"], type="linear", range=[-1, max(days, default=84) + 2],
+                     tickmode="array", tickvals=days, ticktext=[ticks[d] for d in days], zeroline=False)
     fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2)
     return fig.to_plotly_json()
+
+
+def _tick(day: int, t: Mapping) -> str:
+    """An axis tick: the day number up to day 3, then weeks ("1 wk")."""
+    return str(day) if day < 7 else t["week_tick"] % {"n": day // 7}
 
 
 def patient_progress_figure(points: Sequence[DayPoint], baseline: int | None = None,

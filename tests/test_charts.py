@@ -102,6 +102,7 @@ def test_the_band_uses_the_cohorts_quartiles_only_where_it_has_enough_patients()
 
 @dataclass
 class Point:
+    day: int
     label: str
     n: int
     median: float | None
@@ -119,22 +120,42 @@ class Series:
         return self.name.capitalize()
 
 
-def test_the_cohort_figure_draws_each_median_with_its_iqr_and_n():
-    vp = Series("vertebroplasty", [Point("Day 0", 3, 7.0, 6.0, 8.0), Point("Day 1", 0, None, None, None),
-                                   Point("Week 1", 1, 4.0, 4.0, 4.0)])
-    kp = Series("kyphoplasty", [Point("Day 0", 2, 6.5, 6.25, 6.75), Point("Day 1", 2, 5.0, 4.5, 5.5),
-                                Point("Week 1", 0, None, None, None)])
+def test_the_cohort_figure_puts_each_point_at_its_day_on_a_to_scale_axis_with_its_n():
+    vp = Series("vertebroplasty", [Point(0, "Day 0", 6, 7.0, 6.0, 8.0), Point(1, "Day 1", 0, None, None, None),
+                                   Point(7, "Week 1", 12, 4.0, 4.0, 4.0), Point(84, "Week 12", 5, 3.0, 2.0, 4.0)])
+    kp = Series("kyphoplasty", [Point(0, "Day 0", 9, 6.5, 6.25, 6.75), Point(1, "Day 1", 7, 5.0, 4.5, 5.5),
+                                Point(7, "Week 1", 0, None, None, None), Point(84, "Week 12", 8, 2.0, 1.0, 3.0)])
     figure = charts.cohort_figure([vp, kp])
     by_name = traces(figure)
     median = by_name["Vertebroplasty (median)"]
-    assert median["x"] == ["Day 0", "Day 1", "Week 1"] and median["y"] == [7.0, None, 4.0]
-    assert [c[0] for c in median["customdata"]] == [3, 0, 1]
-    assert by_name["Vertebroplasty Q1"]["y"] == [6.0, None, 4.0]
+    assert median["x"] == [0, 1, 7, 84] and median["y"] == [7.0, None, 4.0, 3.0]
+    assert [c[0] for c in median["customdata"]] == [6, 0, 12, 5]
+    assert "n = %{customdata[0]} patients" in median["hovertemplate"]
+    assert by_name["Vertebroplasty Q1"]["y"] == [6.0, None, 4.0, 2.0]
     iqr = by_name["Vertebroplasty middle half (IQR)"]
-    assert iqr["y"] == [8.0, None, 4.0] and iqr["fill"] == "tonexty"
-    assert by_name["Kyphoplasty (median)"]["y"] == [6.5, 5.0, None]
-    assert figure["layout"]["xaxis"]["type"] == "category"
+    assert iqr["y"] == [8.0, None, 4.0, 4.0] and iqr["fill"] == "tonexty"
+    assert by_name["Kyphoplasty (median)"]["y"] == [6.5, 5.0, None, 2.0]
+    axis = figure["layout"]["xaxis"]
+    assert axis["type"] == "linear"  # proportional to days: week 12 is 12 times as far as week 1
+    assert list(axis["tickvals"]) == [0, 1, 7, 84]
+    assert list(axis["ticktext"]) == ["0", "1", "1 wk", "12 wk"]
     json.dumps(figure)
+
+
+def test_a_cohort_point_on_fewer_than_5_patients_is_not_part_of_the_line_or_band():
+    few = Series("kyphoplasty", [Point(0, "Day 0", 5, 6.0, 5.0, 7.0), Point(1, "Day 1", 4, 5.0, 4.0, 6.0),
+                                 Point(2, "Day 2", 1, 9.0, 9.0, 9.0), Point(3, "Day 3", 20, 4.0, 3.0, 5.0)])
+    by_name = traces(charts.cohort_figure([few]))
+    assert by_name["Kyphoplasty (median)"]["y"] == [6.0, None, None, 4.0]  # a gap, never joined
+    assert by_name["Kyphoplasty (median)"]["connectgaps"] is False
+    assert by_name["Kyphoplasty Q1"]["y"] == [5.0, None, None, 3.0]
+    assert by_name["Kyphoplasty middle half (IQR)"]["y"] == [7.0, None, None, 5.0]
+    apart = by_name["Kyphoplasty: too few to draw"]
+    assert apart["mode"] == "markers" and apart["x"] == [1, 2] and apart["y"] == [5.0, 9.0]
+    assert [c[0] for c in apart["customdata"]] == [4, 1]
+    assert charts.MIN_POINT_N == 5
+    enough = Series("kyphoplasty", [Point(0, "Day 0", 5, 6.0, 5.0, 7.0)])
+    assert "Kyphoplasty: too few to draw" not in traces(charts.cohort_figure([enough]))
 
 
 def test_the_patients_own_chart_is_simple_and_still_on_a_phone():
@@ -166,3 +187,11 @@ def test_charts_is_pure_it_imports_neither_flask_nor_the_database():
 def test_the_static_script_draws_every_data_block(needle):
     script = (Path(charts.__file__).parent / "static" / "charts.js").read_text()
     assert needle in script
+
+
+def test_event_labels_close_together_are_stacked_in_rows_so_none_overlaps():
+    labels = [{"x": 3, "text": "72-hour check"}, {"x": 7, "text": "Follow-up"}, {"x": 60, "text": "Follow-up"}]
+    placed, rows = charts.stack_event_labels(labels, (-0.5, 84.5), 560, 10)
+    assert rows == 2 and [p["yshift"] for p in placed] == [0, 13, 0]
+    apart, rows = charts.stack_event_labels(labels[:1] + labels[2:], (-0.5, 84.5), 560, 10)
+    assert rows == 1 and [p["yshift"] for p in apart] == [0, 0]

@@ -77,7 +77,8 @@ def test_the_patient_chart_holds_exactly_the_known_points_markers_and_red_flag(c
 
     page = text(client.get(f"/clinic/patients/{patient.id}"))
     assert "documented default band" in page  # too few kyphoplasty patients for a cohort band
-    assert page.index("Recovery chart") < page.index('id="alerts-h"') < page.index('id="checkins-h"')
+    # Issue 19: the open alerts come first, above the chart; the check-ins below it.
+    assert page.index('id="alerts-h"') < page.index("Recovery chart") < page.index('id="checkins-h"')
     assert inline_javascript(html) == []
     assert '<script src="/static/vendor/plotly.min.js?v=' in html and "charts.js" in html
 

@@ -84,6 +84,32 @@ def test_the_page_shows_bounds_n_and_medians_equal_to_statistics_on_a_small_set(
     assert inline_javascript(html) == []
 
 
+def _drawn(html: str, kind: str, bucket: str) -> str:
+    table = html[html.index(f'data-series="{kind}"'):]
+    row = table[table.index(f'data-bucket="{bucket}"'):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell(row, r'<td class="drawn">'))).strip()
+
+
+def test_a_point_on_fewer_than_5_patients_is_marked_too_few_and_left_out_of_the_line(client, clinicians,
+                                                                                      clinician):
+    ids = [c.id for c in clinicians]
+    for kind, count in (("kyphoplasty", 5), ("vertebroplasty", 4)):
+        for i in range(count):
+            _patient(ids, PERFORMED, kind=kind, pains={DAY0 + timedelta(days=3): 3 + i,
+                                                       DAY0 + timedelta(days=14): 2})
+    html = client.get("/clinic/cohort").get_data(as_text=True)
+    assert shown(html, "vertebroplasty", "day3")[1] == "4" and shown(html, "kyphoplasty", "day3")[1] == "5"
+    assert _drawn(html, "vertebroplasty", "day3") == "Too few not part of the line"
+    assert _drawn(html, "kyphoplasty", "day3") == "Drawn"
+    assert _drawn(html, "kyphoplasty", "day0") == "No patients"
+    figure = {t["name"]: t for t in data_block(html, "cohort-chart")["data"]}
+    kypho, verte = figure["Kyphoplasty (median)"], figure["Vertebroplasty (median)"]
+    assert kypho["x"][3] == 3 and kypho["x"][5] == 14  # day 3 and week 2 at their days
+    assert kypho["y"][3] == 5 and verte["y"][3] is None and verte["y"][5] is None
+    assert figure["Vertebroplasty: too few to draw"]["x"] == [3, 14]
+    assert "fewer than 5 patients is not part of the line" in text(client.get("/clinic/cohort"))
+
+
 def test_a_generated_cohort_shows_every_number_computed_with_statistics(client, clinicians, clinician):
     raw = Raw()
     generate(raw, 60, seed=23, clinicians=[c.id for c in clinicians])

@@ -22,17 +22,21 @@ def home():
     now = utcnow()
     # Reads only: the rules run on check-in writes and in the scheduler sweep, never here.
     # The triage list always shows the whole clinic's open alerts, whatever the list's filters.
-    items = triage.triage_list(now)
-    counts = triage.severity_counts(items)
+    errors, status = {}, 200
+    try:
+        page = triage.parse_page(request.args)
+    except ValidationError as error:  # a bad triage page still shows the first, most urgent one
+        page, errors, status = 1, dict(error.errors), 400
+    urgent = triage.triage_page(now, page)
     options = [(user.id, user.display_name) for user in clinicians()]
+    shown = {"triage": urgent, "values": request.args, "clinician_options": options}
     try:
         query = patient_list.parse_query(request.args, current_user)
     except ValidationError as error:  # nothing listed: a malformed filter never widens the list
-        return render_template("clinic/home.html", triage=items, counts=counts, listing=None, query=None,
-                               errors=error.errors, values=request.args, clinician_options=options), 400
+        return render_template("clinic/home.html", listing=None, query=None, errors=errors | error.errors,
+                               **shown), 400
     listing = patient_list.list_patients(query, now)
-    return render_template("clinic/home.html", triage=items, counts=counts, listing=listing, query=query,
-                           errors={}, values=request.args, clinician_options=options)
+    return render_template("clinic/home.html", listing=listing, query=query, errors=errors, **shown), status
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -67,7 +71,7 @@ def _cohort(stats, errors):
     return render_template(
         "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
         clinician_options=[(user.id, user.display_name) for user in clinicians()],
-        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA,
+        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
     )
 
 

@@ -179,9 +179,31 @@ class PatientRecord:
     days_since_procedure: int | None
     reminders: list[Reminder]  # in due order
 
+    NEXT_REMINDERS = 3  # the page summarises; the whole list is one click away
+
+    def alert_checkin(self, alert: Alert) -> CheckIn | None:
+        """The check-in that raised an alert (its answers and note), if it has one."""
+        return next((c for c in self.checkins if c.id == alert.checkin_id), None)
+
+    @property
+    def next_reminders(self) -> list[Reminder]:
+        """The next few reminders still to go out, soonest first."""
+        ahead = [r for r in self.reminders if r.status in ("pending", "sending")]
+        return ahead[: self.NEXT_REMINDERS]
+
+    @property
+    def failed_reminders(self) -> list[Reminder]:
+        """Every reminder that could not be delivered, newest first."""
+        failed = [r for r in self.reminders if r.status == "failed"]
+        return sorted(failed, key=lambda r: r.due_at, reverse=True)
+
+    @property
+    def closed_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts if not a.is_open]
+
     def alert_words(self, alert: Alert):
         """What an alert is about, in a sentence with the numbers of its check-in."""
-        checkin = next((c for c in self.checkins if c.id == alert.checkin_id), None)
+        checkin = self.alert_checkin(alert)
         procedures = [self.procedure, *self.earlier_procedures] if self.procedure else []
         procedure = next((p for p in procedures if checkin and p.id == checkin.procedure_id), None)
         return describe(alert.kind, alert.detail, checkin.pain_now if checkin else None,

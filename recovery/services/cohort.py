@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..charts import expected_band
+from ..charts import MIN_POINT_N, expected_band
 from ..extensions import db
 from ..models import (
     FRACTURE_CAUSES,
@@ -84,6 +84,11 @@ class Point:
     @property
     def label(self):
         return self.bucket.label
+
+    @property
+    def too_few(self) -> bool:
+        """Some patients, but fewer than MIN_POINT_N: listed, not drawn as part of the line."""
+        return 0 < self.n < MIN_POINT_N
 
 
 @dataclass(frozen=True)

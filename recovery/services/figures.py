@@ -34,6 +34,8 @@ def chart_text() -> dict:
         "no_pain": _("0 no pain"), "worst": _("10 worst"),
         "day_pain": _("Day %(day)s: pain %(pain)s", day="%(day)s", pain="%(pain)s"),  # filled in per point
         "vertebroplasty": _("Vertebroplasty"), "kyphoplasty": _("Kyphoplasty"),
+        "too_few": _("too few to draw"),
+        "week_tick": _("%(n)s wk", n="%(n)s"),  # filled in per tick
     }
 
 

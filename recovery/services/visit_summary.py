@@ -9,6 +9,7 @@ bone-health questions the trials asked of every patient (osteoporosis treatment,
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import charts
 from ..models import Alert, Appointment, CheckIn, User, recovery_day
 from . import audit, figures
 from .clinic import PatientRecord, patient_record
@@ -18,6 +19,7 @@ from .responder import is_responder
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
 # Sized to fit the printable width of both A4 and Letter portrait with 12 mm margins (~700 px).
 CHART_WIDTH, CHART_HEIGHT = 680, 290
+PRINT_FONT = 10
 
 
 @dataclass(frozen=True)
@@ -122,14 +124,23 @@ def medication_trend(checkins: list[CheckIn], record: PatientRecord) -> list[Med
 
 
 def print_chart(record: PatientRecord) -> figures.Chart | None:
-    """The clinician's recovery chart (pain above, walking below) at a fixed size for paper."""
+    """The clinician's recovery chart (pain above, walking below) at a fixed size for paper.
+
+    On paper no label may cover another: the red flags stay as red triangles (their words are in
+    the alerts list below the chart), and the event labels along the top are stacked in rows."""
     chart = figures.patient_chart(record)
     if chart is None:
         return None
     figure = dict(chart.figure)
-    figure["layout"] = {**figure["layout"], "width": CHART_WIDTH, "height": CHART_HEIGHT, "autosize": False,
-                        "margin": {"l": 110, "r": 10, "t": 22, "b": 58},
+    layout = figure["layout"]
+    margin = {"l": 110, "r": 10, "t": 22, "b": 58}
+    events = [a for a in layout.get("annotations", ()) if a.get("yref") == "paper"]
+    labels, rows = charts.stack_event_labels(events, layout["xaxis"]["range"],
+                                             CHART_WIDTH - margin["l"] - margin["r"], PRINT_FONT)
+    figure["layout"] = {**layout, "width": CHART_WIDTH, "height": CHART_HEIGHT, "autosize": False,
+                        "margin": {**margin, "t": 10 + max(1, rows) * (PRINT_FONT + 3)},
+                        "annotations": labels,
                         "legend": {"orientation": "h", "x": 0, "y": -0.24, "yanchor": "top"},
-                        "font": {**figure["layout"].get("font", {}), "size": 10}}
+                        "font": {**layout.get("font", {}), "size": PRINT_FONT}}
     figure["config"] = {"responsive": False, "staticPlot": True, "displayModeBar": False}
     return figures.Chart(figure, chart.band_caption)

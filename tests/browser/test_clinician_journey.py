@@ -69,8 +69,9 @@ def test_clinician_finds_red_flag_patient_first_reads_chart_and_acknowledges(liv
     tab.scan("acknowledged")
     expect(page.get_by_role("status")).to_have_text("Alert acknowledged.")
     expect(page.locator("li.alert.open")).to_have_count(0)
-    expect(page.locator("#alerts")).to_contain_text("Acknowledged by Dr Lee")
-    expect(page.locator("#alerts")).to_contain_text("Called Rosa; MRI booked for today.")
+    expect(page.locator("#alerts")).to_contain_text("No open alerts.")
+    expect(page.locator("#alert-history")).to_contain_text("Acknowledged by Dr Lee")
+    expect(page.locator("#alert-history")).to_contain_text("Called Rosa; MRI booked for today.")
 
     page = tab.go("/clinic/", "triage-after")
     expect(page.locator("table.triage-list tbody tr")).to_have_count(1)
@@ -78,3 +79,39 @@ def test_clinician_finds_red_flag_patient_first_reads_chart_and_acknowledges(liv
     with live.context():
         acknowledged = db.session.scalar(db.select(Alert).where(Alert.patient_id == rosa_id))
         assert acknowledged.note == "Called Rosa; MRI booked for today."
+
+
+def test_clinician_finds_a_patient_by_search_and_acknowledges_from_the_triage_row(live, journey):
+    now = utcnow()
+    with live.context():
+        staff = make_user("staff", "desk@clinic.example", "Dana Desk")
+        make_user("clinician", "doc@clinic.example", "Dr Lee")
+        for i in range(4):
+            enrol(staff, name=f"Other Patient {i}", email=f"other{i}@example.org", record=f"MRN-60{i:02d}")
+        rosa = enrol(staff, performed_at=now - timedelta(days=3, hours=2))
+        save_checkin(rosa, {**ANSWERS, "pain_now": 5, "flag_calf": "yes", "note": "My calf is swollen."},
+                     earlier_the_same_day(now, timedelta(minutes=20)))
+        db.session.commit()
+        rosa_id = rosa.id
+
+    tab = journey("clinician", bypass_csp=False)
+    page = sign_in(tab, "doc@clinic.example")
+    page.get_by_label("Name or record number").fill("alvar")
+    page.get_by_role("button", name="Show").click()
+    tab.scan("search")
+    assert "q=alvar" in page.url  # the search is in the URL, so it can be bookmarked
+    rows = page.locator("table.clinic-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Rosa Alvarez")
+
+    row = page.locator("table.triage-list tbody tr", has_text="Rosa Alvarez").filter(has_text="Red flag")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("My calf is swollen.")
+    row.get_by_label("What you did or decided (required)").fill("Phoned; Doppler booked this afternoon.")
+    row.get_by_role("button", name="Acknowledge").click()
+    tab.scan("acknowledged-from-row")
+    expect(page.get_by_role("status")).to_have_text("Alert acknowledged.")
+    expect(page.locator("table.triage-list tbody tr").filter(has_text="Red flag")).to_have_count(0)
+    with live.context():
+        alert = db.session.scalar(db.select(Alert).where(Alert.patient_id == rosa_id, Alert.kind == "red_flag"))
+        assert alert.note == "Phoned; Doppler booked this afternoon." and alert.acknowledged_by.display_name == "Dr Lee"

@@ -28,7 +28,17 @@ alert stays open until a clinician has looked: pain that came back down may stil
 """
 
 from .evaluate import Outcome, evaluate_all, evaluate_patient, load
-from .listing import KIND_LABELS, TriageItem, severity_counts, severity_rank, triage_list
+from .listing import (
+    KIND_LABELS,
+    PAGE_SIZE,
+    TriageItem,
+    TriagePage,
+    parse_page,
+    severity_counts,
+    severity_rank,
+    triage_list,
+    triage_page,
+)
 from .rules import (
     AUTO_CLOSE,
     RULES,
@@ -49,8 +59,9 @@ from .rules import (
 )
 
 __all__ = [
-    "AUTO_CLOSE", "KIND_LABELS", "RULES", "SEVERITY", "SEVERITY_ORDER", "TRIAGE_KINDS", "Entry",
-    "Episode", "Existing", "Facts", "Outcome", "TriageItem", "episodes", "evaluate_all",
+    "AUTO_CLOSE", "KIND_LABELS", "PAGE_SIZE", "RULES", "SEVERITY", "SEVERITY_ORDER", "TRIAGE_KINDS", "Entry",
+    "Episode", "Existing", "Facts", "Outcome", "TriageItem", "TriagePage", "episodes", "evaluate_all",
     "evaluate_patient", "load", "missed_checkins", "non_responder", "persistent_pain", "reconcile",
-    "severity_counts", "severity_rank", "silent_since", "triage_list", "worsening",
+    "parse_page", "severity_counts", "severity_rank", "silent_since", "triage_list", "triage_page",
+    "worsening",
 ]

@@ -4,13 +4,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Alert, CheckIn, Patient, Procedure, User
 from ..alerts import FLAG_LABELS
+from ..validate import Fields
 from .rules import SEVERITY_ORDER
+
+PAGE_SIZE = 25
+PAGE_PARAM = "tpage"  # the home's URL carries the triage page beside the patient list's own `page`
 
 
 def severity_rank():
@@ -102,7 +106,49 @@ def severity_counts(items: list[TriageItem]) -> dict[str, int]:
     return {s: sum(1 for i in items if i.severity == s) for s in SEVERITY_ORDER}
 
 
-def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageItem]:
+@dataclass(frozen=True)
+class TriagePage:
+    """One page of the triage list, with the clinic's open alerts counted per severity."""
+
+    items: list[TriageItem]
+    counts: dict[str, int]  # every open alert, not only this page's
+    page: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def past_end(self) -> bool:
+        return self.page > self.pages
+
+
+def parse_page(data) -> int:
+    """The triage page number from the URL (1 when absent); ValidationError for anything else."""
+    fields = Fields(data)
+    page = fields.integer(PAGE_PARAM, 1, 100_000, required=False)
+    fields.done()
+    return page or 1
+
+
+def triage_page(now: datetime, page: int = 1) -> TriagePage:
+    """Page `page` of the clinic's open alerts (PAGE_SIZE a page, urgent first): two statements,
+    a count per severity and the page itself; past the last page, no items."""
+    counted = db.session.execute(select(Alert.severity, func.count()).where(Alert.acknowledged_at.is_(None))
+                                 .group_by(Alert.severity)).all()
+    counts = {s: 0 for s in SEVERITY_ORDER} | dict(counted)
+    result = TriagePage([], counts, page)
+    if result.past_end:
+        return result
+    return TriagePage(triage_list(now, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE), counts, page)
+
+
+def triage_list(now: datetime, clinician_id: int | None = None, limit: int | None = None,
+                offset: int = 0) -> list[TriageItem]:
     """Open alerts, most urgent first, then longest waiting first; one query."""
     newest = aliased(CheckIn)
     latest = (select(newest.id).where(newest.patient_id == Alert.patient_id)
@@ -123,6 +169,8 @@ def triage_list(now: datetime, clinician_id: int | None = None) -> list[TriageIt
     )
     if clinician_id is not None:
         stmt = stmt.where(Patient.clinician_id == clinician_id)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
     return [
         TriageItem(r.id, r.patient_id, r.display_name, r.record_number, r.kind, r.severity, r.created_at,
                    now - r.created_at, r.detail, r.pain_now, r.baseline_pain, episode_start(r.detail),
