@@ -19,7 +19,8 @@ def checkin(item) -> schemas.CheckIn:
         worst_pain=item.worst_pain, walking_level=item.walking_level, minutes_upright=item.minutes_upright,
         medication=item.medication, sleep_disturbed=item.sleep_disturbed, flag_neuro=item.flag_neuro,
         flag_chest=item.flag_chest, flag_infection=item.flag_infection, flag_calf=item.flag_calf,
-        red_flags=item.red_flags, note=item.note, is_72h_check=item.is_72h_check,
+        complete=item.complete, missing=item.missing, red_flags=item.red_flags, note=item.note,
+        is_72h_check=item.is_72h_check,
         entered_by_staff=item.entered_by_id is not None, created_at=item.created_at,
         updated_at=item.updated_at,
     )

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, sqlite_triggers_lifted
 from .checkins import (
+    ANSWERS,
     COHORT_BUCKETS,
     MEDICATION,
     RED_FLAGS,
@@ -28,7 +29,7 @@ from .tokens import ApiToken
 from .types import utcnow
 
 __all__ = [
-    "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
+    "ANAESTHESIA", "ANSWERS", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "AlertNote", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",

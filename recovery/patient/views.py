@@ -90,7 +90,7 @@ def checkin():
     now = utcnow()
     if request.method == "GET":
         today = progress.todays_checkin(patient, now)
-        return _checkin_form(patient, today, forms.prefill(today), {})
+        return _checkin_form(patient, today, forms.prefill(today), forms.still_missing(today))
     if patient is None:  # an account whose patient record is not set up yet
         errors = {"form": _("Your record is not set up yet.")}
         return _checkin_form(None, None, request.form, errors, 400)
@@ -107,11 +107,20 @@ def checkin():
         thanks = _("Thank you. Today's check-in is updated.")
     db.session.commit()
     if result.red_flags:  # the only case that loads the saved row again (to show it)
-        return render_template(
-            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
-        )
+        return urgent_page(result, request.form, url_for("patient.checkin"))
     flash(thanks)
     return redirect(url_for("patient.home"))
+
+
+def urgent_page(result, submitted, form_action: str):
+    """The urgent guidance for a saved red flag; when answers are still missing, the check-in
+    form below it with every answer kept and the missing ones marked."""
+    values = forms.kept_answers(result.checkin, submitted) if not result.complete else {}
+    return render_template(
+        "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags),
+        result=result, values=values, errors=result.errors, form_action=form_action, today=result.checkin,
+        **forms.choices(),
+    )
 
 
 @unsaved.page("patient.checkin")
