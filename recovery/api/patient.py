@@ -14,6 +14,7 @@ from .operations import operation, paginate
 PATIENT = ("patient",)
 ANYONE = ("patient", "clinician", "staff")
 NOT_SET_UP = "Your record at the clinic is not set up yet."
+MISSING = "Field required"  # pydantic's message for a field left out
 
 
 @operation("/me", "GET", roles=ANYONE, response=schemas.Me)
@@ -34,13 +35,23 @@ def my_procedures(user, query):
 
 def save_partial(user, data: dict, errors: dict):
     """A body the schema refuses is still saved when it reports a red flag (exactly `true`):
-    the answers the schema accepted are kept, the others are unknown, and `complete` is false."""
-    if not any(data.get(flag) is True for flag in RED_FLAGS):
-        return None  # no red flag: the 422 stands and nothing is written
+    the answers the schema accepted are kept, the others are unknown, and `complete` is false.
+    It also finishes today's incomplete check-in when it only leaves out answers already stored."""
+    flagged = any(data.get(flag) is True for flag in RED_FLAGS)
+    only_missing = all(message == MISSING for message in errors.values())
+    finishing = (only_missing and user.patient is not None
+                 and checkins.incomplete_today(user.patient, utcnow()))
+    if not (flagged or finishing):
+        return None  # the 422 stands and nothing is written
     refused = {name.split(".")[0] for name in errors}
     answers = {name: value for name, value in data.items()
                if name in schemas.CheckInBody.model_fields and name not in refused}
     return _save(user, answers, errors)
+
+
+def _stored(result, name: str) -> bool:
+    """Does today's saved check-in hold an answer for `name` (so a schema error there is moot)?"""
+    return getattr(result.checkin, name.split(".")[0], None) is not None
 
 
 @operation("/me/checkins/today", "PUT", roles=PATIENT, response=schemas.CheckInSaved, status=(201, 200),
@@ -67,7 +78,9 @@ def _save(user, answers: dict, refused: dict):
         raise ApiError(422, errors={"form": NOT_SET_UP})
     result = checkins.save_checkin(patient, answers, utcnow())
     db.session.commit()
-    left = {**refused, **result.errors} if not result.complete or refused else result.errors
+    # A refused value stays an error; a missing one only while today's check-in still lacks it.
+    left = {k: v for k, v in refused.items() if v != MISSING or not _stored(result, k)}
+    left.update(result.errors)
     saved = schemas.CheckInSaved(created=result.created, complete=result.complete, errors=left or None,
                                  checkin=present.checkin(result.checkin),
                                  urgent=present.urgent(urgent_guidance(result.red_flags)))

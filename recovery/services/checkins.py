@@ -136,8 +136,6 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     prebuilt Core statements rather than through the ORM's unit of work.
     """
     values, errors = parse_answers(data)
-    if errors and not any(values[flag] for flag in RED_FLAGS):
-        raise ValidationError(errors)
     procedure = patient.current_procedure
     if procedure is None:
         raise ValidationError({"form": str(_l("No procedure has been recorded for you yet."))})
@@ -148,6 +146,11 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     begin_write(db.session)  # today's row is read as the latest and stays so until commit
     conn = db.session.connection()
     existing = _todays(patient, day)
+    if existing is not None and not existing.complete:  # finishing it: what is stored stands
+        errors = {name: message for name, message in errors.items()
+                  if _given(data, name) or getattr(existing, name) is None}
+    if errors and not any(values[flag] for flag in RED_FLAGS):
+        raise ValidationError(errors)  # nothing was written: the caller rolls back
     created = False
     if existing is None:
         row = {"patient_id": patient.id, "procedure_id": procedure.id, "local_date": day,
@@ -180,6 +183,13 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     left = {name: message for name, message in errors.items()
             if row.get(name) is None or _given(data, name)}
     return CheckInResult(checkin_id, created, red_flags, row["complete"], left)
+
+
+def incomplete_today(patient: Patient, now: datetime) -> bool:
+    """Is today's check-in saved but incomplete (a red flag kept with answers missing)?"""
+    return bool(db.session.scalar(select(CheckIn.id).where(
+        CheckIn.patient_id == patient.id, CheckIn.local_date == local_today(patient, now),
+        CheckIn.complete.is_(False))))
 
 
 def _given(data, name: str) -> bool:
@@ -223,7 +233,7 @@ def _update(conn, existing, values: dict, errors: dict, now: datetime, by: int |
     for name in ANSWERS:
         if changes[name] is None:
             changes[name] = getattr(existing, name)
-    if errors and changes["note"] is None:
+    if (errors or not existing.complete) and changes["note"] is None:  # only a full form clears it
         changes["note"] = existing.note
     for flag in RED_FLAGS:  # a red flag once reported is never erased
         changes[flag] = True if (values[flag] or getattr(existing, flag)) else changes[flag]
