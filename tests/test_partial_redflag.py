@@ -7,20 +7,24 @@ shows such an incomplete check-in, its unknown answers as "not answered", never 
 import csv
 import html as html_lib
 import io
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from recovery.extensions import db
-from recovery.models import Alert, CheckIn, Reminder, procedure_buckets
-from recovery.reminders import outbox
+from recovery.models import Alert, CheckIn, Reminder, procedure_buckets, utcnow
+from recovery.reminders import links, outbox
 from recovery.services import checkins
 from recovery.services.procedures import check_72h
 from recovery.services.triage.rules import Entry, Facts, persistent_pain, worsening
 
 from .api_helpers import Api
 from .conftest import NOW, csrf_token
+from .databases import fresh_database
 
 FULL = {
     "pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
@@ -115,6 +119,23 @@ def test_staff_phone_entry_saves_a_red_flag_with_answers_missing(client, make_pa
     assert refused.status_code == 400
     db.session.expire_all()
     assert db.session.scalar(select(CheckIn.flag_calf)) is True  # once reported, never erased
+
+
+def test_emailed_link_saves_a_red_flag_and_stays_open_to_finish(client, make_patient):
+    patient = make_patient()
+    now = utcnow()
+    token = links.issue_checkin_link(patient, checkins.local_today(patient, now), now)
+    db.session.commit()
+    url = f"/c/{token}"
+    response = _post(client, url, {"flag_infection": "yes"})
+    assert response.status_code == 200
+    assert "Some answers are still missing" in _text(response) and f'action="{url}"' in _text(response)
+    assert db.session.scalar(select(CheckIn.flag_infection)) is True
+    assert client.get(url).status_code == 200  # not used up: the patient can finish
+    finished = _post(client, url, {**FULL, "flag_infection": "yes"})
+    assert finished.status_code == 200 and "Some answers are still missing" not in _text(finished)
+    assert db.session.scalar(select(CheckIn.complete)) is True
+    assert client.get(url).status_code == 404  # a complete check-in uses the link
 
 
 def test_api_saves_a_red_flag_with_answers_missing_or_invalid(client, make_patient):
@@ -275,3 +296,43 @@ def test_patient_pages_show_an_incomplete_checkin(client, make_patient, login):
     checkin_id = db.session.scalar(select(CheckIn.id))
     detail = _text(client.get(f"/patient/checkins/{checkin_id}"))
     assert "Some answers of this check-in were not given." in detail
+
+
+# The migration
+
+def test_existing_checkins_become_complete_with_their_answers_kept(tmp_path):
+    """Upgrading a database of the previous version: every check-in is complete, answers as they were."""
+    def flask(url, *args):
+        env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "migration-test",
+               "DATABASE_URL": url}
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "recovery", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    at = NOW.replace(tzinfo=None)
+    with fresh_database(tmp_path) as url:
+        assert flask(url, "db", "upgrade", "b7c3d9e1f2a4").returncode == 0
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO users (id, email, role, active, display_name, created_at)"
+                              " VALUES (1, 'old@example.org', 'patient', true, 'Old', :at)"), {"at": at})
+            conn.execute(text(
+                "INSERT INTO patients (id, user_id, record_number, date_of_birth, phone, preferred_language,"
+                " timezone, discharged, email_reminders, reminder_time, demo, created_at) VALUES (1, 1,"
+                " 'MRN-OLD', '1950-01-01', '555', 'en', 'America/Chicago', false, true, '18:00:00', false,"
+                " :at)"), {"at": at})
+            conn.execute(text(
+                "INSERT INTO procedures (id, patient_id, type, performed_at, levels, fracture_cause,"
+                " anaesthesia, setting, cement_leakage, baseline_pain, recorded_at) VALUES (1, 1,"
+                " 'kyphoplasty', :at, 'L1', 'osteoporosis', 'local', 'outpatient', false, 8, :at)"), {"at": at})
+            conn.execute(text(
+                "INSERT INTO checkins (patient_id, procedure_id, local_date, pain_now, worst_pain,"
+                " walking_level, minutes_upright, medication, sleep_disturbed, flag_neuro, flag_chest,"
+                " flag_infection, flag_calf, is_72h_check, created_at, updated_at) VALUES (1, 1,"
+                " '2026-11-21', 4, 6, 2, 20, 'otc', false, false, true, false, false, false, :at, :at)"),
+                {"at": at})
+        result = flask(url, "init-db")
+        assert result.returncode == 0, result.stderr
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT complete, pain_now, flag_chest, flag_neuro FROM checkins")).one()
+        engine.dispose()
+        assert (bool(row[0]), row[1], bool(row[2]), bool(row[3])) == (True, 4, True, False)
