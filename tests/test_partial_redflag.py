@@ -85,6 +85,14 @@ def test_a_refused_answer_beside_a_red_flag_keeps_the_good_answers(client, patie
     assert not checkin.complete
 
 
+def test_a_red_flag_with_only_the_note_refused_is_complete(make_patient):
+    patient = make_patient()
+    result = checkins.save_checkin(patient, {**FULL, "flag_chest": "yes", "note": "x" * 1001}, NOW)
+    db.session.commit()
+    assert result.complete and result.checkin.complete and result.checkin.note is None
+    assert set(result.errors) == {"note"}
+
+
 @pytest.mark.parametrize("answers", [
     {"flag_neuro": "no", "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"},
     {"pain_now": "4"},

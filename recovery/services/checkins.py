@@ -155,7 +155,8 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     if existing is None:
         row = {"patient_id": patient.id, "procedure_id": procedure.id, "local_date": day,
                "created_at": now, "updated_at": now, "entered_by_id": by, "is_72h_check": False,
-               "note": None, **values, "complete": not errors}
+               "note": None, **values,
+               "complete": all(values[name] is not None for name in ANSWERS)}
         try:
             with db.session.begin_nested():  # the SAVEPOINT is sent when the session hands out the connection
                 checkin_id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
