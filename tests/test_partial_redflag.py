@@ -243,6 +243,7 @@ def test_the_check_in_form_marks_what_is_still_missing(client, patient):
     _post(client, "/patient/checkin", {"flag_chest": "yes"})
     page = _text(client.get("/patient/checkin"))
     assert 'id="pain_now-error"' in page and "Not answered yet" in page
+    assert "Your warning sign is saved" in page and "Nothing was saved" not in page
     home = _text(client.get("/patient/"))
     assert "Finish today's check-in" in home
 

@@ -90,7 +90,8 @@ def checkin():
     now = utcnow()
     if request.method == "GET":
         today = progress.todays_checkin(patient, now)
-        return _checkin_form(patient, today, forms.prefill(today), forms.still_missing(today))
+        return _checkin_form(patient, today, forms.prefill(today), forms.still_missing(today),
+                             unfinished=today is not None and not today.complete)
     if patient is None:  # an account whose patient record is not set up yet
         errors = {"form": _("Your record is not set up yet.")}
         return _checkin_form(None, None, request.form, errors, 400)
@@ -136,10 +137,10 @@ def not_saved_page(answers, form_action: str):
                            form_action=form_action, **forms.choices()), 503
 
 
-def _checkin_form(patient, today, values, errors, status=200):
+def _checkin_form(patient, today, values, errors, status=200, unfinished=False):
     return render_template(
         "patient/checkin.html", patient=patient, today=today, values=values, errors=errors,
-        **forms.choices(),
+        unfinished=unfinished, **forms.choices(),
     ), status
 
 
