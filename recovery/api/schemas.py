@@ -75,6 +75,11 @@ class AcknowledgeBody(Request):
     note: Annotated[Text, Field(max_length=1000)]
 
 
+OVERRIDE = ("Book even though the time is outside the clinic's hours, on a closed date or overlaps "
+            "another visit of the clinician (the refusal names the problem); needs override_reason.")
+OVERRIDE_REASON = "Why the visit is booked anyway; kept in the audit log."
+
+
 class AppointmentBody(Request):
     """A new visit for a patient's current procedure."""
 
@@ -82,12 +87,16 @@ class AppointmentBody(Request):
     kind: Literal[STAFF_KINDS] = "follow_up"
     scheduled_for: AwareDatetime = Field(
         description="When, with its offset; in the future, after the procedure.")
+    override: bool = Field(False, description=OVERRIDE)
+    override_reason: str | None = Field(None, max_length=500, description=OVERRIDE_REASON)
 
 
 class RescheduleBody(Request):
     """The visit's new time."""
 
     scheduled_for: AwareDatetime
+    override: bool = Field(False, description=OVERRIDE)
+    override_reason: str | None = Field(None, max_length=500, description=OVERRIDE_REASON)
 
 
 class EmptyBody(Request):

@@ -12,6 +12,7 @@ from .checkins import (
     CheckInRevision,
     procedure_buckets,
 )
+from .clinic import ClinicCalendar, ClosedDate, OpeningHours
 from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
 from .procedures import (
     ANAESTHESIA,
@@ -35,4 +36,5 @@ __all__ = [
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "sqlite_triggers_lifted",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
+    "ClinicCalendar", "ClosedDate", "OpeningHours",
 ]

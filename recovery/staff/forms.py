@@ -82,6 +82,9 @@ AUDIT_ACTIONS = {
     "patient.export_fhir": _l("Downloaded the patient's record (FHIR)"),
     "cohort.export_csv": _l("Downloaded the cohort's check-ins (CSV)"),
     "patient.visit_summary": _l("Opened the printable visit summary"),
+    "clinic.hours": _l("Changed the clinic's opening hours"),
+    "clinic.closed_add": _l("Added a closed date"),
+    "clinic.closed_remove": _l("Removed a closed date"),
 }
 ROLES = {"patient": _l("Patient"), "clinician": _l("Clinician"), "staff": _l("Staff")}
 MEDICATION = {

@@ -38,7 +38,7 @@ from ..services.checkins import (
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from ..urls import external_url
-from . import audit_log, forms, tasks, visits
+from . import audit_log, clinic_hours, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
 
@@ -46,7 +46,8 @@ from .visits import patient_or_404
 # new neurological signs call the clinic now; infection or calf signs call the clinic today.
 CALL_CLINIC_NOW = ("flag_neuro",)
 
-__all__ = ["audit_log", "bp", "tasks", "visits"]  # the other modules' routes join the blueprint on import
+# The other modules' routes join the blueprint on import.
+__all__ = ["audit_log", "bp", "clinic_hours", "tasks", "visits"]
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -23,6 +23,9 @@ OUTBOX = "/staff/outbox"
 RESEND = "/staff/reminders/<int:reminder_id>/resend"
 CLOSE_CALL = "/staff/calls/<int:task_id>/close"
 AUDIT = "/staff/audit"
+HOURS = "/staff/clinic-hours"
+CLOSED = "/staff/clinic-hours/closed"
+REOPEN = "/staff/clinic-hours/closed/remove"
 UNKNOWN = 999999
 
 ROWS = [
@@ -56,6 +59,10 @@ ROWS = [
     Row(MARK, "POST", "/staff/appointments/{appointment_a}/mark", only("staff", 400)),
     Row(MARK, "POST", f"/staff/appointments/{UNKNOWN}/mark", only("staff", 404)),
     Row("/staff/worklist", "GET", "/staff/worklist", only("staff")),
+    Row(HOURS, "GET", HOURS, only("staff")),
+    Row(HOURS, "POST", HOURS, only("staff", 400)),
+    Row(CLOSED, "POST", CLOSED, only("staff", 400)),
+    Row(REOPEN, "POST", REOPEN, only("staff", 400)),
     Row(OUTBOX, "GET", "/staff/outbox", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=failed", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=lost", only("staff", 400)),

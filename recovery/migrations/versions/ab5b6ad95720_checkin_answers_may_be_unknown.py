@@ -5,7 +5,7 @@ stored as NULL ("not answered", never "no"), and `complete` is false until they 
 Every existing row had every answer: complete = true.
 
 Revision ID: ab5b6ad95720
-Revises: b7c3d9e1f2a4
+Revises: fba998770226
 Create Date: 2026-12-03 10:50:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ab5b6ad95720'
-down_revision = 'b7c3d9e1f2a4'
+down_revision = 'fba998770226'
 branch_labels = None
 depends_on = None
 
