@@ -50,9 +50,9 @@ class DayPoint:
     """One check-in on the patient's chart."""
 
     day: int  # days since the procedure; 0 is the procedure day
-    pain_now: int
-    worst_pain: int
-    walking_level: int
+    pain_now: int | None  # None: not answered (an incomplete check-in kept for its red flag)
+    worst_pain: int | None
+    walking_level: int | None
     red_flags: tuple[str, ...] = ()  # short labels of the red flags reported that day
 
 
@@ -151,20 +151,22 @@ def patient_figure(points: Sequence[DayPoint], baseline: int | None, markers: Se
     if baseline is not None:
         fig.add_trace(go.Scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
                                  line={"color": COLOURS["baseline"], "dash": "dash"}), row=1, col=1)
-    days = [p.day for p in points]
     for key, dash in (("pain_now", "solid"), ("worst_pain", "dot")):
-        fig.add_trace(go.Scatter(x=days, y=[getattr(p, key) for p in points], mode="lines+markers",
-                                 name=t[key], line={"color": COLOURS[key], "dash": dash}), row=1, col=1)
+        given = [p for p in points if getattr(p, key) is not None]  # an unanswered day is skipped
+        fig.add_trace(go.Scatter(x=[p.day for p in given], y=[getattr(p, key) for p in given],
+                                 mode="lines+markers", name=t[key],
+                                 line={"color": COLOURS[key], "dash": dash}), row=1, col=1)
     flagged = [p for p in points if p.red_flags]
     if flagged:
         fig.add_trace(go.Scatter(
-            x=[p.day for p in flagged], y=[p.pain_now for p in flagged], mode="markers", name=t["red_flag"],
+            x=[p.day for p in flagged], y=[_flag_y(p) for p in flagged], mode="markers", name=t["red_flag"],
             marker={"symbol": "triangle-up", "size": 14, "color": COLOURS["red_flag"]},
             hovertext=["; ".join(p.red_flags) for p in flagged], hoverinfo="text+x",
         ), row=1, col=1)
-    fig.add_trace(go.Scatter(x=days, y=[p.walking_level for p in points], mode="lines+markers",
-                             name=t["walking"], line={"color": COLOURS["walking"], "shape": "hv"}),
-                  row=2, col=1)
+    walked = [p for p in points if p.walking_level is not None]
+    fig.add_trace(go.Scatter(x=[p.day for p in walked], y=[p.walking_level for p in walked],
+                             mode="lines+markers", name=t["walking"],
+                             line={"color": COLOURS["walking"], "shape": "hv"}), row=2, col=1)
     fig.update_layout(**_layout(
         height=520,
         shapes=[_vline(m.day) for m in markers],
@@ -211,8 +213,13 @@ def stack_event_labels(annotations: Sequence[dict], x_range: Sequence[float], pl
     return placed, len(rows)
 
 
+def _flag_y(point: DayPoint) -> int:
+    """Where a red flag is drawn: on the day's pain, or at the top when pain was not answered."""
+    return point.pain_now if point.pain_now is not None else 10
+
+
 def _flag_label(point: DayPoint) -> dict:
-    return {"x": point.day, "y": point.pain_now, "xref": "x", "yref": "y", "ay": -32,
+    return {"x": point.day, "y": _flag_y(point), "xref": "x", "yref": "y", "ay": -32,
             "text": "<br>".join(str(f) for f in point.red_flags), "showarrow": True, "arrowhead": 2,
             "font": {"color": COLOURS["red_flag"], "size": 11}}
 
@@ -269,6 +276,7 @@ def patient_progress_figure(points: Sequence[DayPoint], baseline: int | None = N
                             band: Band | None = None, text: Mapping | None = None) -> dict:
     """The patient's own, simple chart: their pain each day, the expected band, where they began."""
     t = _text(text)
+    points = [p for p in points if p.pain_now is not None]  # a day without a pain answer is no point
     last = max([7, *(p.day for p in points)])
     fig = go.Figure()
     if band is not None:

@@ -48,6 +48,7 @@ def progress_svg(points: Sequence[DayPoint], baseline: int | None = None, band: 
                  text: Mapping | None = None, title: str = "") -> Markup:
     """The patient's pain by day as an <svg> element, ready to put in a page."""
     t = _text(text)
+    points = [p for p in points if p.pain_now is not None]  # a day without a pain answer is no point
     last = max([7, *(p.day for p in points)])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 

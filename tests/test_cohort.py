@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from recovery import charts
 from recovery.extensions import db
-from recovery.models import FRACTURE_CAUSES, PROCEDURE_TYPES, CheckIn, Patient, Procedure, User
+from recovery.models import FRACTURE_CAUSES, PROCEDURE_TYPES, RED_FLAGS, CheckIn, Patient, Procedure, User
 from recovery.services import buckets, cohort
 from recovery.services.errors import ValidationError
 
@@ -28,6 +28,8 @@ EXPECTED_BOUNDS = {
     "week2": (11, 17), "week3": (18, 24), "week4": (25, 31), "week6": (39, 45), "week8": (53, 59),
     "week12": (81, 87),
 }
+
+NO_FLAGS = dict.fromkeys(RED_FLAGS, False)  # every red flag answered no
 
 
 @dataclass
@@ -93,7 +95,7 @@ def generate(raw: Raw, count: int, seed: int, clinicians: list[int], start: int 
             checkins.append({
                 "patient_id": row["patient_id"], "procedure_id": proc_id, "local_date": day,
                 "pain_now": pain, "worst_pain": min(10, pain + 1), "walking_level": 2,
-                "minutes_upright": 60, "medication": "none", "sleep_disturbed": False,
+                "minutes_upright": 60, "medication": "none", "sleep_disturbed": False, **NO_FLAGS,
             })
     raw.patients.update(zip(patient_ids, specs, strict=True))
     if checkins:
@@ -204,7 +206,7 @@ def _patient(clinicians, performed_at, kind="kyphoplasty", tz=CLINIC_TZ, baselin
                                     "fracture_cause": cause, "anaesthesia": "local", "setting": "outpatient",
                                     "baseline_pain": baseline}])[0]
     rows = [{"patient_id": pid, "procedure_id": proc, "local_date": day, "pain_now": pain, "worst_pain": pain,
-             "walking_level": 2, "minutes_upright": 60, "medication": "none", "sleep_disturbed": False}
+             "walking_level": 2, "minutes_upright": 60, "medication": "none", "sleep_disturbed": False, **NO_FLAGS}
             for day, pain in (pains or {}).items()]
     if rows:
         db.session.execute(insert(CheckIn), rows)

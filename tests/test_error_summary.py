@@ -91,9 +91,9 @@ def test_an_incomplete_checkin_lists_each_missing_question_links_it_and_keeps_th
     assert heading == "There is a problem"
     assert "Nothing was saved. Please check the answers marked below." in html
     targets = [target for target, _text in lines]
-    assert targets == ["worst_pain", "minutes_upright", "medication", "sleep_disturbed",
-                       "flag_chest", "flag_infection", "flag_calf"]  # as the form asks them
-    assert lines[0][1] == ("How bad was your worst pain in the last 24 hours? "
+    assert targets == ["flag_chest", "flag_infection", "flag_calf",  # warning signs first,
+                       "worst_pain", "minutes_upright", "medication", "sleep_disturbed"]  # as the form asks
+    assert dict(lines)["worst_pain"] == ("How bad was your worst pain in the last 24 hours? "
                            "Please enter a whole number from 0 to 10.")
     # each message stays by its field too, which points to it
     assert re.search(r'id="worst_pain"\s+aria-describedby="worst_pain-error"', html)
@@ -114,7 +114,7 @@ def test_the_summary_speaks_the_patients_language(client, make_patient, login):
     login(make_patient(preferred_language="es").user)
     heading, lines = summary_of(_post(client, "/patient/checkin", **PARTIAL).get_data(as_text=True))
     assert heading == "Hay un problema"
-    assert lines[0][0] == "worst_pain" and "Escriba un número entero del 0 al 10." in lines[0][1]
+    assert "Escriba un número entero del 0 al 10." in dict(lines)["worst_pain"]
     heading, _lines = summary_of(_post(client, "/patient/settings", reminder_time="03:00").get_data(as_text=True))
     assert heading == "Hay un problema"
 
@@ -183,5 +183,6 @@ def test_staff_forms_open_with_the_summary_in_page_order(client, staff, make_pat
     html = _post(client, f"/staff/patients/{patient.id}/checkin", pain_now="4").get_data(as_text=True)
     _heading, lines = summary_of(html)
     targets = [t for t, _text in lines]
-    assert targets[:3] == ["worst_pain", "walking_level", "minutes_upright"] and "flag_calf" in targets
+    assert targets[:4] == ["flag_neuro", "flag_chest", "flag_infection", "flag_calf"]  # warning signs first
+    assert targets[4:7] == ["worst_pain", "walking_level", "minutes_upright"]
     assert 'id="pain_now" name="pain_now" type="number" value="4"' in html

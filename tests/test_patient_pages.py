@@ -169,7 +169,8 @@ def test_bad_answers_are_refused_next_to_the_field_and_nothing_is_written(
     client, patient, changes, drop, field, message
 ):
     before = (_count(CheckIn), _count(Alert))
-    response = _submit(client, drop=drop, flag_chest="yes", **changes)  # a flag must not leak out
+    # Every red flag answered no: the refusal writes nothing (a yes is saved: test_partial_redflag.py).
+    response = _submit(client, drop=drop, flag_chest="no", **changes)
     html = _text(response)
     assert response.status_code == 400
     assert _error_next_to(html, field) == message

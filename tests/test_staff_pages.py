@@ -199,16 +199,17 @@ def test_bad_phone_checkin_is_refused_and_nothing_written(client, staff, make_pa
     assert db.session.scalar(select(func.count(CheckIn.id))) == 0
 
 
-def test_red_flag_guidance_shows_even_when_another_answer_is_wrong(client, staff, make_patient):
+def test_red_flag_is_saved_and_guidance_shows_even_when_another_answer_is_wrong(client, staff, make_patient):
     patient = make_patient()
     response = phone_checkin(client, patient, flag_chest="yes", pain_now="11")
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Tell the patient to call 911 now." in html
-    assert "The check-in is not saved yet, so the clinicians have not been alerted" in html
+    assert "The red flag is saved and the clinicians have been alerted." in html
     assert 'id="pain_now-error"' in html
-    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
-    assert db.session.scalar(select(func.count(Alert.id))) == 0
+    checkin = db.session.scalar(select(CheckIn))
+    assert checkin.flag_chest is True and checkin.pain_now is None and not checkin.complete
+    assert db.session.scalar(select(func.count(Alert.id))) == 1
 
 
 def test_discharge_stops_patient_checkins(client, staff, make_patient):

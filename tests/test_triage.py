@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from recovery.extensions import db
-from recovery.models import Alert, CheckIn, Patient, Procedure, User
+from recovery.models import RED_FLAGS, Alert, CheckIn, Patient, Procedure, User
 from recovery.services import alerts, triage
 from recovery.services.checkins import save_checkin
 
@@ -18,6 +18,8 @@ ANSWERS = {
     "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
     "flag_infection": "no", "flag_calf": "no",
 }
+
+NO_FLAGS = dict.fromkeys(RED_FLAGS, False)  # every red flag answered no
 
 
 def checkin(patient, at, pain, **extra):
@@ -145,7 +147,7 @@ def _bulk(count: int, start: int) -> None:
     day1 = performed.astimezone(ZoneInfo("America/Chicago")).date() + timedelta(days=1)
     db.session.execute(insert(CheckIn), [
         {"patient_id": p, "procedure_id": proc, "local_date": day1, "pain_now": 6, "worst_pain": 7,
-         "walking_level": 2, "minutes_upright": 60, "medication": "otc", "sleep_disturbed": False}
+         "walking_level": 2, "minutes_upright": 60, "medication": "otc", "sleep_disturbed": False, **NO_FLAGS}
         for p, proc in zip(patients, procedures, strict=True)])
     db.session.commit()
 

@@ -42,8 +42,9 @@ class ApiError(Exception):
     """An error to answer with: status, optional message and per-field errors."""
 
     def __init__(self, status: int, message: str | None = None, errors: dict | None = None,
-                 code: str | None = None):
+                 code: str | None = None, data: dict | None = None):
         super().__init__(message or MESSAGES[status])
+        self.data = data  # the decoded JSON object a schema refused, for an operation's rescue
         self.status = status
         self.message = message or MESSAGES[status]
         self.errors = errors

@@ -41,8 +41,12 @@ OPERATIONS: list[Operation] = []
 
 
 def operation(rule: str, method: str, *, roles=(), response=None, status=(200,), body=None, query=None,
-              errors=(), public=False):
-    """Register `view(user, **path, body=..., query=...)` as an API operation; it returns a model."""
+              errors=(), public=False, rescue=None):
+    """Register `view(user, **path, body=..., query=...)` as an API operation; it returns a model.
+
+    `rescue(user, data, errors)`, when given, is asked before a body that fails its schema is
+    refused (422): it may answer instead (a red flag is saved even with other answers missing),
+    or return None to let the 422 stand."""
 
     def decorator(view):
         summary, _, description = inspect.cleandoc(view.__doc__ or "").partition("\n")
@@ -58,10 +62,8 @@ def operation(rule: str, method: str, *, roles=(), response=None, status=(200,),
             kwargs = dict(path)
             if query is not None:
                 kwargs["query"] = parse_query(query)
-            if body is not None:
-                kwargs["body"] = parse_body(body)
             try:
-                result = view(user, **kwargs)
+                result = _call(view, user, kwargs, body, rescue)
             except NotFound:  # missing, or not this caller's to see: the two look the same
                 raise ApiError(404) from None
             except ValidationError as error:  # the service's own checks: nothing was written
@@ -77,6 +79,22 @@ def operation(rule: str, method: str, *, roles=(), response=None, status=(200,),
         return view
 
     return decorator
+
+
+def _call(view, user, kwargs: dict, body, rescue):
+    """The view's answer, given its parsed body; a body its schema refuses goes to `rescue` first."""
+    if body is None:
+        return view(user, **kwargs)
+    try:
+        parsed = parse_body(body)
+    except ApiError as error:
+        answer = None
+        if rescue is not None and error.data is not None:
+            answer = rescue(user, error.data, error.errors or {})
+        if answer is None:
+            raise
+        return answer
+    return view(user, **kwargs, body=parsed)
 
 
 def _field_errors(error: SchemaError) -> dict[str, str]:
@@ -118,7 +136,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     except SchemaError as error:
         if any(item["type"] == "json_invalid" for item in error.errors()):
             raise ApiError(400, "The body is not valid JSON.", code=MALFORMED_JSON) from None
-        raise ApiError(422, errors=_field_errors(error)) from None
+        raise ApiError(422, errors=_field_errors(error), data=data) from None
 
 
 def _not_json(name):

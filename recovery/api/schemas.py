@@ -152,16 +152,20 @@ class CheckIn(Response):
     id: int
     procedure_id: int
     local_date: date = Field(description="The patient's calendar day, in their own time zone.")
-    pain_now: int
-    worst_pain: int
-    walking_level: int
-    minutes_upright: int
-    medication: Literal[MEDICATION]
-    sleep_disturbed: bool
-    flag_neuro: bool
-    flag_chest: bool
-    flag_infection: bool
-    flag_calf: bool
+    # null: not answered (an incomplete check-in kept because it reported a red flag), never "no".
+    pain_now: int | None
+    worst_pain: int | None
+    walking_level: int | None
+    minutes_upright: int | None
+    medication: Literal[MEDICATION] | None
+    sleep_disturbed: bool | None
+    flag_neuro: bool | None
+    flag_chest: bool | None
+    flag_infection: bool | None
+    flag_calf: bool | None
+    complete: bool = Field(description="False while answers are missing (null); such a check-in does not "
+                           "count as the 72-hour check.")
+    missing: list[str] = Field(description="The answers not given yet.")
     red_flags: list[Literal[RED_FLAGS]]
     note: str | None
     is_72h_check: bool
@@ -187,6 +191,9 @@ class Urgent(Response):
 
 class CheckInSaved(Response):
     created: bool = Field(description="True when this made today's check-in, false when it updated it.")
+    complete: bool = Field(description="False when a red flag was saved with other answers missing or "
+                           "invalid: send them again to complete today's check-in.")
+    errors: dict[str, str] | None = Field(description="The answers still missing or not accepted, by field.")
     checkin: CheckIn
     urgent: Urgent | None = Field(description="Present when a red flag is reported: act on it at once.")
 

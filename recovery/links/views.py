@@ -8,11 +8,10 @@ from ..extensions import db
 from ..i18n import speak_to
 from ..models import utcnow
 from ..patient import forms as patient_forms
-from ..patient.views import not_saved_page
+from ..patient.views import not_saved_page, urgent_page
 from ..reminders import links
 from ..services import checkins
 from ..services.errors import ValidationError
-from ..services.guidance import urgent_guidance
 
 bp = Blueprint("links", __name__)
 
@@ -31,16 +30,15 @@ def checkin(token: str):
     if request.method == "POST":
         try:
             result = checkins.save_checkin(patient, request.form, now)
-            if not links.use_checkin_link(link, now):
+            # An incomplete check-in (a red flag with answers missing) leaves the link open to finish it.
+            if result.complete and not links.use_checkin_link(link, now):
                 raise ValidationError({"form": _("This link was already used.")})
         except ValidationError as error:
             db.session.rollback()
             return _form(patient, token, request.form, error.errors, 400)
         db.session.commit()
         if result.red_flags:
-            return render_template(
-                "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
-            )
+            return urgent_page(result, request.form, url_for("links.checkin", token=token))
         return render_template("links/thanks.html", patient=patient)
     return _form(patient, token, {}, {})
 

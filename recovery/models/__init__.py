@@ -3,6 +3,7 @@
 from .audit import AuditEvent, sqlite_triggers_lifted
 from .checkins import (
     ALERT_NOTE_MAX,
+    ANSWERS,
     COHORT_BUCKETS,
     MEDICATION,
     NOTE_MAX,
@@ -50,7 +51,7 @@ from .tokens import TOKEN_NAME_MAX, ApiToken
 from .types import utcnow
 
 __all__ = [
-    "ANAESTHESIA", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
+    "ANAESTHESIA", "ANSWERS", "APPOINTMENT_KINDS", "FRACTURE_CAUSES", "LANGUAGES", "LEVELS", "MEDICATION",
     "PROCEDURE_TYPES", "RED_FLAGS", "ROLES", "SETTINGS", "Alert", "AlertNote", "Appointment", "AuditEvent",
     "CALL_OUTCOMES", "CallTask", "CheckIn", "CheckInRevision", "CheckinLink", "Reminder",
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",

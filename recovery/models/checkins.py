@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,9 @@ MEDICATION = vocabulary.codes(vocabulary.MEDICATION)
 RED_FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
 NOTE_MAX = 1000  # a check-in's note, in characters (the schema holds it too)
 ALERT_NOTE_MAX = 1000  # a clinician's note on an alert
+# Every answer a complete check-in has (the note is optional). NULL is "not answered", never "no".
+ANSWERS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
+           "sleep_disturbed") + RED_FLAGS
 
 
 class CheckIn(db.Model):
@@ -40,6 +44,11 @@ class CheckIn(db.Model):
         CheckConstraint("minutes_upright BETWEEN 0 AND 1440", name="minutes_upright"),
         CheckConstraint("medication IN ('none', 'otc', 'prescription')", name="medication"),
         CheckConstraint(f"note IS NULL OR length(note) <= {NOTE_MAX}", name="note"),
+        # A complete check-in has every answer; an incomplete one exists only to keep a red flag.
+        CheckConstraint("NOT complete OR (" + " AND ".join(f"{a} IS NOT NULL" for a in ANSWERS) + ")",
+                        name="complete_answers"),
+        CheckConstraint("complete OR " + " OR ".join(f"{f} IS TRUE" for f in RED_FLAGS),
+                        name="incomplete_has_red_flag"),
         # The cohort, triage and chart queries read one procedure's check-ins in date order.
         Index("ix_checkins_procedure_day", "procedure_id", "local_date"),
     )
@@ -49,17 +58,20 @@ class CheckIn(db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"))
     local_date: Mapped[date]
-    pain_now: Mapped[int]
-    worst_pain: Mapped[int]
-    walking_level: Mapped[int]
-    minutes_upright: Mapped[int]
-    medication: Mapped[str] = mapped_column(String(16))
-    sleep_disturbed: Mapped[bool]
-    flag_neuro: Mapped[bool] = mapped_column(default=False)
-    flag_chest: Mapped[bool] = mapped_column(default=False)
-    flag_infection: Mapped[bool] = mapped_column(default=False)
-    flag_calf: Mapped[bool] = mapped_column(default=False)
+    # None: not answered (a check-in saved incomplete because it reported a red flag).
+    pain_now: Mapped[int | None]
+    worst_pain: Mapped[int | None]
+    walking_level: Mapped[int | None]
+    minutes_upright: Mapped[int | None]
+    medication: Mapped[str | None] = mapped_column(String(16))
+    sleep_disturbed: Mapped[bool | None]
+    flag_neuro: Mapped[bool | None]
+    flag_chest: Mapped[bool | None]
+    flag_infection: Mapped[bool | None]
+    flag_calf: Mapped[bool | None]
     note: Mapped[str | None] = mapped_column(Text)
+    # False while answers are missing: such a row settles no 72-hour check and cancels no nudge.
+    complete: Mapped[bool] = mapped_column(default=True, server_default=true())
     is_72h_check: Mapped[bool] = mapped_column(default=False)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff, by phone
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -75,6 +87,11 @@ class CheckIn(db.Model):
     @property
     def red_flags(self) -> list[str]:
         return [f for f in RED_FLAGS if getattr(self, f)]
+
+    @property
+    def missing(self) -> list[str]:
+        """The answers not given yet (empty for a complete check-in)."""
+        return [a for a in ANSWERS if getattr(self, a) is None]
 
 
 # The cohort page's spans of days since the procedure (services/cohort.py defines their days).

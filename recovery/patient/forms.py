@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .. import vocabulary
 from ..models import NOTE_MAX, RED_FLAGS
 from ..services.alerts import FLAG_LABELS
-from ..services.checkins import WALKING_LEVELS
+from ..services.checkins import WALKING_LEVELS, form_answers
 
 # Words beside every number, so the scale never relies on the number (or colour) alone.
 PAIN_WORDS = {
@@ -26,22 +26,23 @@ PAIN_WORDS = {
     10: _l("Worst imaginable"),
 }
 MEDICATION_LABELS = vocabulary.MEDICATION
-FIELDS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
-          "sleep_disturbed", "note") + RED_FLAGS
 
 
 def prefill(checkin) -> dict[str, str]:
     """Today's saved answers as the strings the form would post (empty when there is none)."""
+    return form_answers(checkin)
+
+
+def kept_answers(checkin, submitted) -> dict[str, str]:
+    """The form's values after a partial save: what is stored, with what was just typed on top."""
+    return form_answers(checkin, submitted)
+
+
+def still_missing(checkin) -> dict[str, str]:
+    """Today's unanswered questions, marked on the form (nothing when there is no check-in yet)."""
     if checkin is None:
         return {}
-    values = {}
-    for name in FIELDS:
-        value = getattr(checkin, name)
-        if isinstance(value, bool):
-            values[name] = "yes" if value else "no"
-        else:
-            values[name] = "" if value is None else str(value)
-    return values
+    return {name: str(_l("Not answered yet: please answer this question.")) for name in checkin.missing}
 
 
 def choices() -> dict:

@@ -31,7 +31,7 @@ class Summary:
     day: int | None = None  # days since the procedure; 0 is the procedure day
     procedure_date: date | None = None
     todays_checkin: CheckIn | None = None
-    latest: CheckIn | None = None
+    latest: CheckIn | None = None  # the latest with a pain answer (an incomplete one may have none)
     responder: bool | None = None
     stage: str | None = None
     check_72h: Appointment | None = None
@@ -73,7 +73,7 @@ def summarise(patient: Patient | None, now: datetime) -> Summary:
     summary.stage = stage(summary.day)
     own = [c for c in patient_checkins(patient) if c.procedure_id == procedure.id]
     summary.checkins = own
-    summary.latest = own[0] if own else None
+    summary.latest = next((c for c in own if c.pain_now is not None), None)
     summary.todays_checkin = next((c for c in own if c.local_date == summary.today), None)
     if summary.latest is not None:
         summary.responder = is_responder(procedure.baseline_pain, summary.latest.pain_now)
@@ -92,6 +92,8 @@ def pain_sentence(summary: Summary):
         return None
     kind = figures.PROCEDURE_WORDS.get(summary.procedure.type, summary.procedure.type)
     before = summary.procedure.baseline_pain
+    if summary.latest is None and summary.checkins:  # only check-ins without a pain answer
+        return _l("Your pain will show here once you answer the pain questions of a check-in.")
     if summary.latest is None:
         return _l("You have not checked in since your %(kind)s yet. After your first check-in you "
                   "will see here how your pain is changing.", kind=kind)
@@ -107,6 +109,6 @@ def pain_sentence(summary: Summary):
 
 def chart(summary: Summary) -> figures.ProgressChart | None:
     """The patient's own progress chart, once they have checked in since the procedure."""
-    if summary.procedure is None or not summary.checkins:
+    if summary.procedure is None or summary.latest is None:  # no pain answered since the procedure
         return None
     return figures.progress_chart(summary.patient, summary.procedure, summary.checkins)

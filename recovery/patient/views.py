@@ -92,7 +92,8 @@ def checkin():
     now = utcnow()
     if request.method == "GET":
         today = progress.todays_checkin(patient, now)
-        return _checkin_form(patient, today, forms.prefill(today), {})
+        return _checkin_form(patient, today, forms.prefill(today), forms.still_missing(today),
+                             unfinished=today is not None and not today.complete)
     if patient is None:  # an account whose patient record is not set up yet
         errors = {"form": _("Your record is not set up yet.")}
         return _checkin_form(None, None, request.form, errors, 400)
@@ -109,11 +110,20 @@ def checkin():
         thanks = _("Thank you. Today's check-in is updated.")
     db.session.commit()
     if result.red_flags:  # the only case that loads the saved row again (to show it)
-        return render_template(
-            "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags)
-        )
+        return urgent_page(result, request.form, url_for("patient.checkin"))
     flash(thanks)
     return redirect(url_for("patient.home"))
+
+
+def urgent_page(result, submitted, form_action: str):
+    """The urgent guidance for a saved red flag; when answers are still missing, the check-in
+    form below it with every answer kept and the missing ones marked."""
+    values = forms.kept_answers(result.checkin, submitted) if not result.complete else {}
+    return render_template(
+        "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags),
+        result=result, values=values, errors=result.errors, form_action=form_action, today=result.checkin,
+        **forms.choices(),
+    )
 
 
 @unsaved.page("patient.checkin")
@@ -129,10 +139,10 @@ def not_saved_page(answers, form_action: str):
                            form_action=form_action, **forms.choices()), 503
 
 
-def _checkin_form(patient, today, values, errors, status=200):
+def _checkin_form(patient, today, values, errors, status=200, unfinished=False):
     return render_template(
         "patient/checkin.html", patient=patient, today=today, values=values, errors=errors,
-        **forms.choices(),
+        unfinished=unfinished, **forms.choices(),
     ), status
 
 

@@ -51,7 +51,8 @@ def load_facts(patient: Patient, now: datetime) -> PatientFacts:
         dates = frozenset(
             db.session.scalars(
                 select(CheckIn.local_date).where(
-                    CheckIn.patient_id == patient.id, CheckIn.local_date >= recent
+                    CheckIn.patient_id == patient.id, CheckIn.local_date >= recent,
+                    CheckIn.complete.is_(True),  # an incomplete check-in leaves the nudge owed
                 )
             )
         )

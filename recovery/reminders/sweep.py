@@ -57,7 +57,8 @@ def load_facts_many(ids: list[int], now: datetime) -> list[PatientFacts]:
     recent = (now - timedelta(days=2)).date()
     for patient_id, day in db.session.execute(
         select(CheckIn.patient_id, CheckIn.local_date)
-        .where(among(CheckIn.patient_id, ids), CheckIn.local_date >= recent)
+        .where(among(CheckIn.patient_id, ids), CheckIn.local_date >= recent,
+               CheckIn.complete.is_(True))  # an incomplete check-in leaves the nudge owed
     ):
         dates[patient_id].add(day)
     recipients = _summary_recipients([p.clinician_id for p in people if p.clinician_id])

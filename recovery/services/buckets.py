@@ -79,7 +79,9 @@ def rebuild(procedure_ids: Iterable[int] | None = None) -> int:
     if ids == []:
         return 0
     days = select(Procedure.id, Procedure.performed_at, Patient.timezone).join(Patient)
-    checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now)
+    # A check-in without a pain answer (incomplete, kept for its red flag) is no point of the curve.
+    checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now).where(
+        CheckIn.pain_now.is_not(None))
     clear = delete(procedure_buckets)
     if ids is not None:
         days = days.where(Procedure.id.in_(ids))

@@ -1,6 +1,6 @@
 """Daily check-ins: one per patient per local day, updates keep history, red flags raise alerts."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -11,7 +11,17 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import MEDICATION, NOTE_MAX, RED_FLAGS, CheckIn, CheckInRevision, Patient, Procedure, User
+from ..models import (
+    ANSWERS,
+    MEDICATION,
+    NOTE_MAX,
+    RED_FLAGS,
+    CheckIn,
+    CheckInRevision,
+    Patient,
+    Procedure,
+    User,
+)
 from ..reminders import outbox
 from . import buckets, triage
 from .alerts import raise_red_flag_alerts
@@ -35,11 +45,16 @@ WALKING_LEVELS = {
 @dataclass
 class CheckInResult:
     """What saving a check-in did, so the page can say so. The row itself is loaded only if a
-    caller asks (the red-flag page, the API): the patient's usual redirect needs none."""
+    caller asks (the red-flag page, the API): the patient's usual redirect needs none.
+
+    `complete` is false when a red flag was saved with other answers missing or refused;
+    `errors` then says, by field, what is still to be answered or was not accepted."""
 
     checkin_id: int
     created: bool
     red_flags: list[str]
+    complete: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def checkin(self) -> CheckIn:
@@ -81,6 +96,15 @@ def change_timezone(patient: Patient, zone: str, now: datetime) -> None:
 
 def parse_checkin(data) -> dict:
     """Validate a check-in's answers; raise ValidationError listing every bad field."""
+    values, errors = parse_answers(data)
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def parse_answers(data) -> tuple[dict, dict[str, str]]:
+    """Each answer checked on its own: (values, errors by field). A missing or refused answer is
+    None in `values` (unknown), so the answers that are good can still be kept with a red flag."""
     fields = Fields(data)
     values = {name: fields.integer(name, lo, hi) for name, (lo, hi) in RANGES.items()}
     values.update(
@@ -96,8 +120,9 @@ def parse_checkin(data) -> dict:
         and values["worst_pain"] < values["pain_now"]
     ):
         fields.fail("worst_pain", _l("Worst pain cannot be lower than pain now."))
-    fields.done()
-    return values
+    for name in fields.errors:
+        values[name] = None
+    return values, dict(fields.errors)
 
 
 def reported_flags(data) -> list[str]:
@@ -111,10 +136,15 @@ def reported_flags(data) -> list[str]:
 def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None = None):
     """Save today's check-in, or update it if one exists; return a CheckInResult.
 
+    Bad or missing answers write nothing (ValidationError), with one exception: when any red
+    flag is answered yes, the good answers are saved at once with the others unknown (NULL) and
+    the row incomplete, because a red flag must never be lost. Answers already stored today are
+    never blanked by a later submission that leaves them out.
+
     Every patient sends one a day, so the row, its revision and the summary are written with
     prebuilt Core statements rather than through the ORM's unit of work.
     """
-    values = parse_checkin(data)
+    values, errors = parse_answers(data)
     procedure = patient.current_procedure
     if procedure is None:
         raise ValidationError({"form": str(_l("No procedure has been recorded for you yet."))})
@@ -125,11 +155,17 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     begin_write(db.session)  # today's row is read as the latest and stays so until commit
     conn = db.session.connection()
     existing = _todays(patient, day)
+    if existing is not None and not existing.complete:  # finishing it: what is stored stands
+        errors = {name: message for name, message in errors.items()
+                  if _given(data, name) or getattr(existing, name) is None}
+    if errors and not any(values[flag] for flag in RED_FLAGS):
+        raise ValidationError(errors)  # nothing was written: the caller rolls back
     created = False
     if existing is None:
         row = {"patient_id": patient.id, "procedure_id": procedure.id, "local_date": day,
                "created_at": now, "updated_at": now, "entered_by_id": by, "is_72h_check": False,
-               "note": None, **values}
+               "note": None, **values,
+               "complete": all(values[name] is not None for name in ANSWERS)}
         try:
             with db.session.begin_nested():  # the SAVEPOINT is sent when the session hands out the connection
                 checkin_id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
@@ -137,22 +173,39 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
         except IntegrityError:  # a double click won the race: update the row it wrote
             existing = _todays(patient, day)
     if existing is not None:
-        checkin_id, row = existing.id, _update(conn, existing, values, now, by)
+        checkin_id, row = existing.id, _update(conn, existing, values, errors, now, by)
     if row["procedure_id"] != procedure.id:  # today's row keeps the procedure it was saved against
         procedure_of_row = db.session.get(Procedure, row["procedure_id"])
     else:
         procedure_of_row = procedure
-    buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
+    if row["pain_now"] is not None:  # an unknown pain is not a point of the cohort's curve
+        buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
     red_flags = [flag for flag in RED_FLAGS if row[flag]]
     if red_flags:
         raise_red_flag_alerts(checkin_id, patient.id, red_flags, now)
-    settled = settle_72h_check(procedure, now)
+    settled = settle_72h_check(procedure, now)  # only a complete check-in settles it
     triage.evaluate_patient(patient, now, procedure=procedure)  # alerts on write, never on page view
     if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
         outbox.sync_patient(patient, now)
-    else:
+    elif row["complete"]:
         outbox.checked_in(patient, day, now)  # only today's nudge is no longer owed
-    return CheckInResult(checkin_id, created, red_flags)
+    # Still to do: what this submission left unanswered or got wrong (not what is stored already).
+    left = {name: message for name, message in errors.items()
+            if row.get(name) is None or _given(data, name)}
+    return CheckInResult(checkin_id, created, red_flags, row["complete"], left)
+
+
+def incomplete_today(patient: Patient, now: datetime) -> bool:
+    """Is today's check-in saved but incomplete (a red flag kept with answers missing)?"""
+    return bool(db.session.scalar(select(CheckIn.id).where(
+        CheckIn.patient_id == patient.id, CheckIn.local_date == local_today(patient, now),
+        CheckIn.complete.is_(False))))
+
+
+def _given(data, name: str) -> bool:
+    """Did the submission carry a (non-blank) value for this field?"""
+    value = (data or {}).get(name)
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 _checkins, _revisions = CheckIn.__table__, CheckInRevision.__table__
@@ -173,22 +226,54 @@ def _todays(patient: Patient, day: date):
 def snapshot(checkin) -> dict:
     """The answers of a check-in (the model or its row) as plain JSON-able values."""
     data = {k: getattr(checkin, k) for k in SCORED + RED_FLAGS}
+    data["complete"] = checkin.complete
     data["updated_at"] = checkin.updated_at.isoformat()
     data["entered_by_id"] = checkin.entered_by_id
     return data
 
 
-def _update(conn, existing, values: dict, now: datetime, by: int | None) -> dict:
-    """Keep the stored answers as a revision, then write the new ones; return the row as saved."""
+def _update(conn, existing, values: dict, errors: dict, now: datetime, by: int | None) -> dict:
+    """Keep the stored answers as a revision, then write the new ones; return the row as saved.
+
+    An answer this submission leaves unknown keeps the stored one (completing a check-in never
+    blanks what was given); the optional note is replaced only by a complete submission."""
     conn.execute(_REVISION, {"checkin_id": existing.id, "snapshot": snapshot(existing),
                              "replaced_at": now, "replaced_by_id": by})
     changes = dict(values, updated_at=now)
+    for name in ANSWERS:
+        if changes[name] is None:
+            changes[name] = getattr(existing, name)
+    if (errors or not existing.complete) and changes["note"] is None:  # only a full form clears it
+        changes["note"] = existing.note
     for flag in RED_FLAGS:  # a red flag once reported is never erased
-        changes[flag] = values[flag] or getattr(existing, flag)
+        changes[flag] = True if (values[flag] or getattr(existing, flag)) else changes[flag]
+    pain, worst = changes["pain_now"], changes["worst_pain"]
+    if pain is not None and worst is not None and worst < pain:  # new and stored answers disagree
+        changes["pain_now"], changes["worst_pain"] = existing.pain_now, existing.worst_pain
+        errors.setdefault("worst_pain", str(_l("Worst pain cannot be lower than pain now.")))
+    changes["complete"] = all(changes[name] is not None for name in ANSWERS)
     if by is not None:
         changes["entered_by_id"] = by
     conn.execute(_UPDATE, {**changes, "b_id": existing.id})  # SET: the columns given here
     return {**existing._asdict(), **changes}
+
+
+def form_answers(checkin, submitted=None) -> dict[str, str]:
+    """A check-in's stored answers as the strings a form posts ("" where unknown), with any
+    non-blank `submitted` value on top (so a refused answer shows where it was typed)."""
+    if checkin is None:
+        return {}
+    values = {}
+    for name in SCORED + RED_FLAGS:
+        value = getattr(checkin, name)
+        if isinstance(value, bool):
+            values[name] = "yes" if value else "no"
+        else:
+            values[name] = "" if value is None else str(value)
+        typed = (submitted or {}).get(name)
+        if isinstance(typed, str) and typed.strip():
+            values[name] = typed
+    return values
 
 
 def patient_checkins(patient: Patient) -> list[CheckIn]:

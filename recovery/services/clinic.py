@@ -96,7 +96,7 @@ def _summary_statement(include_discharged: bool):
         func.row_number()
         .over(partition_by=CheckIn.procedure_id, order_by=CheckIn.local_date.desc())
         .label("rank"),
-    ).subquery()
+    ).where(CheckIn.pain_now.is_not(None)).subquery()  # the latest pain given, not a blank
     latest = select(ranked_checkins).where(ranked_checkins.c.rank == 1).subquery("latest")
 
     last = (
@@ -215,10 +215,12 @@ class PatientRecord:
 
     @property
     def latest(self) -> CheckIn | None:
-        """The latest check-in after the current procedure."""
+        """The latest check-in after the current procedure that has a pain answer (an incomplete
+        one, kept for its red flag, may have none)."""
         if self.procedure is None:
             return None
-        return next((c for c in self.checkins if c.procedure_id == self.procedure.id), None)
+        return next((c for c in self.checkins if c.procedure_id == self.procedure.id
+                     and c.pain_now is not None), None)
 
     @property
     def responder(self) -> bool | None:

@@ -1,8 +1,10 @@
 """CSV export of the cohort: one row per check-in with its procedure, safe to open in a spreadsheet.
 
-- Rows: every check-in, with the procedure it was recorded against (type, levels, date, cause,
-  baseline) and days since that procedure (the check-in's local date minus the procedure's
-  calendar day in the patient's zone, as on the charts). The cohort page's filters apply to
+- Rows: every check-in (an incomplete one, kept for its red flag, has `complete` no and empty
+  cells for the answers not given: empty is "not answered", never "no"), with the procedure it
+  was recorded against (type, levels, date, cause, baseline) and days since that procedure
+  (the check-in's local date minus the procedure's calendar day in the patient's zone, as on
+  the charts). The cohort page's filters apply to
   that procedure; the patient's record number identifies the row, names and birth dates stay out.
 - UTF-8 with a byte-order mark: Excel, which most clinics open CSV files with, reads a file
   without one in the machine's legacy code page and garbles Spanish notes ("señora");
@@ -37,7 +39,8 @@ from .responder import is_responder
 
 BOM = "\ufeff"
 CHECKIN_COLUMNS = ("id", "local_date", "pain_now", "worst_pain", "walking_level", "minutes_upright",
-                   "medication", "sleep_disturbed", *RED_FLAGS, "is_72h_check", "entered_by_id", "note")
+                   "medication", "sleep_disturbed", *RED_FLAGS, "is_72h_check", "entered_by_id", "note",
+                   "complete")
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A piece of a cell that a semicolon- or line-splitting reader sees as a cell of its own, and
 # that starts (after spaces or the quotes of CSV quoting) with one of DANGEROUS_STARTS.
@@ -47,7 +50,7 @@ COLUMNS = (
     "record_number", "procedure_type", "levels", "procedure_date", "fracture_cause", "baseline_pain",
     "checkin_date", "days_since_procedure", "pain_now", "worst_pain", "pain_change", "responder",
     "walking_level", "minutes_upright", "medication", "sleep_disturbed", "red_flags",
-    "is_72h_check", "entered_by_staff", "note",
+    "is_72h_check", "entered_by_staff", "note", "complete",
 )
 
 
@@ -100,16 +103,17 @@ def cohort_rows(filters: CohortFilters = CohortFilters()) -> list[ExportRow]:
     procedure_days: dict[int, date] = {}
     rows = []
     for (record, tz, procedure_id, kind, levels, performed_at, cause, baseline, _id, day, pain, worst,
-         walking, upright, medication, sleep, *flags, is_72h, entered_by, note) in db.session.execute(
-            _statement(filters, zone)):
+         walking, upright, medication, sleep, *flags, is_72h, entered_by, note, complete
+         ) in db.session.execute(_statement(filters, zone)):
         first = procedure_days.get(procedure_id)
         if first is None:
             first = procedure_days[procedure_id] = procedure_day(performed_at, tz)
         red = ";".join(name for name, on in zip(RED_FLAGS, flags, strict=True) if on)
-        rows.append(ExportRow((
+        change = pain - baseline if pain is not None and baseline is not None else None
+        rows.append(ExportRow((  # an answer not given (None) is an empty cell, never "no"
             record, kind, levels, first, cause, baseline, day, recovery_day(performed_at, day, tz), pain,
-            worst, pain - baseline, is_responder(baseline, pain), walking, upright, medication, sleep, red,
-            is_72h, entered_by is not None, note,
+            worst, change, is_responder(baseline, pain), walking, upright, medication, sleep, red,
+            is_72h, entered_by is not None, note, complete,
         )))
     return rows
 

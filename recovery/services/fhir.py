@@ -121,7 +121,8 @@ class _Builder:
             select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.local_date))
         for checkin in checkins:
             self.add(self.response(checkin), self.ref("QuestionnaireResponse", checkin.id))
-            self.add(self.pain(checkin), self.ref("Observation", checkin.id))
+            if checkin.pain_now is not None:  # no observation of a pain that was not reported
+                self.add(self.pain(checkin), self.ref("Observation", checkin.id))
         appointments = db.session.scalars(
             select(Appointment).where(Appointment.patient_id == patient.id)
             .order_by(Appointment.scheduled_for, Appointment.id))
@@ -202,20 +203,25 @@ class _Builder:
                 "display": str(vocabulary.MEDICATION[value])}
 
     def response(self, checkin: CheckIn) -> QuestionnaireResponse:
-        answers = {
-            "pain_now": {"valueInteger": checkin.pain_now},
-            "worst_pain": {"valueInteger": checkin.worst_pain},
-            "walking_level": {"valueCoding": self.walking(checkin.walking_level)},
-            "minutes_upright": {"valueInteger": checkin.minutes_upright},
-            "medication": {"valueCoding": self.medication(checkin.medication)},
-            "sleep_disturbed": {"valueBoolean": checkin.sleep_disturbed},
-            **{flag: {"valueBoolean": getattr(checkin, flag)} for flag in FLAG_LABELS},
+        """The check-in's answers; an incomplete one is "in-progress" and leaves out (never
+        answers "no" for) the questions not answered."""
+        walking, medication = checkin.walking_level, checkin.medication
+        values = {
+            "pain_now": ("valueInteger", checkin.pain_now),
+            "worst_pain": ("valueInteger", checkin.worst_pain),
+            "walking_level": ("valueCoding", self.walking(walking) if walking is not None else None),
+            "minutes_upright": ("valueInteger", checkin.minutes_upright),
+            "medication": ("valueCoding", self.medication(medication) if medication is not None else None),
+            "sleep_disturbed": ("valueBoolean", checkin.sleep_disturbed),
+            **{flag: ("valueBoolean", getattr(checkin, flag)) for flag in FLAG_LABELS},
         }
+        answers = {k: {kind: value} for k, (kind, value) in values.items() if value is not None}
         if checkin.note:
             answers["note"] = {"valueString": checkin.note}
         text = {link_id: str(words) for link_id, _, words in QUESTIONS}
+        status = "completed" if checkin.complete else "in-progress"
         return QuestionnaireResponse(
-            questionnaire=self.questionnaire_url, status="completed", subject=self.subject(),
+            questionnaire=self.questionnaire_url, status=status, subject=self.subject(),
             authored=self.when(checkin.updated_at), source=self.subject(),
             item=[{"linkId": k, "text": text[k], "answer": [v]} for k, v in answers.items()],
         )

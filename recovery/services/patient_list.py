@@ -146,7 +146,7 @@ def _base():
     """Every patient with the columns the list filters, sorts and shows (a subquery)."""
     current = aliased(Procedure)
     latest = aliased(CheckIn)
-    latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id)
+    latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id, CheckIn.pain_now.is_not(None))
                  .order_by(CheckIn.local_date.desc()).limit(1).scalar_subquery())
     last = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
     is_open = (Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None))

@@ -163,6 +163,7 @@ def settle_72h_check(procedure: Procedure, now: datetime) -> bool:
         select(CheckIn)
         .where(
             CheckIn.procedure_id == procedure.id,
+            CheckIn.complete.is_(True),  # a red flag saved with answers missing is not the check
             CheckIn.created_at >= start,
             CheckIn.created_at <= end,
         )

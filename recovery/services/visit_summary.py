@@ -29,9 +29,9 @@ class Numbers:
     date: date
     day: int  # days since the procedure, 0 = procedure day in the patient's zone
     pain_now: int
-    worst_pain: int
-    walking_level: int
-    medication: str
+    worst_pain: int | None  # None: not answered (the pain-now answer is always there)
+    walking_level: int | None
+    medication: str | None
     change: int  # pain now minus baseline: negative is better
     responder: bool | None
 
@@ -78,11 +78,12 @@ def visit_summary(patient_id, viewer: User, now: datetime, visit_id=None) -> Vis
         own = sorted((c for c in record.checkins if c.procedure_id == procedure.id),
                      key=lambda c: c.local_date)
     check = next((c for c in own if c.is_72h_check), None)
+    scored = [c for c in own if c.pain_now is not None]  # an incomplete check-in may have no pain
     audit.record(viewer, "patient.visit_summary", record.patient, now)
     return VisitSummary(
         record=record, visit=visit,
         at_72h=_numbers(check, record) if check else None,
-        latest=_numbers(own[-1], record) if own else None,
+        latest=_numbers(scored[-1], record) if scored else None,
         alerts=record.alerts[:MAX_ALERTS], more_alerts=max(0, len(record.alerts) - MAX_ALERTS),
         medication=medication_trend(own, record), chart=print_chart(record),
     )
@@ -114,6 +115,8 @@ def medication_trend(checkins: list[CheckIn], record: PatientRecord) -> list[Med
     """Consecutive check-ins with the same medication, oldest first (prescription -> otc -> none)."""
     spans: list[MedicationSpan] = []
     for checkin in checkins:
+        if checkin.medication is None:  # not answered: neither a change nor a continuation
+            continue
         day = _day(checkin, record)
         if spans and spans[-1].medication == checkin.medication:
             last = spans[-1]

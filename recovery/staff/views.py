@@ -29,6 +29,7 @@ from ..services import audit, enrolment, procedures, short_codes
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import (
     WALKING_LEVELS,
+    form_answers,
     local_today,
     patient_checkins,
     reported_flags,
@@ -186,6 +187,9 @@ def phone_checkin(patient_id: int):
             return _checkin_form(patient, request.form, error.errors, now), 400
         audit.record(current_user, "checkin.phone_entry", patient, now)
         db.session.commit()
+        if not result.complete:  # a red flag saved with answers missing: ask the rest, save again
+            kept = MultiDict(form_answers(result.checkin, request.form))
+            return _checkin_form(patient, kept, result.errors, now, saved=result)
         return render_template(
             "staff/checkin_saved.html", patient=patient, result=result, **_guidance(result.red_flags)
         )
@@ -211,9 +215,11 @@ def _guidance(flags: list[str]) -> dict:
     }
 
 
-def _checkin_form(patient, form, errors, now):
+def _checkin_form(patient, form, errors, now, saved=None):
     # A red flag heard on the phone needs guidance now, even if another answer is still wrong.
     reported = [flag for flag in RED_FLAGS if str(form.get(flag, "")).strip().lower() in TRUE]
+    if saved is not None:
+        reported = saved.red_flags
     today = local_today(patient, now)
     latest = patient_checkins(patient)[:1]
     return render_template(
@@ -225,6 +231,7 @@ def _checkin_form(patient, form, errors, now):
         has_todays=bool(latest) and latest[0].local_date == today,
         walking_levels=WALKING_LEVELS,
         flag_labels=FLAG_LABELS,
+        saved=saved,
         **_guidance(reported),
         medication=forms.MEDICATION,
     )

@@ -115,10 +115,10 @@ def test_check_in_by_keyboard_alone(live, journey, patient_with_history):
     keys = page.keyboard
     for _ in range(40):  # from the top of the page, Tab until the first question has the focus
         keys.press("Tab")
-        if page.evaluate("() => document.activeElement.name") == "pain_now":
+        if page.evaluate("() => document.activeElement.name") == "flag_neuro":
             break
     else:
-        pytest.fail("Tab never reached the first question")
+        pytest.fail("Tab never reached the first question (the warning signs come first)")
 
     def choose(steps):
         """Space picks the focused choice; each arrow moves to (and picks) the next one."""
@@ -126,6 +126,11 @@ def test_check_in_by_keyboard_alone(live, journey, patient_with_history):
         for _ in range(steps):
             keys.press("ArrowRight")
 
+    choose(1)                 # the first warning sign: "No"
+    for _ in range(3):        # the other three warning signs: "No"
+        keys.press("Tab")
+        choose(1)
+    keys.press("Tab")
     choose(3)                 # pain now: 3
     keys.press("Tab")
     choose(5)                 # worst pain: 5
@@ -135,9 +140,8 @@ def test_check_in_by_keyboard_alone(live, journey, patient_with_history):
     keys.type("45")           # minutes upright
     keys.press("Tab")
     choose(1)                 # over-the-counter
-    for _ in range(5):        # sleep and the four warning signs: "No"
-        keys.press("Tab")
-        choose(1)
+    keys.press("Tab")
+    choose(1)                 # sleep disturbed: "No"
     keys.press("Tab")
     keys.type("Typed with the keyboard")
     keys.press("Tab")

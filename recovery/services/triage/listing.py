@@ -151,7 +151,7 @@ def triage_list(now: datetime, clinician_id: int | None = None, limit: int | Non
                 offset: int = 0) -> list[TriageItem]:
     """Open alerts, most urgent first, then longest waiting first; one query."""
     newest = aliased(CheckIn)
-    latest = (select(newest.id).where(newest.patient_id == Alert.patient_id)
+    latest = (select(newest.id).where(newest.patient_id == Alert.patient_id, newest.pain_now.is_not(None))
               .order_by(newest.local_date.desc(), newest.id.desc()).limit(1).scalar_subquery())
     now_checkin = aliased(CheckIn)
     stmt = (

@@ -37,7 +37,7 @@ class Entry(NamedTuple):
 
     id: int
     local_date: date
-    pain_now: int
+    pain_now: int | None  # None: not answered (an incomplete check-in that reported a red flag)
     is_72h_check: bool = False
 
 
@@ -52,6 +52,11 @@ class Facts:
     today: date  # the patient's local date at `now`
     discharged: bool
     checkins: tuple[Entry, ...]  # of this procedure, oldest first
+
+    @property
+    def scored(self) -> tuple[Entry, ...]:
+        """The check-ins that have a pain answer: the only ones the pain rules judge."""
+        return tuple(c for c in self.checkins if c.pain_now is not None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,8 @@ class Episode:
 
 def _pain_level(f: "Facts") -> str:
     """Routine, unless the last recorded pain is HIGH_PAIN or more."""
-    last = f.checkins[-1].pain_now if f.checkins else None
+    scored = f.scored
+    last = scored[-1].pain_now if scored else None
     return "high" if last is not None and last >= HIGH_PAIN else "routine"
 
 
@@ -118,9 +124,10 @@ def is_worse(checkins: tuple[Entry, ...], i: int) -> bool:
 def worsening(f: Facts) -> Episode | None:
     """Pain up 3+ points from the recent lowest, at the latest check-in; keyed by the run's start."""
     start = None
-    i = len(f.checkins) - 1
-    while i >= 0 and is_worse(f.checkins, i):  # the run of worse check-ins ending at the latest
-        start = f.checkins[i]
+    scored = f.scored  # a check-in without a pain answer is no evidence either way
+    i = len(scored) - 1
+    while i >= 0 and is_worse(scored, i):  # the run of worse check-ins ending at the latest
+        start = scored[i]
         i -= 1
     if start is None:
         return None
@@ -162,7 +169,7 @@ def persistent_pain(f: Facts) -> Episode | None:
         return None
     first = f.procedure_day + timedelta(days=PERSISTENT_FROM_DAY)
     last_day = f.procedure_day + timedelta(days=PERSISTENT_UNTIL_DAY)
-    window = [c for c in f.checkins if first <= c.local_date <= last_day]
+    window = [c for c in f.scored if first <= c.local_date <= last_day]
     if not window or is_responder(f.baseline, window[-1].pain_now) is not False:
         return None
     return Episode("persistent_pain", window[-1].id, f"p{f.procedure_id}:weeks5-7", _pain_level(f))
