@@ -44,6 +44,21 @@ REMINDER_KINDS = {
     "invite": _l("Set-password invitation"),
     "visit_summary": _l("Visit summary for the clinician (the day before a follow-up)"),
 }
+# The reminders about one visit, as the agenda names them, and how far each got.
+AGENDA_REMINDERS = {
+    "check_72h": _l("72-hour reminder"),
+    "check_72h_repeat": _l("second reminder"),
+    "follow_up_before": _l("2 days before"),
+    "follow_up_morning": _l("that morning"),
+    "visit_summary": _l("summary to the clinician"),
+}
+AGENDA_REMINDER_STATES = {
+    "sent": _l("sent"),
+    "sending": _l("sending"),
+    "pending": _l("not yet"),
+    "failed": _l("failed"),
+    "cancelled": _l("not sent (cancelled)"),
+}
 CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task"),
             "clinic": _l("E-mail to a clinician")}
 REMINDER_STATUSES = {

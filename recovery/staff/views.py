@@ -37,7 +37,7 @@ from ..services.checkins import (
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from ..urls import external_url
-from . import audit_log, forms, tasks, visits
+from . import agenda, audit_log, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
 
@@ -45,7 +45,8 @@ from .visits import patient_or_404
 # new neurological signs call the clinic now; infection or calf signs call the clinic today.
 CALL_CLINIC_NOW = ("flag_neuro",)
 
-__all__ = ["audit_log", "bp", "tasks", "visits"]  # the other modules' routes join the blueprint on import
+# The other modules' routes join the blueprint on import.
+__all__ = ["agenda", "audit_log", "bp", "tasks", "visits"]
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -47,6 +47,8 @@ def patient_page(
         change_for=change_for,
         change_form=change_form or {},
         change_errors=change_errors or {},
+        clinician_options=[("", _("Not assigned"))] + [(c.id, c.display_name)
+                                                        for c in enrolment.clinicians()],
         labels=forms,
     ), status
 
