@@ -376,3 +376,55 @@ def test_booking_takes_the_patients_clinician_by_default_and_another_when_chosen
     assert moved.status_code == 302
     db.session.refresh(booked[0])
     assert booked[0].clinician_id == okafor.id
+
+
+def test_the_migration_gives_existing_visits_their_patients_clinician(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import create_engine, text
+
+    from .conftest import _make_app
+    from .databases import fresh_database
+
+    with fresh_database(tmp_path) as url:
+        app = _make_app(url, tmp_path / "instance")
+        with app.app_context():
+            directory = app.extensions["migrate"].directory
+            upgrade(directory=directory)
+            downgrade(directory=directory, revision="8946313e8ad4-1")  # the schema before this one
+            engine = create_engine(url)
+            try:
+                with engine.begin() as conn:
+                    for sql in (
+                        "INSERT INTO users (id, email, role, active, display_name, created_at) VALUES"
+                        " (1, 'doc@example.org', 'clinician', true, 'Dr Lee', '2026-11-01 10:00:00'),"
+                        " (2, NULL, 'patient', true, 'Ann', '2026-11-01 10:00:00'),"
+                        " (3, NULL, 'patient', true, 'Bo', '2026-11-01 10:00:00')",
+                        "INSERT INTO patients (id, user_id, record_number, date_of_birth, phone, preferred_language,"
+                        " timezone, clinician_id, discharged, demo, created_at) VALUES"
+                        " (1, 2, 'M1', '1950-01-01', '555', 'en', 'America/Chicago', 1, false, false,"
+                        " '2026-11-01 10:00:00'),"
+                        " (2, 3, 'M2', '1950-01-01', '555', 'en', 'America/Chicago', NULL, false, false,"
+                        " '2026-11-01 10:00:00')",
+                        "INSERT INTO procedures (id, patient_id, type, performed_at, levels, fracture_cause,"
+                        " anaesthesia, setting, cement_leakage, baseline_pain, recorded_at) VALUES"
+                        " (1, 1, 'kyphoplasty', '2026-11-01 10:00:00', 'L1', 'trauma', 'local', 'outpatient',"
+                        " false, 8, '2026-11-01 11:00:00'),"
+                        " (2, 2, 'kyphoplasty', '2026-11-01 10:00:00', 'L1', 'trauma', 'local', 'outpatient',"
+                        " false, 8, '2026-11-01 11:00:00')",
+                        "INSERT INTO appointments (patient_id, procedure_id, kind, scheduled_for, status, revision,"
+                        " updated_at) VALUES (1, 1, 'follow_up', '2026-11-20 10:00:00', 'scheduled', 1,"
+                        " '2026-11-01 11:00:00'), (2, 2, 'follow_up', '2026-11-20 10:00:00', 'scheduled', 1,"
+                        " '2026-11-01 11:00:00')",
+                    ):
+                        conn.execute(text(sql))
+                upgrade(directory=directory)
+                with engine.begin() as conn:
+                    owners = conn.execute(text(
+                        "SELECT patient_id, clinician_id FROM appointments ORDER BY patient_id")).all()
+                assert [tuple(row) for row in owners] == [(1, 1), (2, None)]
+                downgrade(directory=directory, revision="8946313e8ad4-1")
+                upgrade(directory=directory)
+            finally:
+                engine.dispose()
+                db.session.remove()
+                db.engine.dispose()
