@@ -134,12 +134,14 @@ def _sqlite_adapters() -> None:
     sqlite3.register_adapter(time, time.isoformat)
 
 
-def load(engine: Engine, rows: dict[str, list[tuple]]) -> dict[str, int]:
-    """Bulk-insert the rows (COPY on PostgreSQL, executemany on SQLite); return counts per table."""
+def load(engine: Engine, rows: dict[str, list[tuple]], tables: dict[str, tuple] | None = None) -> dict[str, int]:
+    """Bulk-insert the rows (COPY on PostgreSQL, executemany on SQLite); return counts per table.
+    `tables` names the tables and their columns, in insertion order (default TABLE_COLUMNS)."""
+    tables = tables or TABLE_COLUMNS
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        for table, columns in TABLE_COLUMNS.items():
+        for table, columns in tables.items():
             data = rows[table]
             if engine.dialect.name == "postgresql":
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -150,7 +152,7 @@ def load(engine: Engine, rows: dict[str, list[tuple]]) -> dict[str, int]:
                 marks = ", ".join("?" * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", data)
         if engine.dialect.name == "postgresql":  # COPY with explicit ids leaves the sequences behind
-            for table in TABLE_COLUMNS:
+            for table in tables:
                 if table == "procedure_buckets":
                     continue  # no id column
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -115,7 +115,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters that show UTC times in the viewer's or patient's time zone."""
+    """Filters that show UTC times in the viewer's or patient's time zone; the error summary."""
+    from . import error_summary
     from .display import register
 
     register(app)
+    error_summary.register(app)

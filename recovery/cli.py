@@ -9,16 +9,19 @@ from flask_migrate import upgrade
 
 from .extensions import db
 from .models import utcnow
-from .services import accounts
+from .services import accounts, clinic_calendar
 from .services.errors import ValidationError
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create or upgrade the database schema to the latest migration."""
+    """Create or upgrade the database schema to the latest migration; seed the clinic's hours once."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     click.echo("Database is at the latest schema.")
+    if clinic_calendar.seed(utcnow()):
+        db.session.commit()
+        click.echo("Clinic hours and closed dates copied from CLINIC_HOURS and CLINIC_CLOSED.")
 
 
 @click.command("create-user")

@@ -31,11 +31,15 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "America/Chicago"),
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Spine Recovery Clinic"),
         # Shown in the urgent notice on Today ("the clinic reads it during opening hours (...)").
-        "CLINIC_HOURS": os.environ.get("CLINIC_HOURS", "Mon-Fri 8:00-17:00"),
+        # Also the opening hours bookings are checked against, until init-db copies them (and
+        # CLINIC_CLOSED) into the tables staff edit (services/clinic_calendar.py).
+        "CLINIC_HOURS": os.environ.get("CLINIC_HOURS", "Mon-Fri 08:00-17:00"),
+        "CLINIC_CLOSED": os.environ.get("CLINIC_CLOSED", "2026-12-25,2027-01-01"),
         "CLINIC_PHONE_DAY": os.environ.get("CLINIC_PHONE_DAY", "(219) 555-0100"),
         "CLINIC_PHONE_AFTER_HOURS": os.environ.get("CLINIC_PHONE_AFTER_HOURS", "(219) 555-0199"),
-        # How long a visit lasts in the patient's "add to my calendar" file (the model has no duration).
-        "VISIT_MINUTES": int(os.environ.get("VISIT_MINUTES", "30")),
+        # How long a visit lasts: in the patient's "add to my calendar" file and when bookings are
+        # checked for overlaps (the model has no duration).
+        "VISIT_MINUTES": os.environ.get("VISIT_MINUTES", "30"),
         "INVITE_VALID_HOURS": int(os.environ.get("INVITE_VALID_HOURS", "72")),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
@@ -129,6 +133,8 @@ def check(config) -> None:
             f"HEALTHZ_MIN_FREE_MB must be a whole number of megabytes (default 50), "
             f"not {config['HEALTHZ_MIN_FREE_MB']!r}."
         ) from None
+    config["CLINIC_WEEK"], config["CLINIC_CLOSED_DATES"] = check_clinic_calendar(config)
+    config["VISIT_MINUTES"] = check_visit_minutes(config.get("VISIT_MINUTES", 30))
     config["FOLLOW_UP_WINDOW"] = check_follow_up_window(config.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"))
     for key, default in API_RATE_LIMITS.items():
         check_rate_limit(key, config.get(key, default), default)
@@ -243,6 +249,37 @@ def check_follow_up_window(value) -> tuple[int, int]:
             f"FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks after the procedure, the first "
             f"not above the second (default 2-6), not {value!r}."
         ) from None
+
+
+def check_clinic_calendar(config) -> tuple[dict, list]:
+    """CLINIC_HOURS and CLINIC_CLOSED parsed (services/clinic_hours.py), or one line naming the
+    setting and what is wrong with it."""
+    from .services.clinic_hours import EXAMPLE, HoursError, parse_closed, parse_hours
+
+    hours, closed = config.get("CLINIC_HOURS", ""), config.get("CLINIC_CLOSED", "")
+    try:
+        week = parse_hours(str(hours))
+    except HoursError as error:
+        raise ConfigError(
+            f"CLINIC_HOURS must be opening hours such as {EXAMPLE!r} ({error}), not {hours!r}."
+        ) from None
+    try:
+        days = parse_closed(str(closed or ""))
+    except HoursError as error:
+        raise ConfigError(
+            f"CLINIC_CLOSED must be dates separated by commas such as '2026-12-25,2027-01-01' ({error}), "
+            f"not {closed!r}."
+        ) from None
+    return week, days
+
+
+def check_visit_minutes(value) -> int:
+    """VISIT_MINUTES as a whole number of minutes from 5 to 480, or a clear refusal."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or not 5 <= int(text) <= 480:
+        raise ConfigError(
+            f"VISIT_MINUTES must be a whole number of minutes from 5 to 480 (default 30), not {value!r}.")
+    return int(text)
 
 
 def check_rate_limit(key: str, value, default: str):

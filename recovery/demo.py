@@ -30,7 +30,7 @@ from .models import (
     sqlite_triggers_lifted,
 )
 from .reminders import outbox
-from .services import alerts, appointments, calls, enrolment, procedures
+from .services import alerts, appointments, booking_checks, calls, enrolment, procedures
 from .services.checkins import save_checkin
 
 SEED = 20261125
@@ -317,8 +317,7 @@ class Diary:
             self._visit(patient, "other", other_day, self.clinicians[0], self.now - timedelta(hours=2))
 
     def _visit(self, patient, kind, day, clinician, booked_at):
-        day, clock = self._slot(day, clinician)
-        when = _clinic_time(day, clock.hour, clock.minute)
+        when = self._slot(day, clinician, patient)
         if when <= booked_at:
             return None
         visit = appointments.schedule_follow_up(
@@ -327,15 +326,18 @@ class Diary:
         self._delivered(visit, min(self.now, when))
         return visit
 
-    def _slot(self, day: date, clinician) -> tuple[date, time]:
-        """The first free weekday slot from a random time on `day` on."""
+    def _slot(self, day: date, clinician, patient) -> datetime:
+        """The first slot from a random time on `day` on that the booking checks accept (an open
+        weekday, in hours, not a closed date, no overlap), each clinician's slot used once."""
         start = self.rng.randrange(len(self.SLOTS))
         while True:
             if day.weekday() < 5:
                 for clock in self.SLOTS[start:] + self.SLOTS[:start]:
-                    if (day, clock, clinician.id) not in self.taken:
+                    when = _clinic_time(day, clock.hour, clock.minute)
+                    if (day, clock, clinician.id) not in self.taken and not booking_checks.problems(
+                            when, clinician.id, patient.id):
                         self.taken.add((day, clock, clinician.id))
-                        return day, clock
+                        return when
             day += timedelta(days=1)
 
     def _settle(self, visit: Appointment, missed: bool) -> None:

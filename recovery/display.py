@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
+from . import models
 from .urls import external_url
 
 
@@ -47,6 +48,9 @@ def register(app) -> None:
     )
     app.jinja_env.globals["get_locale"] = get_locale  # <html lang>: screen readers pick the voice
     app.jinja_env.globals["external_url"] = external_url  # absolute links: on BASE_URL (recovery/urls.py)
+    # The longest value of each text field (maxlength="{{ limits.NOTE_MAX }}"): the models' constants.
+    app.jinja_env.globals["limits"] = {name: getattr(models, name) for name in models.__all__
+                                       if name.endswith("_MAX")}
 
     @app.context_processor
     def clinic():

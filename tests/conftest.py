@@ -100,6 +100,10 @@ def _make_app(database_url, instance_path, **extra):
         "SCHEDULER_REQUIRED": False,  # tests that need the heartbeat turn it on
         "BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": False,  # the tests that prove the limits turn them on
+        # Open around the clock, so bookings at whatever hour the test clock lands on are not
+        # warned about; tests/test_clinic_hours.py runs with the clinic's real hours.
+        "CLINIC_HOURS": "Mon-Sun 00:00-24:00",
+        "CLINIC_CLOSED": "",
     }
     config.update(extra)
     return create_app(config)

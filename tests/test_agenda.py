@@ -210,12 +210,11 @@ def test_a_no_show_makes_a_call_task_and_stops_the_reminders(app, patient, make_
 
 def test_a_visit_rebooked_and_missed_again_reopens_its_one_call_task(app, patient, make_user):
     staff = make_user("staff")
-    t0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
-    follow = appointments.schedule_follow_up(patient, {"scheduled_for": t0 + timedelta(days=1)}, staff, t0)
-    appointments.mark(follow, "missed", staff, t0 + timedelta(days=1, hours=1))
-    calls.close_task(db.session.scalar(select(CallTask.id)), "reached", "Rebooked.", staff,
-                     t0 + timedelta(days=1, hours=2))
-    appointments.reschedule(follow, {"scheduled_for": t0 + timedelta(days=3)}, staff, t0 + timedelta(days=1, hours=2))
+    t0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday, 09:00 in Chicago
+    follow = appointments.schedule_follow_up(patient, {"scheduled_for": t0 + timedelta(hours=2)}, staff, t0)
+    appointments.mark(follow, "missed", staff, t0 + timedelta(hours=3))
+    calls.close_task(db.session.scalar(select(CallTask.id)), "reached", "Rebooked.", staff, t0 + timedelta(hours=4))
+    appointments.reschedule(follow, {"scheduled_for": t0 + timedelta(days=3)}, staff, t0 + timedelta(hours=4))
     appointments.mark(follow, "missed", staff, t0 + timedelta(days=3, hours=1))
     db.session.commit()
     tasks = db.session.scalars(select(CallTask)).all()
@@ -357,12 +356,14 @@ def test_booking_takes_the_patients_clinician_by_default_and_another_when_chosen
     page = f"/staff/patients/{patient.id}"
     html = client.get(page).get_data(as_text=True)
     assert re.search(rf'<option value="{shah.id}" selected>Dr Shah</option>', html)
-    when = (utcnow() + timedelta(days=7)).astimezone(CLINIC).strftime("%Y-%m-%dT10:00")
+    day = utcnow().astimezone(CLINIC).date() + timedelta(days=7)
+    day += timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)  # a weekday: the clinic is open
+    when, later = f"{day.isoformat()}T10:00", f"{day.isoformat()}T11:00"
     token = csrf_token(client, page)
     assert client.post(f"{page}/appointments", data={"scheduled_for": when, "csrf_token": token}).status_code == 302
-    assert client.post(f"{page}/appointments", data={"scheduled_for": when, "clinician_id": str(okafor.id),
+    assert client.post(f"{page}/appointments", data={"scheduled_for": later, "clinician_id": str(okafor.id),
                                                      "csrf_token": token}).status_code == 302
-    refused = client.post(f"{page}/appointments", data={"scheduled_for": when, "clinician_id": "999999",
+    refused = client.post(f"{page}/appointments", data={"scheduled_for": later, "clinician_id": "999999",
                                                         "csrf_token": token})
     assert refused.status_code == 400 and 'id="clinician_id-error"' in refused.get_data(as_text=True)
     booked = db.session.scalars(select(Appointment).where(Appointment.patient_id == patient.id,

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from recovery.extensions import db
-from recovery.models import Alert, AuditEvent, CheckIn, CheckInRevision, utcnow
+from recovery.models import Alert, AuditEvent, CheckIn, CheckInRevision, recovery_day, utcnow
 from recovery.services import alerts, clinic
 from recovery.services.checkins import save_checkin
 from recovery.services.responder import is_responder
@@ -94,8 +94,8 @@ def test_days_since_procedure_counts_calendar_days_in_the_patients_zone(app, mak
     # 23:30 in Chicago is already the next day in UTC; one hour later it is day 1 in Chicago.
     performed = datetime(2026, 11, 19, 5, 30, tzinfo=UTC)  # 23:30 CST on 18 November
     now = datetime(2026, 11, 19, 6, 30, tzinfo=UTC)  # 00:30 CST on 19 November
-    assert clinic.days_since(performed, now, "America/Chicago") == 1
-    assert clinic.days_since(performed, now, "UTC") == 0
+    assert recovery_day(performed, now, "America/Chicago") == 1
+    assert recovery_day(performed, now, "UTC") == 0
     make_patient(performed_at=performed)
     assert clinic.patient_summaries(now)[0].days_since_procedure == 1
 
@@ -186,7 +186,7 @@ def test_patient_page_shows_the_record_with_phone_entries_revisions_and_72_hour_
     for text in ("Kyphoplasty", "L1", "Osteoporosis", "Local", "Outpatient", "Baseline pain",
                  "72-hour check", "Completed", "entered by phone by Sam Staff", "1 earlier version",
                  "Fever, or redness or discharge at the needle site", "Red skin at site",
-                 "Over the counter", "Walks indoors unaided", "Day 3", "Responding",
+                 "Over-the-counter (bought without a prescription)", "Walks indoors unaided", "Day 3", "Responding",
                  "What you did or decided (required)", 'name="csrf_token"'):
         assert text in html, text
 

@@ -17,10 +17,12 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, Procedure, Reminder
 from recovery.reminders.dispatch import candidates
 from recovery.reminders.outbox import PLANNED_KINDS
-from recovery.services import cohort
+from recovery.services import cohort, outbox_view
+from recovery.services.outbox_view import OutboxQuery
 
 from .conftest import NOW, empty_every_table
 
+OUTBOX_WEEK = OutboxQuery(channel="email", status="all", due_from=NOW.date(), due_to=NOW.date() + timedelta(days=6))
 HOT_QUERIES = {
     "a patient's check-ins by date": (
         select(CheckIn.local_date).where(CheckIn.patient_id == 1, CheckIn.local_date >= NOW.date()),
@@ -30,6 +32,11 @@ HOT_QUERIES = {
         .order_by(CheckIn.local_date), "ix_checkins_procedure_day"),
     "due reminders to claim": (candidates(NOW, 200)[1], "ix_reminders_status_due"),
     "reminders a dead worker left half-sent": (candidates(NOW, 200)[0], "ix_reminders_status_due"),
+    "the outbox's counts by status, e-mails due in a week": (
+        outbox_view.counts_statement(OUTBOX_WEEK, ZoneInfo("America/Chicago")), "ix_reminders_status_due"),
+    "the outbox's first page, every status": (
+        outbox_view.page_statement(OutboxQuery(status="all"), ZoneInfo("America/Chicago")),
+        "ix_reminders_status_due"),
     "a patient's planned reminders": (
         select(Reminder.id).where(Reminder.patient_id == 1, Reminder.kind.in_(PLANNED_KINDS)),
         "ix_reminders_patient_id"),

@@ -200,4 +200,4 @@ def test_unknown_wrong_and_waiting_look_the_same_and_each_checks_one_hash(client
 def _error_text(html: str) -> str:
     import re
 
-    return " ".join(re.findall(r'<p class="error" role="alert">(.*?)</p>', html))
+    return " ".join(re.findall(r'<p class="error"[^>]*>(.*?)</p>', html))

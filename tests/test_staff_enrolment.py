@@ -110,6 +110,25 @@ def test_enrol_form_defaults_to_clinic_time_zone_and_lists_active_clinicians(cli
     assert "Dr Ana Ortiz" in html and "Dr Gone" not in html
 
 
+def _zone_options(html: str, field: str) -> list[tuple[str, str]]:
+    select_html = re.search(rf'<select id="{field}" name="{field}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', select_html)
+
+
+def test_the_time_zone_is_chosen_from_the_list_patients_get(client, staff, make_patient, login):
+    enrol_zones = _zone_options(client.get(ENROL).get_data(as_text=True), "timezone")
+    assert ("America/Chicago", "Central time (Chicago)") in enrol_zones
+    assert 'selected>Central time (Chicago)' in client.get(ENROL).get_data(as_text=True)
+    login(make_patient().user)
+    assert _zone_options(client.get("/patient/settings").get_data(as_text=True), "timezone") == enrol_zones
+
+
+def test_a_refused_enrolment_keeps_an_unlisted_zone_in_the_list(client, staff):
+    html = post_enrolment(client, timezone="Europe/Madrid", phone="call me").get_data(as_text=True)
+    assert _zone_options(html, "timezone")[0] == ("Europe/Madrid", "Europe/Madrid")
+    assert '<option value="Europe/Madrid" selected>' in html
+
+
 def test_assigned_clinician_shows_on_the_patient_page(client, staff, make_user):
     clinician = make_user("clinician", name="Dr Ana Ortiz")
     post_enrolment(client, clinician_id=str(clinician.id))

@@ -189,3 +189,42 @@ def test_flask_command_with_a_bad_follow_up_window_stops_with_one_line(tmp_path,
     monkeypatch.setenv("FOLLOW_UP_WINDOW_WEEKS", "six")
     result = _flask(tmp_path, f"sqlite:///{tmp_path}/x.sqlite", "init-db")
     _assert_one_clear_line(result, "FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks")
+
+
+CLINIC_CALENDAR_SETTINGS = {
+    "CLINIC_HOURS": ["Mon-Fri 17:00-08:00", "Mon 08:00-12:00,11:00-13:00", "weekdays 9-5", ""],
+    "CLINIC_CLOSED": ["2026-12-32", "25 Dec 2026", "2026-12-25;2027-01-01"],
+    "VISIT_MINUTES": ["0", "half an hour", "1000"],
+}
+
+
+@pytest.mark.parametrize("key, value", [(key, value) for key, values in CLINIC_CALENDAR_SETTINGS.items()
+                                        for value in values])
+def test_bad_clinic_hours_or_closed_dates_are_refused_at_start_up_naming_the_setting(tmp_path, monkeypatch,
+                                                                                    key, value):
+    from recovery import create_app
+    from recovery.config import ConfigError
+
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=f"^{key} must be ") as caught:
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert repr(value) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_good_clinic_hours_are_read_at_start_up(tmp_path, monkeypatch):
+    from recovery import create_app
+
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("CLINIC_HOURS", "Mon-Fri 08:00-12:00,13:00-17:00; Sat 09:00-12:00")
+    monkeypatch.setenv("CLINIC_CLOSED", "")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert app.config["CLINIC_WEEK"][5] == [(540, 720)] and app.config["CLINIC_CLOSED_DATES"] == []
+
+
+@pytest.mark.no_test_database  # its own SQLite file, whatever the pass
+@pytest.mark.parametrize("key, value", [("CLINIC_HOURS", "Mon-Fri 9-5"), ("CLINIC_CLOSED", "Christmas")])
+def test_flask_command_with_bad_clinic_hours_stops_with_one_line(tmp_path, monkeypatch, key, value):
+    monkeypatch.setenv(key, value)
+    result = _flask(tmp_path, f"sqlite:///{tmp_path}/x.sqlite", "init-db")
+    _assert_one_clear_line(result, f"Recovery cannot start: {key} must be ")

@@ -87,8 +87,8 @@ def test_summary_shows_72_hour_and_latest_numbers_against_baseline(app, make_pat
     # Medication trend: prescription on days 1-3, over the counter 7-14, none from 19.
     meds = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(
         r'data-testid="medication">(.*?)</p>', html, re.S).group(1)))
-    assert "Prescription: days 1 to 3 (2 check-ins)" in meds
-    assert "Over the counter: days 7 to 14 (2 check-ins)" in meds
+    assert "Prescription pain medicine: days 1 to 3 (2 check-ins)" in meds
+    assert "Over-the-counter (bought without a prescription): days 7 to 14 (2 check-ins)" in meds
     assert "None: day 19 (1 check-in)" in meds
     bone = re.search(r'data-testid="bone-health">(.*?)</div>', html, re.S).group(1)
     assert "osteoporosis treatment" in bone.lower() and "DXA" in bone

@@ -1,13 +1,25 @@
 """Personal API tokens (make one, its secret shown once; see them; revoke them) and signed-in
 sessions (see them with the failed sign-ins, end one, sign out everywhere)."""
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from ..access import restrict_blueprint
 from ..extensions import db
 from ..models import ROLES, utcnow
+from ..security.sessions import idle_limit_seconds
 from ..services import accounts, api_tokens, user_sessions
 from ..services.errors import NotFound, ValidationError
 
@@ -82,6 +94,14 @@ def end_all_sessions():
     logout_user()
     flash(_("You are signed out everywhere, on this device too."))
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/stay-signed-in", methods=["POST"])
+def stay_signed_in():
+    """The idle notice's button: this request itself restarts the idle clock (see
+    security/sessions.py); answers how long the session may now stay idle."""
+    limit = idle_limit_seconds(current_app.config, current_user.role)
+    return jsonify({"signed_in": True, "idle_seconds": limit})
 
 
 def _page(new=None, errors=None, values=None, status=200):

@@ -12,11 +12,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..models import APPOINTMENT_KINDS, MEDICATION, PROCEDURE_TYPES, RED_FLAGS
+from ..models import ALERT_NOTE_MAX, APPOINTMENT_KINDS, MEDICATION, NOTE_MAX, PROCEDURE_TYPES, RED_FLAGS
 from ..models.procedures import APPOINTMENT_STATUSES
 from ..models.types import MAX_ID
 from ..services.appointments import STAFF_KINDS
-from ..services.checkins import NOTE_MAX, RANGES
+from ..services.checkins import RANGES
 from .errors import ALL_CODES
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -72,7 +72,12 @@ class CheckInBody(Request):
 class AcknowledgeBody(Request):
     """What the clinician did or decided about the alert."""
 
-    note: Annotated[Text, Field(max_length=1000)]
+    note: Annotated[Text, Field(max_length=ALERT_NOTE_MAX)]
+
+
+OVERRIDE = ("Book even though the time is outside the clinic's hours, on a closed date or overlaps "
+            "another visit of the clinician (the refusal names the problem); needs override_reason.")
+OVERRIDE_REASON = "Why the visit is booked anyway; kept in the audit log."
 
 
 class AppointmentBody(Request):
@@ -82,12 +87,16 @@ class AppointmentBody(Request):
     kind: Literal[STAFF_KINDS] = "follow_up"
     scheduled_for: AwareDatetime = Field(
         description="When, with its offset; in the future, after the procedure.")
+    override: bool = Field(False, description=OVERRIDE)
+    override_reason: str | None = Field(None, max_length=500, description=OVERRIDE_REASON)
 
 
 class RescheduleBody(Request):
     """The visit's new time."""
 
     scheduled_for: AwareDatetime
+    override: bool = Field(False, description=OVERRIDE)
+    override_reason: str | None = Field(None, max_length=500, description=OVERRIDE_REASON)
 
 
 class EmptyBody(Request):

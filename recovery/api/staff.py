@@ -33,7 +33,8 @@ def list_appointments(user, query):
 def book_appointment(user, body):
     """Book a follow-up (or other) visit for the patient's current procedure; its reminders are planned."""
     patient = enrolment.get_patient(body.patient_id)
-    data = {"kind": body.kind, "scheduled_for": body.scheduled_for}
+    data = {"kind": body.kind, "scheduled_for": body.scheduled_for, "override": body.override,
+            "override_reason": body.override_reason}
     return _saved(lambda: appointments.schedule_follow_up(patient, data, user, utcnow()))
 
 
@@ -42,7 +43,8 @@ def book_appointment(user, body):
 def reschedule_appointment(user, appointment_id, body):
     """Move a visit; its unsent reminders are cancelled and planned afresh for the new time."""
     visit = appointments.get_appointment(appointment_id)
-    data = {"scheduled_for": body.scheduled_for}
+    data = {"scheduled_for": body.scheduled_for, "override": body.override,
+            "override_reason": body.override_reason}
     return _saved(lambda: appointments.reschedule(visit, data, user, utcnow()))
 
 

@@ -1,21 +1,15 @@
-"""Words for the codes the clinician pages show (translated; colour is never the only signal)."""
+"""Words for the codes the clinician pages show (translated; colour is never the only signal).
+
+Codes every audience sees have their words in the shared vocabulary; clinical words stay here."""
 
 from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
+from .. import vocabulary
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
+from ..services.patient_list import SEARCH_MAX
 from ..services.triage import KIND_LABELS
-
-# One vocabulary for codes both audiences see; clinical words stay here.
-from ..staff.forms import (  # noqa: F401  (re-exported for the clinician templates)
-    APPOINTMENT_STATUSES,
-    CHANNELS,
-    FRACTURE_CAUSES,
-    PROCEDURE_TYPES,
-    REMINDER_KINDS,
-    REMINDER_STATUSES,
-)
 
 STATUS = {
     "responding": _l("Responding"),
@@ -27,17 +21,8 @@ STATUS = {
 }
 STATUS_BADGE = {"responding": "ok", "not_responding": "bad", "no_checkin": "warn", "no_procedure": "warn",
                 "no_recent_data": "warn", "long_term": "ok"}
-ANAESTHESIA = {"local": _l("Local"), "general": _l("General")}
-SETTINGS = {"outpatient": _l("Outpatient"), "overnight": _l("Overnight stay")}
-MEDICATION = {
-    "none": _l("None"),
-    "otc": _l("Over the counter"),
-    "prescription": _l("Prescription"),
-}
-APPOINTMENT_KINDS = {"check_72h": _l("72-hour check"), "follow_up": _l("Follow-up"), "other": _l("Other")}
 ALERT_KINDS = KIND_LABELS
 SEVERITY = {"urgent": _l("Urgent"), "high": _l("High"), "routine": _l("Routine")}
-LANGUAGE_NAMES = {"en": _l("English"), "es": _l("Spanish")}
 
 
 def signed(number: int | None) -> str:
@@ -64,22 +49,23 @@ def labels() -> dict:
     return {
         "status_label": STATUS,
         "status_badge": STATUS_BADGE,
-        "procedure_label": PROCEDURE_TYPES,
-        "cause_label": FRACTURE_CAUSES,
-        "anaesthesia_label": ANAESTHESIA,
-        "setting_label": SETTINGS,
-        "medication_label": MEDICATION,
+        "procedure_label": vocabulary.PROCEDURE_TYPES,
+        "cause_label": vocabulary.FRACTURE_CAUSES,
+        "anaesthesia_label": vocabulary.ANAESTHESIA,
+        "setting_label": vocabulary.SETTINGS,
+        "medication_label": vocabulary.MEDICATION,
         "walking_label": WALKING_LEVELS,
         "flag_label": FLAG_LABELS,
-        "appointment_kind_label": APPOINTMENT_KINDS,
-        "appointment_status_label": APPOINTMENT_STATUSES,
+        "appointment_kind_label": vocabulary.APPOINTMENT_KINDS,
+        "appointment_status_label": vocabulary.APPOINTMENT_STATUSES,
         "alert_kind_label": ALERT_KINDS,
         "severity_label": SEVERITY,
-        "language_label": LANGUAGE_NAMES,
-        "reminder_kind_label": REMINDER_KINDS,
-        "channel_label": CHANNELS,
-        "reminder_status_label": REMINDER_STATUSES,
+        "language_label": vocabulary.LANGUAGES,
+        "reminder_kind_label": vocabulary.REMINDER_KINDS,
+        "channel_label": vocabulary.CHANNELS,
+        "reminder_status_label": vocabulary.REMINDER_STATUSES,
         "signed": signed,
         "number": number,
         "percent": percent,
+        "search_max": SEARCH_MAX,
     }

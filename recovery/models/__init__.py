@@ -2,8 +2,10 @@
 
 from .audit import AuditEvent, sqlite_triggers_lifted
 from .checkins import (
+    ALERT_NOTE_MAX,
     COHORT_BUCKETS,
     MEDICATION,
+    NOTE_MAX,
     RED_FLAGS,
     Alert,
     AlertNote,
@@ -11,20 +13,40 @@ from .checkins import (
     CheckInRevision,
     procedure_buckets,
 )
-from .people import LANGUAGES, ROLES, Patient, SetPasswordToken, User
+from .clinic import ClinicCalendar, ClosedDate, OpeningHours
+from .people import (
+    EMAIL_MAX,
+    LANGUAGES,
+    NAME_MAX,
+    PHONE_MAX,
+    RECORD_NUMBER_MAX,
+    ROLES,
+    Patient,
+    SetPasswordToken,
+    User,
+)
 from .procedures import (
     ANAESTHESIA,
     APPOINTMENT_KINDS,
     FRACTURE_CAUSES,
     LEVELS,
+    NOTES_MAX,
     PROCEDURE_TYPES,
     SETTINGS,
     Appointment,
     Procedure,
 )
-from .reminders import CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
+from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
-from .tokens import ApiToken
+from .timeline import (
+    current_procedure,
+    is_current,
+    procedure_day,
+    recovery_day,
+    recovery_day_between,
+    recovery_day_within,
+)
+from .tokens import TOKEN_NAME_MAX, ApiToken
 from .types import utcnow
 
 __all__ = [
@@ -34,4 +56,9 @@ __all__ = [
     "SchedulerHeartbeat", "Patient", "Procedure", "SetPasswordToken", "User", "utcnow",
     "sqlite_triggers_lifted",
     "ApiToken", "COHORT_BUCKETS", "procedure_buckets", "SignInFailure", "UserSession",
+    "current_procedure", "is_current", "procedure_day", "recovery_day", "recovery_day_between",
+    "recovery_day_within",
+    "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
+    "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
+    "ClinicCalendar", "ClosedDate", "OpeningHours",
 ]

@@ -8,7 +8,7 @@ on PostgreSQL, DELETE of demo rows, which `seed-demo` clears when it re-seeds.
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, event, text
+from sqlalchemy import ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -31,6 +31,8 @@ class AuditEvent(db.Model):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # What a person wrote for the record, such as the reason for booking past a warning.
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -18,11 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-MEDICATION = ("none", "otc", "prescription")
+MEDICATION = vocabulary.codes(vocabulary.MEDICATION)
 RED_FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
+NOTE_MAX = 1000  # a check-in's note, in characters (the schema holds it too)
+ALERT_NOTE_MAX = 1000  # a clinician's note on an alert
 
 
 class CheckIn(db.Model):
@@ -36,7 +39,7 @@ class CheckIn(db.Model):
         CheckConstraint("walking_level BETWEEN 0 AND 4", name="walking_level"),
         CheckConstraint("minutes_upright BETWEEN 0 AND 1440", name="minutes_upright"),
         CheckConstraint("medication IN ('none', 'otc', 'prescription')", name="medication"),
-        CheckConstraint("note IS NULL OR length(note) <= 1000", name="note"),
+        CheckConstraint(f"note IS NULL OR length(note) <= {NOTE_MAX}", name="note"),
         # The cohort, triage and chart queries read one procedure's check-ins in date order.
         Index("ix_checkins_procedure_day", "procedure_id", "local_date"),
     )

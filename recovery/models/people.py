@@ -6,11 +6,18 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
+from .timeline import current_procedure
 from .types import UTCDateTime, utcnow
 
-ROLES = ("patient", "clinician", "staff")
-LANGUAGES = ("en", "es")
+ROLES = vocabulary.codes(vocabulary.ROLES)
+LANGUAGES = vocabulary.codes(vocabulary.LANGUAGES)
+# Longest values, in characters: the columns' sizes, and what the forms and the API accept.
+EMAIL_MAX = 254
+NAME_MAX = 120
+RECORD_NUMBER_MAX = 32
+PHONE_MAX = 32
 
 
 class User(UserMixin, db.Model):
@@ -26,11 +33,11 @@ class User(UserMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    display_name: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Failed sign-ins since the last success or reset link, kept in the database so every process
     # sees them; from LOGIN_BACKOFF_AFTER of them on, a sign-in from a device that never signed in
@@ -76,11 +83,11 @@ class Patient(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    record_number: Mapped[str] = mapped_column(String(RECORD_NUMBER_MAX), unique=True)
     date_of_birth: Mapped[date]
-    phone: Mapped[str] = mapped_column(String(32))
-    caregiver_name: Mapped[str | None] = mapped_column(String(120))
-    caregiver_phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(PHONE_MAX))
+    caregiver_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    caregiver_phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64))
     # A zone change applies to the check-in day from the next local day: until `timezone_from`
@@ -112,9 +119,8 @@ class Patient(db.Model):
 
     @property
     def current_procedure(self):
-        """The latest procedure: the one the patient is recovering from now (same performed time:
-        the later recorded, as the cohort page and the sweep decide)."""
-        return self.procedures[-1] if self.procedures else None
+        """The procedure the patient is recovering from now (timeline.current_procedure)."""
+        return current_procedure(self.procedures)
 
 
 class SetPasswordToken(db.Model):

@@ -6,16 +6,18 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-PROCEDURE_TYPES = ("vertebroplasty", "kyphoplasty")
-FRACTURE_CAUSES = ("osteoporosis", "osteogenesis_imperfecta", "spinal_tumour", "trauma", "other")
-ANAESTHESIA = ("local", "general")
-SETTINGS = ("outpatient", "overnight")
+PROCEDURE_TYPES = vocabulary.codes(vocabulary.PROCEDURE_TYPES)
+FRACTURE_CAUSES = vocabulary.codes(vocabulary.FRACTURE_CAUSES)
+ANAESTHESIA = vocabulary.codes(vocabulary.ANAESTHESIA)
+SETTINGS = vocabulary.codes(vocabulary.SETTINGS)
 LEVELS = tuple(f"T{i}" for i in range(1, 13)) + tuple(f"L{i}" for i in range(1, 6))
-APPOINTMENT_KINDS = ("check_72h", "follow_up", "other")
-APPOINTMENT_STATUSES = ("scheduled", "completed", "cancelled", "missed")
+APPOINTMENT_KINDS = vocabulary.codes(vocabulary.APPOINTMENT_KINDS)
+APPOINTMENT_STATUSES = vocabulary.codes(vocabulary.APPOINTMENT_STATUSES)
+NOTES_MAX = 2000  # a procedure's free-text notes, in characters
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

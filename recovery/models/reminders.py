@@ -5,23 +5,15 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .types import UTCDateTime, utcnow
 
-REMINDER_KINDS = (
-    "check_72h",  # the 72-hour check is due
-    "check_72h_repeat",  # one more reminder 12 h later
-    "follow_up_before",  # follow-up visit in 2 days
-    "follow_up_morning",  # follow-up visit today
-    "daily_nudge",  # daily (then weekly) check-in nudge
-    "escalation",  # missed 72-hour check: a call task for staff, an alert for clinicians
-    "invite",  # the set-password invitation
-    "visit_summary",  # to the clinician the day before a follow-up: a link to the visit summary
-    "password_reset",  # a reset link someone asked for: to the user (recipient_id), no patient
-)
-CHANNELS = ("email", "in_app", "staff", "clinic")  # clinic: e-mail to a clinician, not the patient
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
-CALL_OUTCOMES = ("reached", "left_message", "no_answer")
+REMINDER_KINDS = vocabulary.codes(vocabulary.REMINDER_KINDS)
+CHANNELS = vocabulary.codes(vocabulary.CHANNELS)
+REMINDER_STATUSES = vocabulary.codes(vocabulary.REMINDER_STATUSES)
+CALL_OUTCOMES = vocabulary.codes(vocabulary.CALL_OUTCOMES)
+CALL_NOTE_MAX = 1000  # what staff write when closing a call task, in characters
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -42,7 +34,9 @@ class Reminder(db.Model):
         CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
         # Every reminder is about a patient, but for a password reset, addressed to any user.
         CheckConstraint("patient_id IS NOT NULL OR kind = 'password_reset'", name="patient_required"),
-        Index("ix_reminders_status_due", "status", "due_at"),
+        # The dispatcher's claims (status, due_at); the outbox's counts by status under any filter
+        # of kind, channel and due date read only this index, and its pages walk it in order.
+        Index("ix_reminders_status_due", "status", "due_at", "kind", "channel", "patient_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

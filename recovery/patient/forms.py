@@ -6,8 +6,8 @@ themselves, so field names, limits and messages live in one place.
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import RED_FLAGS
-from ..services import preferences
+from .. import vocabulary
+from ..models import NOTE_MAX, RED_FLAGS
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 
@@ -25,12 +25,7 @@ PAIN_WORDS = {
     9: _l("Severe"),
     10: _l("Worst imaginable"),
 }
-MEDICATION_LABELS = {
-    "none": _l("None"),
-    "otc": _l("Over-the-counter (bought without a prescription)"),
-    "prescription": _l("Prescription pain medicine"),
-}
-NOTE_MAX = 1000
+MEDICATION_LABELS = vocabulary.MEDICATION
 FIELDS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
           "sleep_disturbed", "note") + RED_FLAGS
 
@@ -61,24 +56,9 @@ def choices() -> dict:
     }
 
 
-# The settings page: time zones by the name people know them by.
-TIMEZONE_LABELS = {
-    "America/New_York": _l("Eastern time (New York)"),
-    "America/Chicago": _l("Central time (Chicago)"),
-    "America/Denver": _l("Mountain time (Denver)"),
-    "America/Phoenix": _l("Arizona (Phoenix, no daylight saving)"),
-    "America/Los_Angeles": _l("Pacific time (Los Angeles)"),
-    "America/Anchorage": _l("Alaska time (Anchorage)"),
-    "Pacific/Honolulu": _l("Hawaii time (Honolulu)"),
-}
-# Each language under its own name, untranslated, so a reader finds theirs whatever the page's language.
-LANGUAGE_LABELS = {"en": "English", "es": "Español"}
-
-
 def settings_choices(current_timezone: str | None) -> dict:
     """The options the settings form offers; a zone outside the short list is shown by its name."""
-    zones = preferences.timezone_choices(current_timezone)
     return {
-        "timezone_options": [(z, TIMEZONE_LABELS.get(z, z)) for z in zones],
-        "language_options": list(LANGUAGE_LABELS.items()),
+        "timezone_options": vocabulary.timezone_options(current_timezone),
+        "language_options": list(vocabulary.LANGUAGES.items()),
     }

@@ -5,11 +5,10 @@ Read-only: these functions gather what the services already hold; they write not
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import Appointment, CheckIn, Patient, Procedure
+from ..models import Appointment, CheckIn, Patient, Procedure, procedure_day, recovery_day
 from ..services import figures
 from ..services.checkins import local_today, patient_checkins
 from ..services.procedures import CHECK_WINDOW, check_72h
@@ -53,11 +52,6 @@ def stage(day: int) -> str:
     return LATER
 
 
-def procedure_day(patient: Patient, procedure: Procedure) -> date:
-    """The calendar day of the procedure in the patient's time zone."""
-    return procedure.performed_at.astimezone(ZoneInfo(patient.timezone)).date()
-
-
 def todays_checkin(patient: Patient | None, now: datetime) -> CheckIn | None:
     """The check-in the patient already made today (their local day), if any."""
     if patient is None:
@@ -74,8 +68,8 @@ def summarise(patient: Patient | None, now: datetime) -> Summary:
     summary = Summary(patient=patient, procedure=procedure, today=local_today(patient, now))
     if procedure is None:
         return summary
-    summary.procedure_date = procedure_day(patient, procedure)
-    summary.day = max(0, (summary.today - summary.procedure_date).days)
+    summary.procedure_date = procedure_day(procedure.performed_at, patient.timezone)
+    summary.day = max(0, recovery_day(procedure.performed_at, summary.today, patient.timezone))
     summary.stage = stage(summary.day)
     own = [c for c in patient_checkins(patient) if c.procedure_id == procedure.id]
     summary.checkins = own

@@ -13,7 +13,7 @@ from ..access import restrict_blueprint
 from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
-from ..services import calendar_files, checkins, inbox, preferences
+from ..services import calendar_files, checkins, clinic_calendar, inbox, preferences
 from ..services.errors import NotFound, ValidationError
 from ..services.guidance import today_notice, urgent_guidance
 from . import forms, progress
@@ -48,10 +48,12 @@ def home():
     patient = current_user.patient
     summary = progress.summarise(patient, now)
     visit = calendar_files.next_visit(patient, now) if patient is not None else None
+    notice = today_notice(patient, now) if patient is not None else None
+    # The hours the notice names are the ones staff keep on the settings page, in the patient's language.
+    hours = clinic_calendar.current().describe(clinic_calendar.day_names()) if notice else None
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
                            pain_sentence=progress.pain_sentence(summary), next_visit=visit,
-                           notice=today_notice(patient, now) if patient is not None else None,
-                           clinic_hours=current_app.config["CLINIC_HOURS"],
+                           notice=notice, clinic_hours=hours,
                            **forms.choices())
 
 

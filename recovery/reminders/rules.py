@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from ..models.timeline import procedure_day, recovery_day
+
 UTC = ZoneInfo("UTC")
 
 
@@ -180,12 +182,12 @@ def _nudge_due_between(day: date, clock: time, tz: ZoneInfo, quiet_start: time, 
 
 def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
     """The daily nudge at the patient's chosen time, for today and the next few days only."""
-    procedure_day = facts.procedure_at.astimezone(tz).date()
-    first = (now.astimezone(tz).date() - procedure_day).days  # today; a nudge for a past day is no use
+    day0 = procedure_day(facts.procedure_at, tz)
+    first = recovery_day(facts.procedure_at, now, tz)  # today; a nudge for a past day is no use
     last = first + policy.nudge_horizon_days
     days = _nudge_days(policy)
     for n in days[bisect_left(days, first):bisect_right(days, last)]:
-        day = procedure_day + timedelta(days=n)
+        day = day0 + timedelta(days=n)
         if day in facts.checkin_dates or day == check_day:
             continue
         due = _nudge_due(day, facts.reminder_time, tz, policy)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
-from ..models import Appointment, CheckIn, Patient, Procedure, User
+from ..models import Appointment, CheckIn, Patient, Procedure, User, is_current
 from ..models.reminders import Reminder
 from .bulk import among, insert_planned
 from .outbox import PLANNED_KINDS, _follow_up_ahead, policy, sweep_scope
@@ -40,12 +40,11 @@ def load_facts_many(ids: list[int], now: datetime) -> list[PatientFacts]:
                Patient.discharged, Patient.clinician_id, User.email, User.active)
         .join(User, User.id == Patient.user_id).where(among(Patient.id, ids))
     ).all()
-    current = {}  # the latest procedure, as Patient.current_procedure (ordered by performed_at)
-    for row in db.session.execute(
-        select(Procedure.patient_id, Procedure.performed_at, Procedure.recorded_at)
-        .where(among(Procedure.patient_id, ids)).order_by(Procedure.patient_id, Procedure.performed_at)
-    ):
-        current[row.patient_id] = row
+    current = {  # each patient's current procedure, as Patient.current_procedure
+        row.patient_id: row for row in db.session.execute(
+            select(Procedure.patient_id, Procedure.performed_at, Procedure.recorded_at)
+            .where(among(Procedure.patient_id, ids), is_current(Procedure)))
+    }
     visits = defaultdict(list)
     for a in db.session.execute(
         select(Appointment.id, Appointment.patient_id, Appointment.kind, Appointment.scheduled_for,

@@ -6,17 +6,28 @@ lets logout, "sign out everywhere", a new password and deactivation end it at on
 
 import time
 
-from flask import Flask, flash, g, session
+from flask import Flask, flash, g, has_request_context, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 _LAST_SEEN = "last_seen"
+WARN_BEFORE_SECONDS = 120  # the "stay signed in" notice comes about 2 minutes before the sign-out
 
 
 def idle_limit_seconds(config, role: str) -> int:
-    """How long a `role` may stay idle before signing in again."""
+    """How long a `role` may stay idle before signing in again (minutes in config, whole or not)."""
     key = "SESSION_IDLE_MINUTES_PATIENT" if role == "patient" else "SESSION_IDLE_MINUTES_STAFF"
-    return int(config[key]) * 60
+    return round(float(config[key]) * 60)
+
+
+def idle_notice(config, role: str) -> dict | None:
+    """When the page's "stay signed in" notice shows: seconds after the page loaded (the session's
+    last request) and the sign-out itself. Clinicians' and staff pages only: patient pages load no
+    script, and their hour-long limit rarely ends a visit."""
+    if role == "patient":
+        return None
+    limit = idle_limit_seconds(config, role)
+    return {"idle_seconds": limit, "warn_seconds": min(WARN_BEFORE_SECONDS, limit // 2)}
 
 
 def start_fresh() -> None:
@@ -48,6 +59,13 @@ def init_app(app: Flask) -> None:
             return None  # the page's own login check now sends them to the sign-in page
         session[_LAST_SEEN] = now
         return None
+
+    @app.context_processor
+    def _idle_notice():
+        # E-mails render templates too, outside any request and without a user.
+        if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+            return {"idle_notice": None}
+        return {"idle_notice": idle_notice(app.config, current_user.role)}
 
     @app.after_request
     def _note_session_seen(response):

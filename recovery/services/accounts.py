@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, SetPasswordToken, SignInFailure, User
+from ..models import EMAIL_MAX, NAME_MAX, ROLES, SetPasswordToken, SignInFailure, User
 from ..reminders import outbox
 from . import short_codes, user_sessions
 from .errors import ValidationError
@@ -39,7 +39,7 @@ def create_user(email, role, display_name, password=None) -> User:
     fields = Fields({"email": email, "role": role, "display_name": display_name})
     role = fields.choice("role", ROLES)
     email = fields.email("email", required=role != "patient")
-    display_name = fields.text("display_name", 120, required=True)
+    display_name = fields.text("display_name", NAME_MAX, required=True)
     if email and find_user(email):
         fields.fail("email", _l("An account with this e-mail already exists."))
     fields.done()
@@ -289,7 +289,7 @@ def request_password_reset(email: str, now: datetime) -> None:
     for nobody (already cancelled) when no active account uses the address. No token, no SMTP.
     """
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > EMAIL_MAX:
         email = ""  # the form refuses these; the same two statements all the same
     user_id = db.session.scalar(_ACTIVE_BY_EMAIL, {"email": email})
     outbox.enqueue_reset(user_id, now)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from ..database import begin_write
 from ..display import local_datetime
 from ..extensions import db
-from ..models import Alert, AlertNote, User
+from ..models import ALERT_NOTE_MAX, Alert, AlertNote, User
 from . import audit
 from .errors import NotFound, ValidationError
 
@@ -104,8 +104,9 @@ def acknowledge(alert_id, clinician: User, note: str | None, now: datetime) -> A
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": str(_l("Please write what you did or decided."))})
-    if len(note) > 1000:
-        raise ValidationError({"note": str(_l("Please keep this to %(n)s characters or fewer.", n=1000))})
+    if len(note) > ALERT_NOTE_MAX:
+        raise ValidationError({"note": str(_l("Please keep this to %(n)s characters or fewer.",
+                                              n=ALERT_NOTE_MAX))})
     begin_write(db.session)  # SQLite: the write lock now; PostgreSQL: the UPDATE waits on the row
     closed = db.session.execute(
         update(Alert).where(Alert.id == alert.id, Alert.acknowledged_at.is_(None))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import TOKEN_NAME_MAX, ApiToken, User
 from .errors import NotFound
 from .validate import Fields
 
@@ -35,7 +35,7 @@ def digest(secret: str) -> str:
 def create_token(user: User, data, now: datetime) -> NewToken:
     """Make a token for `user` named by `data["name"]`; return it with its secret."""
     fields = Fields(data)
-    name = fields.text("name", 80, required=True)
+    name = fields.text("name", TOKEN_NAME_MAX, required=True)
     if len(active_tokens(user)) >= MAX_ACTIVE:
         fields.fail("name", _l("You have %(n)s tokens; revoke one you no longer use first.", n=MAX_ACTIVE))
     fields.done()

@@ -5,6 +5,10 @@ procedure time is corrected, completes with the patient's check-in (or a phone c
 is marked missed after 96 hours, which is what calls staff to phone. Letting staff cancel or
 mark it by hand would silently skip that escalation, so every change to it is refused here.
 
+A booking or move is checked against the clinic's hours, closed dates and the clinician's other
+visits (services/booking_checks.py): a problem refuses it, with the problem named, unless staff
+tick the override and give a reason, which the audit log keeps beside the booking.
+
 After every change the patient's pending reminders are re-planned at once.
 """
 
@@ -19,7 +23,7 @@ from ..display import local_datetime
 from ..extensions import db
 from ..models import Appointment, Patient, User
 from ..reminders import outbox
-from . import audit, calls
+from . import audit, booking_checks, calls
 from .errors import NotFound
 from .validate import Fields, record_id
 
@@ -53,6 +57,7 @@ def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Ap
         fields.fail("form", _l("Record the procedure before scheduling visits."))
     else:
         _check_time(fields, when, procedure.performed_at, now)
+    override = _check_booking(fields, when, patient, clinician_id, None)
     fields.done()
     appointment = Appointment(
         patient=patient,
@@ -66,7 +71,7 @@ def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Ap
     )
     db.session.add(appointment)
     db.session.flush()
-    _after_change(appointment, "appointment.schedule", actor, now)
+    _after_change(appointment, "appointment.schedule", actor, now, override)
     return appointment
 
 
@@ -84,13 +89,15 @@ def reschedule(appointment: Appointment, data, actor: User, now: datetime) -> Ap
         unchanged = when == appointment.scheduled_for and appointment.status == "scheduled"
         if unchanged and clinician_id == appointment.clinician_id:
             fields.fail("scheduled_for", _l("The visit is already at this time."))
+    patient = appointment.patient
+    override = _check_booking(fields, when, patient, clinician_id, appointment.id)
     fields.done()
     appointment.clinician_id = clinician_id
     appointment.scheduled_for = when
     appointment.status = "scheduled"  # a missed visit that is rebooked is expected again
     appointment.revision += 1  # the reminders' keys include it: old ones no longer apply
     appointment.updated_at = now
-    _after_change(appointment, "appointment.reschedule", actor, now)
+    _after_change(appointment, "appointment.reschedule", actor, now, override)
     return appointment
 
 
@@ -167,6 +174,27 @@ def _check_time(fields: Fields, when: datetime | None, procedure_at: datetime, n
         fields.fail("scheduled_for", _l("The visit is more than two years ahead; please check the date."))
 
 
+def _check_booking(fields: Fields, when, patient: Patient, clinician_id, exclude_id) -> str | None:
+    """Refuse a time with problems unless overridden with a reason; the audit detail if overridden.
+
+    Runs only on an otherwise valid time: past times and the rest stay refused, override or not."""
+    override = fields.boolean("override", required=False)
+    reason = fields.text("override_reason", 500)
+    if fields.errors or when is None:
+        return None
+    found = booking_checks.problems(when, clinician_id, patient.id, exclude_id)
+    if override and not (reason or "").strip():
+        fields.fail("override_reason", _l("Give the reason for booking anyway: the audit log keeps it."))
+        if found:
+            fields.fail("scheduled_for", " ".join(found))
+    elif found and not override:
+        fields.fail("scheduled_for", " ".join(found))
+        fields.fail("override", _l("To book this time anyway, tick “Book anyway” and give the reason."))
+    if not found or fields.errors:
+        return None
+    return f"Booked anyway. Reason: {reason.strip()} Warnings: {' '.join(found)}"
+
+
 def _check_changeable(fields: Fields, appointment: Appointment, name: str) -> None:
     if appointment.kind == "check_72h":
         fields.fail(name, SYSTEM_MANAGED)
@@ -176,10 +204,11 @@ def _check_changeable(fields: Fields, appointment: Appointment, name: str) -> No
         fields.fail(name, _l("This visit is completed and can no longer be changed."))
 
 
-def _after_change(appointment: Appointment, action: str, actor: User, now: datetime) -> None:
+def _after_change(appointment: Appointment, action: str, actor: User, now: datetime,
+                  override: str | None = None) -> None:
     db.session.flush()
     outbox.sync_patient(appointment.patient, now)  # pending reminders follow at once
-    audit.record(actor, action, appointment.patient, now)
+    audit.record(actor, action, appointment.patient, now, detail=override)
 
 
 def list_appointments(patient: Patient | None = None, status: str | None = None) -> list[Appointment]:

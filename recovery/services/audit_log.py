@@ -41,6 +41,7 @@ class AuditRow:
     patient_id: int | None
     patient_name: str | None
     record_number: str | None
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def list_events(filters: AuditFilters = AuditFilters(), clinic_tz: str | None = 
         select(AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.ip_address, AuditEvent.actor_id,
                actor.display_name.label("actor_name"), actor.email.label("actor_email"),
                actor.role.label("actor_role"), AuditEvent.patient_id,
-               patient_user.display_name.label("patient_name"), Patient.record_number)
+               patient_user.display_name.label("patient_name"), Patient.record_number,
+               AuditEvent.detail)
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(Patient, Patient.id == AuditEvent.patient_id)
         .outerjoin(patient_user, patient_user.id == Patient.user_id)

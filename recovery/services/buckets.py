@@ -12,22 +12,24 @@ The summary (models.procedure_buckets) is derived data, so:
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import COHORT_BUCKETS, CheckIn, Patient, Procedure, procedure_buckets
+from ..models import (
+    COHORT_BUCKETS,
+    CheckIn,
+    Patient,
+    Procedure,
+    procedure_buckets,
+    procedure_day,
+    recovery_day,
+)
 from .timepoints import bucket_of_day
 
 BATCH = 2_000
-
-
-def procedure_day(performed_at: datetime, tz_name: str) -> date:
-    """Day 0: the procedure's calendar date in the patient's own time zone."""
-    return performed_at.astimezone(ZoneInfo(tz_name)).date()
 
 
 def record(procedure: Procedure, tz_name: str, local_date: date, pain: int) -> None:
@@ -37,8 +39,7 @@ def record(procedure: Procedure, tz_name: str, local_date: date, pain: int) -> N
     The check-in's own procedure decides the day (an update of today's check-in keeps the
     procedure it was first saved against). One upsert, prebuilt per dialect and bucket.
     """
-    day0 = procedure_day(procedure.performed_at, tz_name)
-    bucket = bucket_of_day((local_date - day0).days)
+    bucket = bucket_of_day(recovery_day(procedure.performed_at, local_date, tz_name))
     if bucket is None:
         return
     conn = db.session.connection()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..display import local_datetime
 from ..extensions import db
-from ..models import CALL_OUTCOMES, Appointment, CallTask, Patient, User
+from ..models import CALL_NOTE_MAX, CALL_OUTCOMES, Appointment, CallTask, Patient, User
 from . import audit
 from .errors import NotFound
 from .validate import Fields
@@ -82,7 +82,7 @@ def close_task(task_id, outcome, note, actor: User, now: datetime) -> CallTask:
         )
     elif fields.raw("outcome") not in CALL_OUTCOMES:
         fields.fail("outcome", _l("Choose what happened: reached, left a message, or no answer."))
-    note = fields.text("note", 1000)
+    note = fields.text("note", CALL_NOTE_MAX)
     fields.done()
     task.outcome = fields.raw("outcome")
     task.note = note

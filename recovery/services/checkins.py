@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import MEDICATION, RED_FLAGS, CheckIn, CheckInRevision, Patient, Procedure, User
+from ..models import MEDICATION, NOTE_MAX, RED_FLAGS, CheckIn, CheckInRevision, Patient, Procedure, User
 from ..reminders import outbox
 from . import buckets, triage
 from .alerts import raise_red_flag_alerts
@@ -21,7 +21,6 @@ from .validate import Fields
 
 # Each scored answer's whole-number range; the JSON API's schema states the same ranges from here.
 RANGES = {"pain_now": (0, 10), "worst_pain": (0, 10), "walking_level": (0, 4), "minutes_upright": (0, 1440)}
-NOTE_MAX = 1000
 SCORED = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
           "sleep_disturbed", "note")
 WALKING_LEVELS = {

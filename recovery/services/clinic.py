@@ -8,7 +8,19 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Alert, AlertNote, Appointment, CheckIn, Patient, Procedure, Reminder, User
+from ..models import (
+    Alert,
+    AlertNote,
+    Appointment,
+    CheckIn,
+    Patient,
+    Procedure,
+    Reminder,
+    User,
+    current_procedure,
+    is_current,
+    recovery_day,
+)
 from . import audit
 from .errors import NotFound
 from .responder import is_responder
@@ -68,26 +80,14 @@ class PatientSummary:
         return (alerts, STATUS_ORDER.index(self.status), -(self.change or 0), self.name.lower(), self.id)
 
 
-def days_since(performed_at: datetime, now: datetime, tz_name: str) -> int:
-    """Whole calendar days from the procedure to `now` in the patient's zone (day 0 = that day)."""
-    zone = ZoneInfo(tz_name)
-    return (now.astimezone(zone).date() - performed_at.astimezone(zone).date()).days
-
-
 def _summary_statement(include_discharged: bool):
     # One statement whatever the number of patients: every per-patient fact is a subquery.
-    newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
-    ranked_procedures = select(
-        Procedure.id,
-        Procedure.patient_id,
-        Procedure.type,
-        Procedure.performed_at,
-        Procedure.baseline_pain,
-        func.row_number()
-        .over(partition_by=Procedure.patient_id, order_by=newest_first)
-        .label("rank"),
-    ).subquery()
-    current = select(ranked_procedures).where(ranked_procedures.c.rank == 1).subquery("current")
+    current = (
+        select(Procedure.id, Procedure.patient_id, Procedure.type, Procedure.performed_at,
+               Procedure.baseline_pain)
+        .where(is_current(Procedure))
+        .subquery("current")
+    )
 
     ranked_checkins = select(
         CheckIn.procedure_id,
@@ -151,7 +151,7 @@ def patient_summaries(now: datetime, include_discharged: bool = False) -> list[P
             discharged=row.discharged,
             procedure_type=row.type,
             days_since_procedure=(
-                days_since(row.performed_at, now, row.timezone) if row.performed_at else None
+                recovery_day(row.performed_at, now, row.timezone) if row.performed_at else None
             ),
             baseline_pain=row.baseline_pain,
             pain_now=row.pain_now,
@@ -210,7 +210,7 @@ def patient_record(patient_id, now: datetime) -> PatientRecord:
     patient = db.session.get(Patient, patient_id) if isinstance(patient_id, int) else None
     if patient is None:
         raise NotFound(patient_id)
-    procedures = list(reversed(patient.procedures))
+    current = current_procedure(patient.procedures)
     checkins = db.session.scalars(
         select(CheckIn)
         .where(CheckIn.patient_id == patient.id)
@@ -232,15 +232,14 @@ def patient_record(patient_id, now: datetime) -> PatientRecord:
     reminders = db.session.scalars(
         select(Reminder).where(Reminder.patient_id == patient.id).order_by(Reminder.due_at, Reminder.id)
     )
-    current = procedures[0] if procedures else None
     return PatientRecord(
         patient=patient,
         procedure=current,
-        earlier_procedures=procedures[1:],
+        earlier_procedures=[p for p in reversed(patient.procedures) if p is not current],
         checkins=list(checkins),
         appointments=list(appointments),
         alerts=list(alerts),
-        days_since_procedure=days_since(current.performed_at, now, patient.timezone) if current else None,
+        days_since_procedure=recovery_day(current.performed_at, now, patient.timezone) if current else None,
         reminders=list(reminders),
     )
 

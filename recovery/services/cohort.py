@@ -26,8 +26,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from ..charts import expected_band
 from ..extensions import db
@@ -37,6 +36,7 @@ from ..models import (
     Patient,
     Procedure,
     User,
+    is_current,
     procedure_buckets,
 )
 from .responder import is_responder
@@ -183,17 +183,12 @@ def _clinician(fields: Fields) -> int | None:
 
 def _statement(filters: CohortFilters, clinic_tz: ZoneInfo):
     """Each current procedure's type, baseline and pain in each bucket (None where it has none)."""
-    newer = aliased(Procedure)
-    is_current = ~exists().where(  # no newer procedure: a short range of ix_procedures_patient_performed
-        newer.patient_id == Procedure.patient_id, newer.performed_at >= Procedure.performed_at,
-        or_(newer.performed_at > Procedure.performed_at, newer.id > Procedure.id),
-    )
     summary = procedure_buckets.c
     stmt = (
         select(Procedure.type, Procedure.baseline_pain, *(summary[f"{b.key}_pain"] for b in BUCKETS))
         .join(Patient, Patient.id == Procedure.patient_id)
         .outerjoin(procedure_buckets, summary.procedure_id == Procedure.id)
-        .where(is_current)
+        .where(is_current(Procedure))
     )
     return filtered(stmt, filters, clinic_tz)
 

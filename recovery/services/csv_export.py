@@ -31,7 +31,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import RED_FLAGS, CheckIn, Patient, Procedure
+from ..models import RED_FLAGS, CheckIn, Patient, Procedure, procedure_day, recovery_day
 from .cohort import CohortFilters, filtered
 from .responder import is_responder
 
@@ -104,11 +104,11 @@ def cohort_rows(filters: CohortFilters = CohortFilters()) -> list[ExportRow]:
             _statement(filters, zone)):
         first = procedure_days.get(procedure_id)
         if first is None:
-            first = procedure_days[procedure_id] = performed_at.astimezone(ZoneInfo(tz)).date()
+            first = procedure_days[procedure_id] = procedure_day(performed_at, tz)
         red = ";".join(name for name, on in zip(RED_FLAGS, flags, strict=True) if on)
         rows.append(ExportRow((
-            record, kind, levels, first, cause, baseline, day, (day - first).days, pain, worst,
-            pain - baseline, is_responder(baseline, pain), walking, upright, medication, sleep, red,
+            record, kind, levels, first, cause, baseline, day, recovery_day(performed_at, day, tz), pain,
+            worst, pain - baseline, is_responder(baseline, pain), walking, upright, medication, sleep, red,
             is_72h, entered_by is not None, note,
         )))
     return rows

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
-from ..models import LANGUAGES, Appointment, Patient, SetPasswordToken, User
+from ..models import LANGUAGES, NAME_MAX, RECORD_NUMBER_MAX, Appointment, Patient, SetPasswordToken, User
 from ..reminders import outbox
 from . import audit, triage
 from .accounts import create_user, find_user, issue_set_password_token
@@ -24,12 +24,12 @@ RECORD_NUMBER = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
     """Create a patient and their account; return it with a one-time set-password token."""
     fields = Fields(data)
-    name = fields.text("display_name", 120, required=True)
+    name = fields.text("display_name", NAME_MAX, required=True)
     email = fields.email("email", required=False)
-    record_number = fields.text("record_number", 32, required=True)
+    record_number = fields.text("record_number", RECORD_NUMBER_MAX, required=True)
     dob = fields.day("date_of_birth")
     phone = fields.phone("phone")
-    caregiver_name = fields.text("caregiver_name", 120)
+    caregiver_name = fields.text("caregiver_name", NAME_MAX)
     caregiver_phone = fields.phone("caregiver_phone", required=False)
     language = fields.choice("preferred_language", LANGUAGES, default="en")
     tz = fields.timezone("timezone", current_app.config["CLINIC_TIMEZONE"])

@@ -28,6 +28,7 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from .. import vocabulary
 from ..extensions import db
 from ..models import Alert, Appointment, CheckIn, Patient, utcnow
 from . import audit
@@ -52,8 +53,6 @@ APPOINTMENT_STATUS = {"scheduled": "booked", "completed": "fulfilled", "cancelle
                       "missed": "noshow"}
 # FHIR wants an end for a booked visit; Recovery stores no visit length, so assume this one.
 VISIT_LENGTH = timedelta(minutes=30)
-MEDICATION_WORDS = {"none": "No pain medication", "otc": "Over-the-counter only",
-                    "prescription": "Prescription pain medication"}
 QUESTIONS = (  # linkId, type, text
     ("pain_now", "integer", "Pain now (0 no pain, 10 worst imaginable)"),
     ("worst_pain", "integer", "Worst pain in the last 24 hours (0-10)"),
@@ -170,10 +169,11 @@ class _Builder:
                             "display": f"Each additional vertebral body ({len(levels) - 1})"})
         return FhirProcedure(
             status="completed", subject=self.subject(),
-            code={"coding": codings, "text": procedure.type.capitalize()},
+            code={"coding": codings, "text": str(vocabulary.PROCEDURE_TYPES[procedure.type])},
             performedDateTime=self.when(procedure.performed_at),
             bodySite=[{"text": f"Vertebra {level}"} for level in levels],
-            reasonCode=[{"text": f"Vertebral fracture; cause: {procedure.fracture_cause.replace('_', ' ')}"}],
+            reasonCode=[{"text": "Vertebral fracture; cause: "
+                         f"{str(vocabulary.FRACTURE_CAUSES[procedure.fracture_cause]).lower()}"}],
             complication=[{"text": "Cement leakage"}] if procedure.cement_leakage else None,
             note=[{"text": procedure.notes}] if procedure.notes else None,
         )
@@ -187,7 +187,7 @@ class _Builder:
             if link_id == "walking_level":
                 item["answerOption"] = [{"valueCoding": self.walking(level)} for level in WALKING_LEVELS]
             if link_id == "medication":
-                item["answerOption"] = [{"valueCoding": self.medication(m)} for m in MEDICATION_WORDS]
+                item["answerOption"] = [{"valueCoding": self.medication(m)} for m in vocabulary.MEDICATION]
             items.append(item)
         return Questionnaire(url=self.questionnaire_url, version="1", name="RecoveryDailyCheckIn",
                              title="Daily check-in after vertebroplasty or kyphoplasty",
@@ -198,7 +198,8 @@ class _Builder:
                 "display": str(WALKING_LEVELS[level])}
 
     def medication(self, value: str) -> dict:
-        return {"system": self.system("medication"), "code": value, "display": MEDICATION_WORDS[value]}
+        return {"system": self.system("medication"), "code": value,
+                "display": str(vocabulary.MEDICATION[value])}
 
     def response(self, checkin: CheckIn) -> QuestionnaireResponse:
         answers = {
@@ -233,7 +234,7 @@ class _Builder:
         )
 
     def appointment(self, appointment: Appointment) -> FhirAppointment:
-        kind = {"check_72h": "72-hour check", "follow_up": "Follow-up visit"}.get(appointment.kind, "Visit")
+        kind = str(vocabulary.APPOINTMENT_KINDS[appointment.kind])
         participants = [{"actor": self.subject(), "status": "accepted"}]
         clinician = self.patient.clinician
         if clinician is not None:

@@ -6,7 +6,6 @@ arithmetic as the cohort statistics, so a patient's dots line up with the cohort
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,7 @@ from markupsafe import Markup
 
 from .. import charts, svg_chart
 from ..charts import DayPoint, Marker
-from ..display import to_local
+from ..models import recovery_day
 from .alerts import FLAG_SHORT_LABELS
 from .cohort import expected_band_for
 
@@ -43,27 +42,21 @@ def responsive(figure: dict) -> dict:
     return {**figure, "config": {**figure.get("config", {}), "responsive": True}}
 
 
-def procedure_day(procedure, tz_name: str) -> date:
-    """The procedure's calendar day in the patient's zone: day 0."""
-    return to_local(procedure.performed_at, tz_name).date()
-
-
 def day_points(checkins, procedure, tz_name: str) -> list[DayPoint]:
     """The procedure's own check-ins as chart points, oldest first; red flags in a few words."""
-    first = procedure_day(procedure, tz_name)
     own = sorted((c for c in checkins if c.procedure_id == procedure.id), key=lambda c: c.local_date)
     return [
-        DayPoint((c.local_date - first).days, c.pain_now, c.worst_pain, c.walking_level,
-                 tuple(str(FLAG_SHORT_LABELS[f]) for f in c.red_flags))
+        DayPoint(recovery_day(procedure.performed_at, c.local_date, tz_name), c.pain_now, c.worst_pain,
+                 c.walking_level, tuple(str(FLAG_SHORT_LABELS[f]) for f in c.red_flags))
         for c in own
     ]
 
 
 def markers(appointments, procedure, tz_name: str) -> list[Marker]:
     """The 72-hour check and each follow-up of the procedure (not cancelled ones), on their day."""
-    first = procedure_day(procedure, tz_name)
     return [
-        Marker((to_local(a.scheduled_for, tz_name).date() - first).days, str(MARKER_LABELS[a.kind]), a.kind)
+        Marker(recovery_day(procedure.performed_at, a.scheduled_for, tz_name), str(MARKER_LABELS[a.kind]),
+               a.kind)
         for a in sorted(appointments, key=lambda a: a.scheduled_for)
         if a.procedure_id == procedure.id and a.kind in MARKER_LABELS and a.status != "cancelled"
     ]

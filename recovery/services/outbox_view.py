@@ -1,64 +1,269 @@
-"""The staff's window on the reminder outbox: list and filter reminders, resend a failed one."""
+"""The staff's window on the reminder outbox at any size: filters, counts by status and 50-a-page
+paging in SQL, what a pending row is waiting for, and resending a failed one.
 
-from dataclasses import dataclass
-from datetime import datetime
+A page costs two statements whatever the number of reminders: one GROUP BY counts the filtered
+set by status (the status filter aside, so every count can be a link), one reads the page with
+each row's patient. Password resets are addressed to a user, not a patient: they are not listed.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Patient, Reminder, User
-from ..models.reminders import REMINDER_STATUSES
+from ..models.reminders import CHANNELS, REMINDER_KINDS, REMINDER_STATUSES
 from ..reminders.dispatch import still_applies
+from ..reminders.rules import Policy, hold_for_quiet_hours
 from . import audit
 from .errors import NotFound, ValidationError
+from .validate import Fields
 
 UPCOMING = ("pending", "sending")
+PAGE_SIZE = 50
+SEARCH_MAX = 100
+STATUS_FILTERS = ("upcoming", "all", *REMINDER_STATUSES)  # upcoming (not sent yet) is the default
+LISTED_KINDS = tuple(k for k in REMINDER_KINDS if k != "password_reset")
+PATIENT_FACING = ("email", "in_app")  # the channels quiet hours hold (as the dispatcher does)
+# Soonest due first; ties in the order of ix_reminders_status_due (many nudges share a minute),
+# then the id, so pages never overlap.
+SOONEST = (Reminder.due_at, Reminder.kind, Reminder.channel, Reminder.patient_id, Reminder.id)
 
 
 @dataclass(frozen=True)
-class Listing:
-    """The newest reminders (up to `limit`) and whether older ones were left out."""
+class OutboxQuery:
+    """The outbox's validated state, as the URL carries it (due dates are clinic-time days)."""
 
-    reminders: list[Reminder]
-    truncated: bool
+    q: str = ""
+    kind: str | None = None
+    channel: str | None = None
+    status: str = "upcoming"
+    due_from: date | None = None
+    due_to: date | None = None
+    page: int = 1
+
+    @property
+    def statuses(self) -> tuple[str, ...] | None:
+        """The statuses listed, or None for every status."""
+        if self.status == "all":
+            return None
+        return UPCOMING if self.status == "upcoming" else (self.status,)
+
+    def args(self, **changes) -> dict:
+        """URL parameters for this state with `changes` (only those differing from the defaults)."""
+        state = replace(self, **changes)
+        out = {"q": state.q, "kind": state.kind, "channel": state.channel,
+               "status": state.status if state.status != "upcoming" else None,
+               "from": state.due_from.isoformat() if state.due_from else None,
+               "to": state.due_to.isoformat() if state.due_to else None,
+               "page": state.page if state.page != 1 else None}
+        return {k: v for k, v in out.items() if v not in (None, "")}
 
 
-def parse_status(value: str | None) -> str | None:
-    """A status filter from a query string: empty means all; anything unknown is refused."""
-    value = (value or "").strip().lower()
-    if not value:
+@dataclass(frozen=True)
+class Timing:
+    """What a pending reminder waits for: quiet hours ("held") or its next attempt ("retry").
+    `at` is in the zone it is shown in: the patient's for quiet hours, the clinic's for a retry."""
+
+    reason: str
+    at: datetime
+    attempts: int = 0
+    zone: str | None = None  # the zone's abbreviation, when the patient's zone is not the clinic's
+
+
+@dataclass(frozen=True)
+class Row:
+    reminder: Reminder
+    timing: Timing | None
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the outbox, the filtered set's counts by status and its number of pages."""
+
+    query: OutboxQuery
+    rows: list[Row]
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        wanted = self.query.statuses or REMINDER_STATUSES
+        return sum(self.counts.get(s, 0) for s in wanted)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def past_end(self) -> bool:
+        return self.query.page > self.pages
+
+
+def page_links(current: int, pages: int, around: int = 2) -> list[int | None]:
+    """The pages to link: the first, the last and a few around the current one; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, current - around), min(pages, current + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - out[-1] > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+def parse_query(data) -> OutboxQuery:
+    """Validate the outbox's URL parameters; raise ValidationError naming each bad one."""
+    fields = Fields(data)
+    q = fields.raw("q") or ""
+    if not isinstance(q, str) or len(q) > SEARCH_MAX:
+        fields.fail("q", _l("Please search with %(n)s characters or fewer.", n=SEARCH_MAX))
+        q = ""
+    elif any(ord(c) < 32 or ord(c) == 127 for c in q):
+        fields.fail("q", _l("The search cannot contain control characters."))
+        q = ""
+    status = fields.raw("status")
+    if status in (None, ""):
+        status = "upcoming"
+    elif status not in STATUS_FILTERS:
+        fields.fail("status", _l("Unknown status “%(value)s”. Choose one of: %(choices)s.",
+                                 value=str(status)[:40], choices=", ".join(STATUS_FILTERS)))
+        status = "upcoming"
+    values = {
+        "q": q,
+        "kind": _choice(fields, "kind", LISTED_KINDS),
+        "channel": _choice(fields, "channel", CHANNELS),
+        "status": status,
+        "due_from": fields.day("from", required=False),
+        "due_to": fields.day("to", required=False),
+        "page": fields.integer("page", 1, 100_000, required=False) or 1,
+    }
+    if values["due_from"] and values["due_to"] and values["due_to"] < values["due_from"]:
+        fields.fail("to", _l("The end date cannot be before the start date."))
+    fields.done()
+    return OutboxQuery(**values)
+
+
+def _choice(fields: Fields, name: str, choices) -> str | None:
+    value = fields.raw(name)
+    if value in (None, "", "all"):
         return None
-    if value not in REMINDER_STATUSES:
-        raise ValidationError(
-            {
-                "status": str(
-                    _l(
-                        "Unknown status “%(value)s”. Choose one of: %(choices)s.",
-                        value=value[:40],
-                        choices=", ".join(REMINDER_STATUSES),
-                    )
-                )
-            }
-        )
+    if value not in choices:
+        fields.fail(name, _l("Unknown value for %(name)s: choose one from the list.", name=name))
+        return None
     return value
 
 
-def list_reminders(status: str | None = None, limit: int = 200) -> Listing:
-    """Every reminder with its patient, newest due first, in one query."""
+def _like(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _day_start(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _conditions(query: OutboxQuery, clinic: ZoneInfo) -> list:
+    """Every filter but the status, as WHERE clauses on reminders (the search a subquery)."""
+    # Not a password reset (addressed to a user): by kind, which ix_reminders_status_due holds
+    # (patient_id IS NOT NULL would tempt SQLite, without statistics, into ix_reminders_patient_id).
+    where = [Reminder.kind != "password_reset"]
+    if query.q:  # the patients first (a few), then their reminders by ix_reminders_patient_id
+        pattern = _like(query.q)
+        matching = (select(Patient.id).join(User, User.id == Patient.user_id)
+                    .where(or_(func.lower(User.display_name).like(pattern, escape="\\"),
+                               func.lower(Patient.record_number).like(pattern, escape="\\"))))
+        where.append(Reminder.patient_id.in_(matching))
+    if query.kind:
+        where.append(Reminder.kind == query.kind)
+    if query.channel:
+        where.append(Reminder.channel == query.channel)
+    if query.due_from:
+        where.append(Reminder.due_at >= _day_start(query.due_from, clinic))
+    if query.due_to:
+        where.append(Reminder.due_at < _day_start(query.due_to + timedelta(days=1), clinic))
+    return where
+
+
+def _page_ids(where: list, statuses: tuple[str, ...], offset: int):
+    """The page's candidates: per status, the first offset+PAGE_SIZE rows in the order of
+    ix_reminders_status_due (status, due_at, kind, channel, patient_id), each a short walk of that
+    index; the outer query merges them. One ORDER BY over every status would sort them all."""
+    columns = [c.label(c.key) for c in SOONEST]
+    branches = [
+        select(select(*columns).where(*where, Reminder.status == status)
+               .order_by(*SOONEST).limit(offset + PAGE_SIZE).subquery())
+        for status in statuses
+    ]
+    return union_all(*branches).subquery("page_ids")
+
+
+def counts_statement(query: OutboxQuery, clinic: ZoneInfo):
+    """The filtered set's reminders by status (every filter but the status)."""
+    where = _conditions(query, clinic)
+    # Every status spelled out: each is a seek into ix_reminders_status_due (then the due dates),
+    # where a bare GROUP BY would read the whole index whatever the date range.
+    if not query.q:  # a search reads its few patients' reminders by patient instead
+        where.append(Reminder.status.in_(REMINDER_STATUSES))
+    return select(Reminder.status, func.count()).where(*where).group_by(Reminder.status)
+
+
+def page_statement(query: OutboxQuery, clinic: ZoneInfo):
+    """The page's reminders with their patients and accounts, soonest due first."""
+    where = _conditions(query, clinic)
     stmt = (
         select(Reminder)
         .join(Reminder.patient)
         .join(Patient.user)
         .options(contains_eager(Reminder.patient).contains_eager(Patient.user))
-        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
-        .limit(limit + 1)  # one more tells whether the list was cut
     )
-    if status is not None:
-        stmt = stmt.where(Reminder.status == status)
-    rows = list(db.session.scalars(stmt))
-    return Listing(rows[:limit], len(rows) > limit)
+    offset = (query.page - 1) * PAGE_SIZE
+    if query.q:  # a few patients' reminders: read and sort them directly
+        stmt = stmt.where(*where, *([Reminder.status.in_(query.statuses)] if query.statuses else []))
+        return stmt.order_by(*SOONEST).limit(PAGE_SIZE).offset(offset)
+    page_ids = _page_ids(where, query.statuses or REMINDER_STATUSES, offset)
+    return (stmt.join(page_ids, page_ids.c.id == Reminder.id)
+            .order_by(*(page_ids.c[c.key] for c in SOONEST)).limit(PAGE_SIZE).offset(offset))
+
+
+def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy) -> OutboxPage:
+    """One page of reminders matching `query`, soonest due first, with the counts by status."""
+    clinic = ZoneInfo(clinic_zone)
+    counts = {status: n for status, n in db.session.execute(counts_statement(query, clinic))}
+    page = OutboxPage(query, [], counts)
+    if page.total == 0 or page.past_end:
+        return page
+    rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(page_statement(query, clinic))]
+    return replace(page, rows=rows)
+
+
+def timing(reminder: Reminder, now: datetime, rules: Policy, clinic: ZoneInfo) -> Timing | None:
+    """Why a pending reminder has not gone yet, if it is not simply its due time.
+
+    Quiet hours are the dispatcher's (reminders.rules.hold_for_quiet_hours, in the patient's zone):
+    a patient-facing reminder that would go out in them waits for their end, and a row the
+    dispatcher already held carries that end as its next attempt. A failed attempt (or a mail
+    server that could not be reached) leaves the time of the next one.
+    """
+    if reminder.status != "pending":
+        return None
+    zone = ZoneInfo(reminder.patient.timezone)
+    retry = reminder.next_attempt_at if reminder.next_attempt_at and reminder.next_attempt_at > now else None
+    at = max(reminder.due_at, retry or reminder.due_at, now)  # the soonest the dispatcher may send it
+    if reminder.channel in PATIENT_FACING:
+        held = hold_for_quiet_hours(at, zone, rules)
+        until = held if held > at else None
+        if retry and reminder.attempts == 0 and retry.astimezone(zone).time() == rules.quiet_end:
+            until = retry  # held by the dispatcher already
+        if until is not None:
+            local = until.astimezone(zone)
+            other = local.tzname() if zone.key != clinic.key else None
+            return Timing("held", local, reminder.attempts, other)
+    if retry:
+        return Timing("retry", retry.astimezone(clinic), reminder.attempts)
+    return None
 
 
 def upcoming_for(patient: Patient, limit: int = 50) -> list[Reminder]:
@@ -71,8 +276,6 @@ def upcoming_for(patient: Patient, limit: int = 50) -> list[Reminder]:
             .limit(limit)
         )
     )
-
-
 def resend(reminder_id, actor: User, now: datetime) -> Reminder:
     """Give a failed reminder a fresh set of attempts; the next dispatcher run sends it.
 

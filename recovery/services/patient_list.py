@@ -9,7 +9,8 @@ only to filter and sort, and tests/test_clinic_list.py checks the two agree on e
 """
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -17,8 +18,18 @@ from sqlalchemy import and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import PROCEDURE_TYPES, Alert, CheckIn, Patient, Procedure, User
-from .clinic import STATUS_ORDER, PatientSummary, days_since
+from ..models import (
+    PROCEDURE_TYPES,
+    Alert,
+    CheckIn,
+    Patient,
+    Procedure,
+    User,
+    is_current,
+    recovery_day,
+    recovery_day_within,
+)
+from .clinic import STATUS_ORDER, PatientSummary
 from .responder import responder_sql
 from .triage.rules import FOLLOW_UP_FROM_DAY, MISSED_DAYS, MISSED_UNTIL_DAY, WEEKLY_MISSED_DAYS
 from .validate import Fields, record_id
@@ -135,8 +146,6 @@ def _base():
     """Every patient with the columns the list filters, sorts and shows (a subquery)."""
     current = aliased(Procedure)
     latest = aliased(CheckIn)
-    current_id = (select(Procedure.id).where(Procedure.patient_id == Patient.id)
-                  .order_by(Procedure.performed_at.desc(), Procedure.id.desc()).limit(1).scalar_subquery())
     latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id)
                  .order_by(CheckIn.local_date.desc()).limit(1).scalar_subquery())
     last = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
@@ -152,15 +161,10 @@ def _base():
             last.label("last_checkin"), open_alerts.label("open_alerts"), urgent.label("urgent_alerts"),
         )
         .join(User, User.id == Patient.user_id)
-        .outerjoin(current, current.id == current_id)
+        .outerjoin(current, and_(current.patient_id == Patient.id, is_current(current)))
         .outerjoin(latest, latest.id == latest_id)
         .subquery("listed")
     )
-
-
-def _day_start(day, zone: str) -> datetime:
-    """The UTC instant a local calendar day begins in `zone`."""
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def _status_sql(c, now: datetime, zones: list[str]):
@@ -177,14 +181,11 @@ def _status_sql(c, now: datetime, zones: list[str]):
     for zone in zones:
         today = now.astimezone(ZoneInfo(zone)).date()
         here = c.timezone == zone
-        after_week_12 = c.performed_at < _day_start(today - timedelta(days=FOLLOW_UP_FROM_DAY), zone)
-        long_term.append(and_(here, after_week_12))
+        day = partial(recovery_day_within, c.performed_at, zone, today)  # (first, last) in SQL
+        long_term.append(and_(here, day(first=FOLLOW_UP_FROM_DAY + 1)))
         weekly = c.pain_date <= today - timedelta(days=WEEKLY_MISSED_DAYS + 1)
-        early = and_(c.performed_at >= _day_start(today - timedelta(days=MISSED_UNTIL_DAY + 1), zone),
-                     c.pain_date <= today - timedelta(days=MISSED_DAYS + 1))
-        late = [and_(c.performed_at >= _day_start(today - timedelta(days=d), zone),
-                     c.performed_at < _day_start(today - timedelta(days=d - 1), zone),
-                     c.pain_date <= today - timedelta(days=d - (MISSED_UNTIL_DAY - MISSED_DAYS)))
+        early = and_(day(last=MISSED_UNTIL_DAY + 1), c.pain_date <= today - timedelta(days=MISSED_DAYS + 1))
+        late = [and_(day(d, d), c.pain_date <= today - timedelta(days=d - (MISSED_UNTIL_DAY - MISSED_DAYS)))
                 for d in range(MISSED_UNTIL_DAY + 2, MISSED_UNTIL_DAY - MISSED_DAYS + WEEKLY_MISSED_DAYS + 1)]
         silent.append(and_(here, or_(weekly, early, *late)))
     return case(
@@ -260,7 +261,7 @@ def list_patients(query: ListQuery, now: datetime) -> PatientPage:
         PatientSummary(
             id=r.id, name=r.name, record_number=r.record_number, discharged=r.discharged,
             procedure_type=r.procedure_type,
-            days_since_procedure=days_since(r.performed_at, now, r.timezone) if r.performed_at else None,
+            days_since_procedure=recovery_day(r.performed_at, now, r.timezone) if r.performed_at else None,
             baseline_pain=r.baseline_pain, pain_now=r.pain_now, pain_date=r.pain_date,
             open_alerts=r.open_alerts or 0, urgent=bool(r.urgent_alerts), last_checkin=r.last_checkin,
             today=now.astimezone(ZoneInfo(r.timezone)).date(),

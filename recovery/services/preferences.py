@@ -15,28 +15,11 @@ from .validate import Fields
 # The schema allows 08:00-20:30 so that the nudge never falls in quiet hours (21:00-08:00).
 EARLIEST = time(8, 0)
 LATEST = time(20, 30)
-# The zones the form offers; any other IANA zone already on the record is offered too.
-US_TIMEZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-)
 
 
 @cache
 def _iana_zones() -> frozenset[str]:
     return frozenset(available_timezones())
-
-
-def timezone_choices(current: str | None) -> list[str]:
-    """The zones to offer: the short US list, with the patient's current zone first if it is not on it."""
-    if current and current not in US_TIMEZONES:
-        return [current, *US_TIMEZONES]
-    return list(US_TIMEZONES)
 
 
 def current_values(patient: Patient) -> dict[str, str]:

@@ -13,6 +13,7 @@ from ..models import (
     ANAESTHESIA,
     FRACTURE_CAUSES,
     LEVELS,
+    NOTES_MAX,
     PROCEDURE_TYPES,
     SETTINGS,
     Appointment,
@@ -59,7 +60,7 @@ def _parse(data, now: datetime) -> dict:
         "cement_volume_ml": fields.decimal("cement_volume_ml", 0, 30),
         "cement_leakage": fields.boolean("cement_leakage", required=False),
         "baseline_pain": fields.integer("baseline_pain", 0, 10),
-        "notes": fields.text("notes", 2000),
+        "notes": fields.text("notes", NOTES_MAX),
     }
     performed = values["performed_at"]
     if performed and performed > now:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from ..models import EMAIL_MAX, PHONE_MAX
 from ..models.types import MAX_ID
 from .errors import ValidationError
 
@@ -122,7 +123,7 @@ class Fields:
         return value
 
     def email(self, name, required=True):
-        value = self.text(name, 254, required=required)
+        value = self.text(name, EMAIL_MAX, required=required)
         if value is None:
             return None
         try:
@@ -132,7 +133,7 @@ class Fields:
             return None
 
     def phone(self, name, required=True):
-        value = self.text(name, 32, required=required)
+        value = self.text(name, PHONE_MAX, required=required)
         if value is None:
             return None
         digits = [c for c in value if c.isdigit()]

@@ -9,7 +9,7 @@ bone-health questions the trials asked of every patient (osteoporosis treatment,
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..models import Alert, Appointment, CheckIn, User
+from ..models import Alert, Appointment, CheckIn, User, recovery_day
 from . import audit, figures
 from .clinic import PatientRecord, patient_record
 from .errors import NotFound
@@ -98,7 +98,7 @@ def _visit(record: PatientRecord, visit_id, now: datetime) -> Appointment | None
 
 
 def _day(checkin: CheckIn, record: PatientRecord) -> int:
-    return (checkin.local_date - figures.procedure_day(record.procedure, record.patient.timezone)).days
+    return recovery_day(record.procedure.performed_at, checkin.local_date, record.patient.timezone)
 
 
 def _numbers(checkin: CheckIn, record: PatientRecord) -> Numbers:

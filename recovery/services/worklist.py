@@ -6,11 +6,10 @@ One query; oldest procedure first, each with the window the clinic aims for (FOL
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, select
 
 from ..extensions import db
-from ..models import Appointment, Patient, Procedure, User
+from ..models import Appointment, Patient, Procedure, User, is_current
 
 BOOKED = ("scheduled", "completed")
 
@@ -46,15 +45,12 @@ def follow_up_worklist(now: datetime, window: tuple[int, int] = (2, 6)) -> list[
     whose 72-hour check is past (by its time) with no follow-up scheduled or completed."""
     check = Appointment.__table__.alias("check")
     follow = Appointment.__table__.alias("follow")
-    later = aliased(Procedure)
     rows = db.session.execute(
         select(Patient.id, User.display_name, Patient.record_number, Procedure.id, Procedure.performed_at)
         .join(User, User.id == Patient.user_id)
         .join(Procedure, Procedure.patient_id == Patient.id)
         .where(Patient.discharged.is_(False))
-        .where(~exists().where(and_(later.patient_id == Procedure.patient_id, or_(
-            later.performed_at > Procedure.performed_at,
-            and_(later.performed_at == Procedure.performed_at, later.id > Procedure.id)))))
+        .where(is_current(Procedure))
         .where(exists().where(and_(check.c.procedure_id == Procedure.id, check.c.kind == "check_72h",
                                    check.c.scheduled_for < now)))
         .where(~exists().where(and_(follow.c.procedure_id == Procedure.id, follow.c.kind == "follow_up",

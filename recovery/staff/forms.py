@@ -10,39 +10,29 @@ from werkzeug.datastructures import MultiDict
 from ..display import to_local
 from ..models import Procedure
 
-PROCEDURE_TYPES = {"vertebroplasty": _l("Vertebroplasty"), "kyphoplasty": _l("Kyphoplasty")}
-FRACTURE_CAUSES = {
-    "osteoporosis": _l("Osteoporosis"),
-    "osteogenesis_imperfecta": _l("Osteogenesis imperfecta"),
-    "spinal_tumour": _l("Spinal tumour"),
-    "trauma": _l("Trauma"),
-    "other": _l("Other"),
-}
-ANAESTHESIA = {"local": _l("Local anaesthesia"), "general": _l("General anaesthesia")}
-SETTINGS = {"outpatient": _l("Outpatient (home the same day)"), "overnight": _l("Overnight stay")}
-LANGUAGES = {"en": "English", "es": "Español"}  # each in its own language, on purpose
-APPOINTMENT_KINDS = {
-    "check_72h": _l("72-hour check"),
-    "follow_up": _l("Follow-up visit"),
-    "other": _l("Other visit"),
-}
-APPOINTMENT_STATUSES = {
-    "scheduled": _l("Scheduled"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-    "missed": _l("Missed"),
-}
-# The appointment kinds staff may book; the 72-hour check is created with the procedure.
-BOOKABLE_KINDS = {"follow_up": APPOINTMENT_KINDS["follow_up"], "other": APPOINTMENT_KINDS["other"]}
-REMINDER_KINDS = {
-    "check_72h": _l("72-hour check-in is due"),
-    "check_72h_repeat": _l("72-hour check-in, second reminder"),
-    "follow_up_before": _l("Visit coming up (2 days before)"),
-    "follow_up_morning": _l("Visit today (that morning)"),
-    "daily_nudge": _l("Daily check-in reminder"),
-    "escalation": _l("Call task if the 72-hour check is missed"),
-    "invite": _l("Set-password invitation"),
-    "visit_summary": _l("Visit summary for the clinician (the day before a follow-up)"),
+# The codes' words are the shared vocabulary's (re-exported: the staff templates read them as labels.*).
+from ..vocabulary import (  # noqa: F401
+    ANAESTHESIA,
+    APPOINTMENT_KINDS,
+    APPOINTMENT_STATUSES,
+    BOOKABLE_KINDS,
+    CALL_OUTCOMES,
+    CHANNELS,
+    FRACTURE_CAUSES,
+    LANGUAGES,
+    MEDICATION,
+    PROCEDURE_TYPES,
+    REMINDER_KINDS,
+    REMINDER_STATUSES,
+    ROLES,
+    SETTINGS,
+)
+
+# The outbox's status filter: the statuses plus two groupings.
+OUTBOX_STATUS_FILTERS = {
+    "upcoming": _l("Not sent yet (pending or sending)"),
+    "all": _l("Every status"),
+    **REMINDER_STATUSES,
 }
 # The reminders about one visit, as the agenda names them, and how far each got.
 AGENDA_REMINDERS = {
@@ -58,20 +48,6 @@ AGENDA_REMINDER_STATES = {
     "pending": _l("not yet"),
     "failed": _l("failed"),
     "cancelled": _l("not sent (cancelled)"),
-}
-CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task"),
-            "clinic": _l("E-mail to a clinician")}
-REMINDER_STATUSES = {
-    "pending": _l("Pending"),
-    "sending": _l("Sending"),
-    "sent": _l("Sent"),
-    "failed": _l("Failed"),
-    "cancelled": _l("Cancelled"),
-}
-CALL_OUTCOMES = {
-    "reached": _l("Reached the patient"),
-    "left_message": _l("Left a message"),
-    "no_answer": _l("No answer"),
 }
 # What each audit event records, in words (an action not listed here is shown as its code).
 AUDIT_ACTIONS = {
@@ -97,24 +73,10 @@ AUDIT_ACTIONS = {
     "patient.export_fhir": _l("Downloaded the patient's record (FHIR)"),
     "cohort.export_csv": _l("Downloaded the cohort's check-ins (CSV)"),
     "patient.visit_summary": _l("Opened the printable visit summary"),
+    "clinic.hours": _l("Changed the clinic's opening hours"),
+    "clinic.closed_add": _l("Added a closed date"),
+    "clinic.closed_remove": _l("Removed a closed date"),
 }
-ROLES = {"patient": _l("Patient"), "clinician": _l("Clinician"), "staff": _l("Staff")}
-MEDICATION = {
-    "none": _l("No pain medication"),
-    "otc": _l("Over-the-counter only"),
-    "prescription": _l("Prescription pain medication"),
-}
-# Offered as suggestions; any IANA zone may be typed.
-COMMON_TIMEZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-    "America/Puerto_Rico",
-)
 
 
 def procedure_data(form: MultiDict) -> dict:

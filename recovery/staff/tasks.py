@@ -1,12 +1,16 @@
 """Staff work lists: the home page (calls to make, then the patient search), the follow-up
 worklist and the reminder outbox."""
 
+from urllib.parse import parse_qsl
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..models import utcnow
+from ..reminders.outbox import policy as reminder_policy
 from ..services import calls, enrolment, outbox_view, worklist
 from ..services.errors import NotFound, ValidationError
 from . import forms
@@ -68,23 +72,29 @@ def follow_up_worklist():
 
 @bp.route("/outbox")
 def outbox():
-    """Every reminder, newest due first, optionally of one status."""
-    raw = request.args.get("status", "")
+    """The outbox 50 a page, soonest due first, filtered as the URL says, with counts by status."""
     try:
-        status = outbox_view.parse_status(raw)
+        query = outbox_view.parse_query(request.args)
     except ValidationError as error:
-        return _outbox(None, raw, error.errors, 400)
-    return _outbox(outbox_view.list_reminders(status), status or "", {}, 200)
+        return _outbox(None, error.errors, 400)
+    return _outbox(query, {}, 200)
 
 
-def _outbox(listing, status, errors, code):
+def _outbox(query, errors, code):
+    now = utcnow()
+    config = current_app.config
+    listing = None if query is None else outbox_view.list_page(
+        query, now, config["CLINIC_TIMEZONE"], reminder_policy())
     return render_template(
         "staff/outbox.html",
         listing=listing,
-        status=status,
+        query=query,
+        values=request.args,
         errors=errors,
         labels=forms,
-        statuses=forms.REMINDER_STATUSES,
+        status_filters=forms.OUTBOX_STATUS_FILTERS,
+        kinds={k: forms.REMINDER_KINDS[k] for k in outbox_view.LISTED_KINDS},
+        page_links=outbox_view.page_links,
     ), code
 
 
@@ -97,7 +107,7 @@ def resend_reminder(reminder_id: int):
         abort(404)
     except ValidationError as error:
         db.session.rollback()
-        return _outbox(outbox_view.list_reminders(), "", error.errors, 400)
+        return _outbox(outbox_view.OutboxQuery(status="all"), error.errors, 400)
     db.session.commit()
     flash(
         _(
@@ -106,11 +116,12 @@ def resend_reminder(reminder_id: int):
             kind=forms.REMINDER_KINDS[reminder.kind],
         )
     )
-    return redirect(url_for("staff.outbox", status=_back_to(request.form.get("back_status"))))
+    return redirect(url_for("staff.outbox", **_back_to(request.form.get("back"))))
 
 
-def _back_to(value):
+def _back_to(value) -> dict:
+    """The outbox view the resend came from (its query string), if it is a valid one."""
     try:
-        return outbox_view.parse_status(value)
+        return outbox_view.parse_query(MultiDict(parse_qsl(value or ""))).args()
     except ValidationError:
-        return None
+        return {}

@@ -22,7 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .. import unsaved
+from .. import unsaved, vocabulary
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
 from ..services import audit, enrolment, procedures, short_codes
@@ -37,7 +37,7 @@ from ..services.checkins import (
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from ..urls import external_url
-from . import agenda, audit_log, forms, tasks, visits
+from . import agenda, audit_log, clinic_hours, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
 
@@ -46,7 +46,7 @@ from .visits import patient_or_404
 CALL_CLINIC_NOW = ("flag_neuro",)
 
 # The other modules' routes join the blueprint on import.
-__all__ = ["agenda", "audit_log", "bp", "tasks", "visits"]
+__all__ = ["agenda", "audit_log", "bp", "clinic_hours", "tasks", "visits"]
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])
@@ -73,7 +73,7 @@ def _enrol_form(form, errors):
         errors=errors,
         clinicians=clinicians,
         languages=forms.LANGUAGES,
-        timezones=forms.COMMON_TIMEZONES,
+        timezones=vocabulary.timezone_options(form.get("timezone")),
     )
 
 

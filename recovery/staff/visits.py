@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..display import local_datetime
 from ..extensions import db
 from ..models import utcnow
-from ..services import appointments, enrolment, outbox_view, procedures
+from ..services import appointments, clinic_calendar, enrolment, outbox_view, procedures
 from ..services.errors import NotFound, ValidationError
 from . import forms
 from .blueprint import bp
@@ -47,6 +47,7 @@ def patient_page(
         change_for=change_for,
         change_form=change_form or {},
         change_errors=change_errors or {},
+        clinic_hours=clinic_calendar.current().describe(),
         clinician_options=[("", _("Not assigned"))] + [(c.id, c.display_name)
                                                         for c in enrolment.clinicians()],
         labels=forms,

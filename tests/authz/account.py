@@ -11,5 +11,7 @@ ROWS = [
     Row("/account/sessions", "GET", "/account/sessions", signed_in()),
     Row("/account/sessions/<int:session_id>/end", "POST", "/account/sessions/999999/end", signed_in(404)),
     # Sign out everywhere: every signed-in user may, and lands on the sign-in page.
+    # The idle notice's "Stay signed in" (a JSON answer; the request itself keeps the session).
+    Row("/account/stay-signed-in", "POST", "/account/stay-signed-in", signed_in()),
     Row("/account/sessions/end-all", "POST", "/account/sessions/end-all", {a: 302 for a in ACTORS}),
 ]

@@ -25,6 +25,9 @@ CLOSE_CALL = "/staff/calls/<int:task_id>/close"
 AUDIT = "/staff/audit"
 AGENDA = "/staff/agenda"
 AGENDA_MARK = "/staff/agenda/visits/<int:appointment_id>/mark"
+HOURS = "/staff/clinic-hours"
+CLOSED = "/staff/clinic-hours/closed"
+REOPEN = "/staff/clinic-hours/closed/remove"
 UNKNOWN = 999999
 
 ROWS = [
@@ -63,9 +66,16 @@ ROWS = [
     Row(AGENDA, "GET", "/staff/agenda?date=2026-02-30&clinician=x", only("staff", 400)),
     Row(AGENDA_MARK, "POST", "/staff/agenda/visits/{appointment_a}/mark", only("staff", 400)),
     Row(AGENDA_MARK, "POST", f"/staff/agenda/visits/{UNKNOWN}/mark", only("staff", 404)),
+    Row(HOURS, "GET", HOURS, only("staff")),
+    Row(HOURS, "POST", HOURS, only("staff", 400)),
+    Row(CLOSED, "POST", CLOSED, only("staff", 400)),
+    Row(REOPEN, "POST", REOPEN, only("staff", 400)),
     Row(OUTBOX, "GET", "/staff/outbox", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=failed", only("staff")),
     Row(OUTBOX, "GET", "/staff/outbox?status=lost", only("staff", 400)),
+    Row(OUTBOX, "GET", "/staff/outbox?q=a&kind=daily_nudge&channel=email&status=all&from=2026-01-01&to=2026-12-31&page=2",
+        only("staff")),
+    Row(OUTBOX, "GET", "/staff/outbox?from=2026-02-30", only("staff", 400)),
     Row(RESEND, "POST", "/staff/reminders/{reminder_a}/resend", only("staff", 400)),
     Row(RESEND, "POST", f"/staff/reminders/{UNKNOWN}/resend", only("staff", 404)),
     Row(CLOSE_CALL, "POST", "/staff/calls/{call_a}/close", only("staff", 400)),

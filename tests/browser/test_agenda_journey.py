@@ -29,10 +29,11 @@ def test_staff_mark_yesterdays_visit_a_no_show_from_the_agenda_and_see_the_call(
         other = enrol(staff, name="Luis Garcia", email="luis@example.org", record="MRN-5002",
                       performed_at=now - timedelta(days=20))
         booked_at = now - timedelta(days=5)  # booked last week, for yesterday at 10:30
-        missed = appointments.schedule_follow_up(
-            patient, {"kind": "follow_up", "scheduled_for": _clinic(yesterday, time(10, 30))}, staff, booked_at)
-        appointments.schedule_follow_up(
-            other, {"kind": "other", "scheduled_for": _clinic(today + timedelta(days=1), time(9, 0))}, staff, now)
+        anyway = {"override": "yes", "override_reason": "Extra clinic session"}  # in case it is a weekend
+        missed = appointments.schedule_follow_up(patient, {
+            "kind": "follow_up", "scheduled_for": _clinic(yesterday, time(10, 30)), **anyway}, staff, booked_at)
+        appointments.schedule_follow_up(other, {
+            "kind": "other", "scheduled_for": _clinic(today + timedelta(days=1), time(9, 0)), **anyway}, staff, now)
         db.session.commit()
         visit_id = missed.id
 

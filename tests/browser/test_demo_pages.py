@@ -5,14 +5,19 @@ pictures; in `make test` the pictures go only to the ignored build/screenshots.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask import current_app
 
 from recovery.demo import CLINICIAN_EMAIL, PASSWORD, PATIENT_EMAIL, STAFF_EMAIL, seed
 from recovery.extensions import db
-from recovery.models import utcnow
+from recovery.models import Patient, User, utcnow
 from recovery.reminders.dispatch import beat
+from recovery.services.appointments import schedule_follow_up
+from recovery.services.checkins import save_checkin
 
 from .world import daytime, dispatch, expect, sign_in
 
@@ -35,16 +40,44 @@ def picture(target, name: str, down_to=None) -> None:
     target.screenshot(**options)
 
 
+def _demo_patient() -> Patient:
+    return db.session.scalar(db.select(Patient).join(User, Patient.user_id == User.id).where(User.email == PATIENT_EMAIL))
+
+
+def _book_follow_up(now) -> None:
+    """The demo patient's follow-up visit, booked by the desk about three weeks out, 10:30 clinic time."""
+    patient = _demo_patient()
+    staff = db.session.scalar(db.select(User).where(User.email == STAFF_EMAIL))
+    day = (now + timedelta(days=21)).astimezone(ZoneInfo(current_app.config["CLINIC_TIMEZONE"])).date()
+    while day.weekday() >= 5 or day in current_app.config["CLINIC_CLOSED_DATES"]:  # an open day
+        day += timedelta(days=1)
+    schedule_follow_up(patient, {"kind": "follow_up", "scheduled_for": f"{day.isoformat()}T10:30"}, staff, now)
+    db.session.commit()
+
+
+def _report_calf_pain(now) -> None:
+    """Today's check-in from the demo patient, with new calf pain: a red flag."""
+    save_checkin(_demo_patient(), {
+        "pain_now": 4, "worst_pain": 5, "walking_level": 3, "minutes_upright": 120, "medication": "otc",
+        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
+        "flag_calf": "yes"}, now)
+    db.session.commit()
+
+
 def test_demo_cohort_pages_for_each_role(live, mail, journey):
     now = utcnow()
     with live.context():
         seed(now)
         db.session.commit()
+        _book_follow_up(now)  # the demo books no visits yet; the desk would
         dispatch(daytime(now))  # the outbox as a running scheduler leaves it
         beat("scheduler", utcnow())  # and its heartbeat: no "reminders are not being sent" banner
 
     patient = journey("patient", phone=True)
     page = sign_in(patient, PATIENT_EMAIL, PASSWORD)
+    visit = page.get_by_test_id("next-visit")
+    expect(visit).not_to_contain_text("None booked yet")
+    picture(page, "patient-today-appointment", down_to=visit)
     expect(page.get_by_test_id("pain-chart")).to_be_visible()
     page.locator("section.card.pain").scroll_into_view_if_needed()
     picture(page.locator("section.card.pain"), "patient-progress")
@@ -76,3 +109,11 @@ def test_demo_cohort_pages_for_each_role(live, mail, journey):
     expect(page.locator("table.agenda tbody tr").first).to_be_visible()  # the demo's visits this week
     page = staff.go("/staff/worklist", "worklist")
     expect(page.locator("table.staff-worklist tbody tr").first).to_be_visible()
+
+    # Last, so the other pictures show the demo as seeded: the patient reports a warning sign.
+    with live.context():
+        _report_calf_pain(utcnow())
+    page = patient.go("/patient/", "today-urgent")
+    notice = page.get_by_test_id("urgent-notice")
+    expect(notice).to_be_visible()
+    picture(page, "patient-today-urgent", down_to=notice)

@@ -1,7 +1,7 @@
 """a clinician on each appointment (the patient's assigned one by default); an index for the agenda
 
 Revision ID: 8946313e8ad4
-Revises: b7c3d9e1f2a4
+Revises: 3e8a61c0d9f4
 Create Date: 2026-12-03 10:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8946313e8ad4'
-down_revision = 'b7c3d9e1f2a4'
+down_revision = '3e8a61c0d9f4'
 branch_labels = None
 depends_on = None
 

@@ -4,26 +4,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import Alert, CheckIn, Patient, Procedure
+from ...models import Alert, CheckIn, Patient, Procedure, is_current, procedure_day
 from .rules import AUTO_CLOSE, SWEEP_DAYS, TRIAGE_KINDS, Entry, Existing, Facts, reconcile
 
 
 def _scope(now: datetime, patient_id: int | None):
     """The current procedure of each patient to evaluate, with the patient's zone and status."""
-    newest_first = (Procedure.performed_at.desc(), Procedure.id.desc())
     ranked = select(
         Procedure.id, Procedure.patient_id, Procedure.performed_at, Procedure.baseline_pain,
-        func.row_number().over(partition_by=Procedure.patient_id, order_by=newest_first).label("rank"),
-    ).subquery("ranked")
+    ).where(is_current(Procedure)).subquery("ranked")
     stmt = (
         select(ranked.c.id, ranked.c.patient_id, ranked.c.performed_at, ranked.c.baseline_pain,
                Patient.timezone, Patient.discharged)
         .join(Patient, Patient.id == ranked.c.patient_id)
-        .where(ranked.c.rank == 1)
     )
     if patient_id is not None:
         return stmt.where(Patient.id == patient_id)
@@ -57,7 +54,7 @@ def load(now: datetime, patient_id: int | None = None) -> list[tuple[Facts, list
     loaded = []
     for p in procedures:
         zone = ZoneInfo(p.timezone)
-        facts = Facts(p.patient_id, p.id, p.performed_at.astimezone(zone).date(), p.baseline_pain,
+        facts = Facts(p.patient_id, p.id, procedure_day(p.performed_at, zone), p.baseline_pain,
                       now.astimezone(zone).date(), p.discharged, tuple(entries.get(p.id, ())))
         loaded.append((facts, alerts.get(p.patient_id, [])))
     return loaded
@@ -134,7 +131,7 @@ def _load_one(patient: Patient, procedure: Procedure, now: datetime) -> list[tup
         in conn.execute(_PATIENT_ALERTS, {"patient_id": patient.id}).all()
     ]
     zone = ZoneInfo(patient.timezone)
-    facts = Facts(patient.id, procedure.id, procedure.performed_at.astimezone(zone).date(),
+    facts = Facts(patient.id, procedure.id, procedure_day(procedure.performed_at, zone),
                   procedure.baseline_pain, now.astimezone(zone).date(), patient.discharged, entries)
     return [(facts, existing)]
 
