@@ -14,17 +14,29 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy import update as update_rows
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
-from .models import Alert, CheckIn, Patient, Procedure, User, sqlite_triggers_lifted
+from .models import (
+    Alert,
+    Appointment,
+    CallTask,
+    CheckIn,
+    Patient,
+    Procedure,
+    Reminder,
+    User,
+    sqlite_triggers_lifted,
+)
 from .reminders import outbox
-from .services import alerts, enrolment, procedures
+from .services import alerts, appointments, booking_checks, calls, enrolment, procedures
 from .services.checkins import save_checkin
 
 SEED = 20261125
 PASSWORD = "recovery-demo"  # noqa: S105  (the published demo password)
 STAFF_EMAIL, CLINICIAN_EMAIL, PATIENT_EMAIL = "staff@demo.local", "clinician@demo.local", "patient@demo.local"
+COLLEAGUE_EMAIL = "colleague@demo.local"  # a second clinician: some visits are booked with them
 COHORT = 44  # plus the patient who signs in as patient@demo.local
 PROFILES = ["fast"] * 24 + ["slow"] * 6 + ["stuck"] * 10 + ["relapse"] * 4
 
@@ -81,15 +93,33 @@ def seed(now: datetime, if_empty: bool = False) -> str:
     rng = random.Random(SEED)
     staff = _staff_user(STAFF_EMAIL, "staff", "Jordan Lee", now)
     clinician = _staff_user(CLINICIAN_EMAIL, "clinician", "Dr Priya Shah", now)
-    _demo_patient(staff, clinician, now)
+    colleague = _staff_user(COLLEAGUE_EMAIL, "clinician", "Dr Marcus Okafor", now)
+    diary = Diary(random.Random(SEED + 1), staff, (clinician, colleague), now)  # its own draws
+    _demo_patient(staff, clinician, now, diary)
     for index in range(COHORT):
-        _cohort_patient(rng, index, staff, clinician, now)
+        _cohort_patient(rng, index, staff, clinician, now, diary)
     _acknowledge_old_alerts(clinician, now)
     procedures.mark_missed_72h_checks(now)
     for patient in db.session.scalars(select(Patient).where(Patient.demo.is_(True)).order_by(Patient.id)):
         outbox.sync_patient(patient, now)  # the outbox as of now, as the scheduler's sweep leaves it
+    _sent_while_due(now)
     db.session.flush()
     return _summary()
+
+
+def _sent_while_due(now: datetime) -> None:
+    """The seed makes the past without a running scheduler, so a reminder that fell due before
+    whatever later cancelled it (the check-in it asked for, the visit it announced) would have
+    gone out at its time: mark it sent then. Call tasks (the staff channel) are left as they are."""
+    db.session.flush()
+    db.session.execute(
+        update_rows(Reminder)
+        .where(Reminder.patient_id.in_(select(Patient.id).where(Patient.demo.is_(True))),
+               Reminder.status == "cancelled", Reminder.channel.in_(("email", "in_app", "clinic")),
+               Reminder.due_at < Reminder.updated_at, Reminder.due_at < now)
+        .values(status="sent", sent_at=Reminder.due_at, attempts=1, last_error=None,
+                updated_at=Reminder.due_at)
+        .execution_options(synchronize_session=False))
 
 
 def _delete_demo_rows() -> None:
@@ -102,7 +132,7 @@ def _delete_demo_rows() -> None:
     db.session.flush()
     patient_ids = list(db.session.scalars(select(Patient.id).where(Patient.demo.is_(True))))
     user_ids = list(db.session.scalars(
-        select(User.id).where(or_(User.email.in_([STAFF_EMAIL, CLINICIAN_EMAIL]),
+        select(User.id).where(or_(User.email.in_([STAFF_EMAIL, CLINICIAN_EMAIL, COLLEAGUE_EMAIL]),
                                   User.id.in_(select(Patient.user_id).where(Patient.demo.is_(True)))))
     ))
     if not patient_ids and not user_ids:
@@ -163,7 +193,7 @@ def _record(patient, staff, performed_at, data) -> Procedure:
                                        performed_at + timedelta(hours=1))
 
 
-def _demo_patient(staff, clinician, now) -> None:
+def _demo_patient(staff, clinician, now, diary) -> None:
     """patient@demo.local: a kyphoplasty four days ago and three check-ins, so their pages look alive."""
     day = now.astimezone(ZoneInfo(_clinic_tz())).date() - timedelta(days=4)
     performed = _clinic_time(day, 10)
@@ -187,13 +217,14 @@ def _demo_patient(staff, clinician, now) -> None:
             "pain_now": pain, "worst_pain": worst, "walking_level": walking, "minutes_upright": minutes,
             "medication": medication, "sleep_disturbed": d == 1, "note": note, **_flags(None),
         }, _clinic_time(day + timedelta(days=d), 19, 10 * d))
+    diary.book(patient, performed, upcoming=True)
 
 
 def _flags(flag: str | None) -> dict:
     return {f: f == flag for f in ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")}
 
 
-def _cohort_patient(rng: random.Random, index: int, staff, clinician, now) -> None:
+def _cohort_patient(rng: random.Random, index: int, staff, clinician, now, diary) -> None:
     """One patient with a procedure 0-90 days ago and the check-ins their profile implies."""
     profile = PROFILES[(index * 7) % len(PROFILES)]  # spread the profiles over the days below
     days_ago = index if index < 6 else rng.randint(6, 90)
@@ -235,9 +266,94 @@ def _cohort_patient(rng: random.Random, index: int, staff, clinician, now) -> No
         save_checkin(patient, answers, at, entered_by=entered_by)
         if update is not None and at + timedelta(hours=1) < now:
             save_checkin(patient, {**answers, **update}, at + timedelta(hours=1), entered_by=entered_by)
+    diary.book(patient, performed)
     if plan["discharge_day"] is not None:
         discharged_at = performed + timedelta(days=plan["discharge_day"], hours=2)
         enrolment.discharge_patient(patient, staff, discharged_at)
+
+
+class Diary:
+    """The clinic's follow-up bookings: one visit 2-6 weeks after the procedure for about four
+    patients in five (the rest wait on the worklist), on a weekday in clinic hours, each slot once
+    per clinician. Visits already past were completed or missed (a recent miss leaves a call to
+    make); those ahead fall in the next two weeks. The reminders the scheduler would have sent
+    by then are marked sent, so the agenda and the outbox show them going out."""
+
+    SLOTS = [time(h, m) for h in range(8, 17) for m in (0, 30)]  # 08:00-16:30 starts
+
+    def __init__(self, rng: random.Random, staff: User, clinicians: tuple, now: datetime):
+        self.rng, self.staff, self.clinicians, self.now = rng, staff, clinicians, now
+        self.taken: set[tuple[date, time, int]] = set()
+        self.today = now.astimezone(ZoneInfo(_clinic_tz())).date()
+        self.last_weekday = self.today - timedelta(days=1)
+        while self.last_weekday.weekday() >= 5:
+            self.last_weekday -= timedelta(days=1)
+        self.no_show_yet = False  # one visit on the last weekday was missed: its call is still to make
+        ahead = (self.today + timedelta(days=n) for n in range(1, 15))
+        self.weekdays_ahead = [d for d in ahead if d.weekday() < 5]
+
+    def book(self, patient: Patient, performed: datetime, upcoming: bool = False) -> None:
+        rng = self.rng
+        booked_at = performed + timedelta(days=3, hours=2)  # once the 72-hour check is done
+        waits, ahead, missed = rng.random() < 0.2, rng.random() < 0.6, rng.random() < 0.15
+        procedure_day = performed.astimezone(ZoneInfo(_clinic_tz())).date()
+        target = procedure_day + timedelta(days=rng.randint(14, 42))
+        clinician = self.clinicians[1] if rng.random() < 0.3 else self.clinicians[0]
+        # Also an "other" visit ahead (a wound or dressing check) for a few still in early recovery.
+        other = rng.random() < 0.15 and performed > self.now - timedelta(days=60)
+        ahead_day, other_day = rng.choice(self.weekdays_ahead), rng.choice(self.weekdays_ahead)
+        if not upcoming and (waits or booked_at >= self.now):
+            return
+        window_open = procedure_day + timedelta(days=42) > self.today
+        if upcoming or (window_open and ahead) or target > self.today + timedelta(days=14):
+            target = ahead_day
+        elif (not self.no_show_yet and target < self.today
+              and procedure_day + timedelta(days=14) <= self.last_weekday):
+            target, missed, self.no_show_yet = self.last_weekday, True, True
+        visit = self._visit(patient, "follow_up", target, clinician, min(booked_at, self.now))
+        if visit is not None and visit.scheduled_for < self.now:
+            self._settle(visit, missed)
+        if other:
+            self._visit(patient, "other", other_day, self.clinicians[0], self.now - timedelta(hours=2))
+
+    def _visit(self, patient, kind, day, clinician, booked_at):
+        when = self._slot(day, clinician, patient)
+        if when <= booked_at:
+            return None
+        visit = appointments.schedule_follow_up(
+            patient, {"kind": kind, "scheduled_for": when, "clinician_id": str(clinician.id)}, self.staff,
+            booked_at)
+        self._delivered(visit, min(self.now, when))
+        return visit
+
+    def _slot(self, day: date, clinician, patient) -> datetime:
+        """The first slot from a random time on `day` on that the booking checks accept (an open
+        weekday, in hours, not a closed date, no overlap), each clinician's slot used once."""
+        start = self.rng.randrange(len(self.SLOTS))
+        while True:
+            if day.weekday() < 5:
+                for clock in self.SLOTS[start:] + self.SLOTS[:start]:
+                    when = _clinic_time(day, clock.hour, clock.minute)
+                    if (day, clock, clinician.id) not in self.taken and not booking_checks.problems(
+                            when, clinician.id, patient.id):
+                        self.taken.add((day, clock, clinician.id))
+                        return when
+            day += timedelta(days=1)
+
+    def _settle(self, visit: Appointment, missed: bool) -> None:
+        marked_at = min(visit.scheduled_for + timedelta(minutes=45), self.now)
+        appointments.mark(visit, "missed" if missed else "completed", self.staff, marked_at)
+        if missed and marked_at < self.now - timedelta(days=2):  # an older miss: the call was made
+            task = db.session.scalar(select(CallTask).where(CallTask.appointment_id == visit.id))
+            calls.close_task(task.id, "left_message", "Left a message to call back and rebook.", self.staff,
+                             marked_at + timedelta(hours=3))
+
+    def _delivered(self, visit: Appointment, until: datetime) -> None:
+        """What the scheduler sent about the visit before `until`."""
+        for reminder in db.session.scalars(select(Reminder).where(
+                Reminder.appointment_id == visit.id, Reminder.status == "pending", Reminder.due_at <= until)):
+            reminder.status, reminder.sent_at, reminder.attempts = "sent", reminder.due_at, 1
+            reminder.updated_at = reminder.due_at
 
 
 def _next_level(level: str) -> str:

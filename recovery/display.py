@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 
 from . import models
 from .urls import external_url
@@ -25,10 +25,20 @@ def local_datetime(value: datetime | None, tz_name: str | None = None) -> str:
     return f"{format_datetime(local.replace(tzinfo=None), 'medium')} {local.tzname()}"
 
 
+def local_time(value: datetime | None, tz_name: str | None = None) -> str:
+    """A UTC time as the local clock time with its zone abbreviation ("9:30 AM CST")."""
+    local = to_local(value, tz_name)
+    if local is None:
+        return ""
+    return f"{format_time(local.replace(tzinfo=None), 'short')} {local.tzname()}"
+
+
 def register(app) -> None:
     """Expose the helpers as Jinja filters and globals."""
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["long_date"] = lambda d: format_date(d, "full") if d else ""  # a day's heading
+    app.jinja_env.filters["local_time"] = local_time
     # "16 Dec": the clinic-time day of a UTC time, for a window of dates (the follow-up worklist)
     app.jinja_env.filters["local_day"] = lambda v, tz=None: (
         format_date(to_local(v, tz).date(), "d MMM") if v else ""

@@ -1,7 +1,7 @@
 """seed-demo: a plausible, deterministic cohort; demo logins; refusals; re-seeding without duplicates."""
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -256,3 +256,40 @@ def test_all_demo_accounts_share_one_password_hash_computed_once(app, monkeypatc
     assert calls == ["recovery-demo"]
     hashes = set(db.session.scalars(select(User.password_hash)))
     assert len(hashes) == 1
+
+
+@pytest.mark.parametrize("now", [NOW, NOW.replace(day=22, hour=3)], ids=["friday", "sunday-night"])
+def test_the_demo_books_follow_ups_past_and_ahead_with_their_reminders(app, now):
+    from zoneinfo import ZoneInfo
+
+    from recovery.models import CallTask
+    from recovery.services import calls, worklist
+
+    _seed(now)
+    clinic = ZoneInfo("America/Chicago")
+    today = now.astimezone(clinic).date()
+    visits = db.session.scalars(select(Appointment).where(Appointment.kind != "check_72h")).all()
+    patients = db.session.scalar(select(func.count()).select_from(Patient))
+    follow_ups = [v for v in visits if v.kind == "follow_up"]
+    assert len({v.patient_id for v in follow_ups}) > patients / 2  # most patients
+    past = [v for v in follow_ups if v.scheduled_for < now]
+    ahead = [v for v in visits if v.scheduled_for > now]
+    assert {v.status for v in past} == {"completed", "missed"}
+    assert len(ahead) >= 8 and all(v.status == "scheduled" for v in ahead)
+    for v in visits:
+        local = v.scheduled_for.astimezone(clinic)
+        assert local.weekday() < 5 and time(8, 0) <= local.time() <= time(16, 30), local
+    assert all(v.scheduled_for.astimezone(clinic).date() <= today + timedelta(days=14) for v in ahead)
+    assert len({v.clinician_id for v in visits}) == 2  # some booked with the second clinician
+    # Reminders: planned for the visits ahead, and those already due went out.
+    pending = set(db.session.scalars(select(Reminder.appointment_id).where(
+        Reminder.status == "pending", Reminder.kind.in_(("follow_up_morning", "visit_summary")))))
+    later = {v.id for v in ahead if v.kind == "follow_up" and v.scheduled_for.astimezone(clinic).date() > today}
+    assert later and later <= pending
+    assert db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.kind == "follow_up_before", Reminder.status == "sent")) >= len(past) / 2
+    # Some still wait for a booking, and yesterday's (the last weekday's) no-show is a call to make.
+    assert len(worklist.follow_up_worklist(now)) >= 3
+    assert any(t.reason.startswith("Did not come") for t in calls.open_tasks(now))
+    assert db.session.scalar(select(func.count()).select_from(CallTask).where(
+        CallTask.reason == "missed_visit", CallTask.closed_at.is_not(None)))  # older ones were called

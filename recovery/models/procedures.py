@@ -74,12 +74,16 @@ class Appointment(db.Model):
         CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),
         # The sweep looks for scheduled visits ahead and 72-hour checks overdue.
         Index("ix_appointments_status_scheduled", "status", "scheduled_for"),
+        # The agenda reads every visit of a day or week, whatever its status.
+        Index("ix_appointments_scheduled_for", "scheduled_for"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    # Who sees the patient: the patient's assigned clinician when booked, changeable by staff.
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     revision: Mapped[int] = mapped_column(default=1)  # bumped on every move: reminders key on it
@@ -87,3 +91,4 @@ class Appointment(db.Model):
 
     procedure: Mapped[Procedure] = relationship(back_populates="appointments")
     patient = relationship("Patient")
+    clinician = relationship("User", foreign_keys=[clinician_id])

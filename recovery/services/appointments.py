@@ -23,9 +23,9 @@ from ..display import local_datetime
 from ..extensions import db
 from ..models import Appointment, Patient, User
 from ..reminders import outbox
-from . import audit, booking_checks
+from . import audit, booking_checks, calls
 from .errors import NotFound
-from .validate import Fields
+from .validate import Fields, record_id
 
 STAFF_KINDS = ("follow_up", "other")  # the 72-hour check is the system's
 MARKS = ("completed", "missed")
@@ -49,6 +49,7 @@ def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Ap
     fields = Fields(data)
     kind = fields.choice("kind", STAFF_KINDS, default="follow_up")
     when = fields.local_datetime("scheduled_for", _clinic_tz())
+    clinician_id = _clinician(fields, patient.clinician_id)
     procedure = patient.current_procedure
     if patient.discharged:
         fields.fail("form", _l("This patient is discharged from follow-up: no visits can be scheduled."))
@@ -56,12 +57,13 @@ def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Ap
         fields.fail("form", _l("Record the procedure before scheduling visits."))
     else:
         _check_time(fields, when, procedure.performed_at, now)
-    override = _check_booking(fields, when, patient, patient.clinician_id, None)
+    override = _check_booking(fields, when, patient, clinician_id, None)
     fields.done()
     appointment = Appointment(
         patient=patient,
         procedure=procedure,
         kind=kind,
+        clinician_id=clinician_id,
         scheduled_for=when,
         status="scheduled",
         revision=1,
@@ -74,19 +76,23 @@ def schedule_follow_up(patient: Patient, data, actor: User, now: datetime) -> Ap
 
 
 def reschedule(appointment: Appointment, data, actor: User, now: datetime) -> Appointment:
-    """Move a visit to a new time; its unsent reminders are cancelled and planned afresh."""
+    """Move a visit to a new time (and, if asked, to another clinician); its unsent reminders
+    are cancelled and planned afresh."""
     fields = Fields(data)
     _check_changeable(fields, appointment, "scheduled_for")
     if not fields.errors and appointment.patient.discharged:
         fields.fail("scheduled_for", _l("This patient is discharged from follow-up: visits cannot be moved."))
     when = fields.local_datetime("scheduled_for", _clinic_tz()) if not fields.errors else None
+    clinician_id = _clinician(fields, appointment.clinician_id, keep=appointment.clinician_id)
     if not fields.errors:
         _check_time(fields, when, appointment.procedure.performed_at, now)
-        if when == appointment.scheduled_for and appointment.status == "scheduled":
+        unchanged = when == appointment.scheduled_for and appointment.status == "scheduled"
+        if unchanged and clinician_id == appointment.clinician_id:
             fields.fail("scheduled_for", _l("The visit is already at this time."))
     patient = appointment.patient
-    override = _check_booking(fields, when, patient, patient.clinician_id, appointment.id)
+    override = _check_booking(fields, when, patient, clinician_id, appointment.id)
     fields.done()
+    appointment.clinician_id = clinician_id
     appointment.scheduled_for = when
     appointment.status = "scheduled"  # a missed visit that is rebooked is expected again
     appointment.revision += 1  # the reminders' keys include it: old ones no longer apply
@@ -124,8 +130,30 @@ def mark(appointment: Appointment, status, actor: User, now: datetime) -> Appoin
     fields.done()
     appointment.status = status
     appointment.updated_at = now
+    if status == "missed":
+        calls.call_about_missed_visit(appointment, now)  # someone phones to rebook
+    else:
+        calls.settle_missed_visit(appointment, actor, now)  # they came after all: no call needed
     _after_change(appointment, f"appointment.{status}", actor, now)
     return appointment
+
+
+def _clinician(fields: Fields, default: int | None, keep: int | None = None) -> int | None:
+    """The clinician chosen on the form: absent, `default`; empty, none; else an active clinician
+    (or `keep`, the visit's own, even if that clinician has since left)."""
+    raw = fields.raw("clinician_id")
+    if raw is None:
+        return default
+    if raw == "":
+        return None
+    clinician_id = record_id(raw)
+    if clinician_id is not None and clinician_id == keep:
+        return keep
+    user = db.session.get(User, clinician_id) if clinician_id is not None else None
+    if user is None or user.role != "clinician" or not user.active:
+        fields.fail("clinician_id", _l("Please choose one of the clinic's clinicians."))
+        return None
+    return user.id
 
 
 def _clinic_tz() -> ZoneInfo:

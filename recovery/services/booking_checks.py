@@ -21,9 +21,8 @@ from ..models import Appointment, Patient, User
 from . import clinic_calendar
 from .clinic_hours import clock, within
 
-# The clinician a visit is with. Appointments have no clinician of their own yet, so it is the
-# patient's assigned clinician; when they do, this becomes Appointment.clinician_id.
-VISIT_CLINICIAN = Patient.clinician_id
+# The clinician a visit is with: its own (the patient's assigned clinician unless staff chose another).
+VISIT_CLINICIAN = Appointment.clinician_id
 
 KIND_WORDS = {"check_72h": _l("72-hour check"), "follow_up": _l("follow-up"), "other": _l("visit")}
 

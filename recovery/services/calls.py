@@ -1,7 +1,8 @@
-"""Call tasks: the phone calls staff owe patients (a missed 72-hour check), and closing them."""
+"""Call tasks: the phone calls staff owe patients (a missed 72-hour check, a visit they did not
+come to), and closing them."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -9,12 +10,16 @@ from sqlalchemy.orm import contains_eager
 
 from ..display import local_datetime
 from ..extensions import db
-from ..models import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, Patient, User
+from ..models import CALL_NOTE_MAX, CALL_OUTCOMES, Appointment, CallTask, Patient, User
 from . import audit
 from .errors import NotFound
 from .validate import Fields
 
-REASONS = {"missed_72h": _l("Missed the 72-hour check-in")}
+REASONS = {
+    "missed_72h": _l("Missed the 72-hour check-in"),
+    "missed_visit": _l("Did not come to a booked visit: call to rebook"),
+}
+MISSED_VISIT_DEADLINE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -85,3 +90,34 @@ def close_task(task_id, outcome, note, actor: User, now: datetime) -> CallTask:
     task.closed_at = now
     audit.record(actor, "call.close", task.patient, now)
     return task
+
+
+def call_about_missed_visit(appointment: Appointment, now: datetime) -> CallTask:
+    """A call task for a visit the patient did not come to, due within a day.
+
+    One per visit (the schema's key): a visit rebooked and missed again reopens its task.
+    """
+    task = _missed_visit_task(appointment)
+    if task is None:
+        task = CallTask(patient_id=appointment.patient_id, appointment_id=appointment.id,
+                        reason="missed_visit")
+        db.session.add(task)
+    task.created_at = now
+    task.due_by = now + MISSED_VISIT_DEADLINE
+    task.closed_at = task.closed_by_id = task.outcome = task.note = None
+    db.session.flush()
+    return task
+
+
+def settle_missed_visit(appointment: Appointment, actor: User, now: datetime) -> None:
+    """The patient came after all: an open call about the missed visit is no longer needed."""
+    task = _missed_visit_task(appointment)
+    if task is not None and task.closed_at is None:
+        task.closed_at = now
+        task.closed_by_id = actor.id
+        task.note = str(_l("The visit was marked completed."))
+
+
+def _missed_visit_task(appointment: Appointment) -> CallTask | None:
+    return db.session.scalar(select(CallTask).where(
+        CallTask.appointment_id == appointment.id, CallTask.reason == "missed_visit"))

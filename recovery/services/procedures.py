@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
@@ -81,6 +82,7 @@ def record_procedure(patient: Patient, data, actor: User, now: datetime) -> Proc
             patient_id=patient.id,
             procedure=procedure,
             kind="check_72h",
+            clinician_id=patient.clinician_id,
             scheduled_for=procedure.performed_at + CHECK_72H,
             updated_at=now,
         )
@@ -132,6 +134,7 @@ def patient_appointments(patient: Patient) -> list[Appointment]:
         db.session.scalars(
             select(Appointment)
             .where(Appointment.patient_id == patient.id)
+            .options(selectinload(Appointment.clinician))
             .order_by(Appointment.scheduled_for, Appointment.id)
         )
     )

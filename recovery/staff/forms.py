@@ -34,6 +34,21 @@ OUTBOX_STATUS_FILTERS = {
     "all": _l("Every status"),
     **REMINDER_STATUSES,
 }
+# The reminders about one visit, as the agenda names them, and how far each got.
+AGENDA_REMINDERS = {
+    "check_72h": _l("72-hour reminder"),
+    "check_72h_repeat": _l("second reminder"),
+    "follow_up_before": _l("2 days before"),
+    "follow_up_morning": _l("that morning"),
+    "visit_summary": _l("summary to the clinician"),
+}
+AGENDA_REMINDER_STATES = {
+    "sent": _l("sent"),
+    "sending": _l("sending"),
+    "pending": _l("not yet"),
+    "failed": _l("failed"),
+    "cancelled": _l("not sent (cancelled)"),
+}
 # What each audit event records, in words (an action not listed here is shown as its code).
 AUDIT_ACTIONS = {
     "patient.view": _l("Viewed the patient's record"),

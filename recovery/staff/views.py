@@ -38,7 +38,7 @@ from ..services.checkins import (
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from ..urls import external_url
-from . import audit_log, clinic_hours, forms, tasks, visits
+from . import agenda, audit_log, clinic_hours, forms, tasks, visits
 from .blueprint import bp
 from .visits import patient_or_404
 
@@ -47,7 +47,7 @@ from .visits import patient_or_404
 CALL_CLINIC_NOW = ("flag_neuro",)
 
 # The other modules' routes join the blueprint on import.
-__all__ = ["audit_log", "bp", "clinic_hours", "tasks", "visits"]
+__all__ = ["agenda", "audit_log", "bp", "clinic_hours", "tasks", "visits"]
 
 
 @bp.route("/patients/new", methods=["GET", "POST"])

@@ -48,6 +48,8 @@ def patient_page(
         change_form=change_form or {},
         change_errors=change_errors or {},
         clinic_hours=clinic_calendar.current().describe(),
+        clinician_options=[("", _("Not assigned"))] + [(c.id, c.display_name)
+                                                        for c in enrolment.clinicians()],
         labels=forms,
     ), status
 

@@ -23,6 +23,8 @@ OUTBOX = "/staff/outbox"
 RESEND = "/staff/reminders/<int:reminder_id>/resend"
 CLOSE_CALL = "/staff/calls/<int:task_id>/close"
 AUDIT = "/staff/audit"
+AGENDA = "/staff/agenda"
+AGENDA_MARK = "/staff/agenda/visits/<int:appointment_id>/mark"
 HOURS = "/staff/clinic-hours"
 CLOSED = "/staff/clinic-hours/closed"
 REOPEN = "/staff/clinic-hours/closed/remove"
@@ -59,6 +61,11 @@ ROWS = [
     Row(MARK, "POST", "/staff/appointments/{appointment_a}/mark", only("staff", 400)),
     Row(MARK, "POST", f"/staff/appointments/{UNKNOWN}/mark", only("staff", 404)),
     Row("/staff/worklist", "GET", "/staff/worklist", only("staff")),
+    Row(AGENDA, "GET", "/staff/agenda", only("staff")),
+    Row(AGENDA, "GET", "/staff/agenda?view=week&date=2026-11-30&kind=follow_up&clinician=none", only("staff")),
+    Row(AGENDA, "GET", "/staff/agenda?date=2026-02-30&clinician=x", only("staff", 400)),
+    Row(AGENDA_MARK, "POST", "/staff/agenda/visits/{appointment_a}/mark", only("staff", 400)),
+    Row(AGENDA_MARK, "POST", f"/staff/agenda/visits/{UNKNOWN}/mark", only("staff", 404)),
     Row(HOURS, "GET", HOURS, only("staff")),
     Row(HOURS, "POST", HOURS, only("staff", 400)),
     Row(CLOSED, "POST", CLOSED, only("staff", 400)),

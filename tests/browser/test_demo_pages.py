@@ -105,6 +105,10 @@ def test_demo_cohort_pages_for_each_role(live, mail, journey):
     expect(page.locator("table.staff-outbox tbody tr").first).to_be_visible()
     expect(page.locator(".staff-stale-banner")).to_have_count(0)
     picture(page, "staff-outbox")
+    page = staff.go("/staff/agenda?view=week", "agenda-week")
+    expect(page.locator("table.agenda tbody tr").first).to_be_visible()  # the demo's visits this week
+    page = staff.go("/staff/worklist", "worklist")
+    expect(page.locator("table.staff-worklist tbody tr").first).to_be_visible()
 
     # Last, so the other pictures show the demo as seeded: the patient reports a warning sign.
     with live.context():
