@@ -133,8 +133,8 @@ def parse_query(data) -> OutboxQuery:
         status = "upcoming"
     values = {
         "q": q,
-        "kind": _choice(fields, "kind", LISTED_KINDS),
-        "channel": _choice(fields, "channel", CHANNELS),
+        "kind": fields.filter("kind", LISTED_KINDS),
+        "channel": fields.filter("channel", CHANNELS),
         "status": status,
         "due_from": fields.day("from", required=False),
         "due_to": fields.day("to", required=False),
@@ -145,15 +145,6 @@ def parse_query(data) -> OutboxQuery:
     fields.done()
     return OutboxQuery(**values)
 
-
-def _choice(fields: Fields, name: str, choices) -> str | None:
-    value = fields.raw(name)
-    if value in (None, "", "all"):
-        return None
-    if value not in choices:
-        fields.fail(name, _l("Unknown value for %(name)s: choose one from the list.", name=name))
-        return None
-    return value
 
 
 def _like(text: str) -> str:

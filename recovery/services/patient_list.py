@@ -100,11 +100,11 @@ def parse_query(data, viewer: User) -> ListQuery:
         q = ""
     values = {
         "q": q,
-        "procedure": _choice(fields, "procedure", PROCEDURE_TYPES),
-        "status": _choice(fields, "status", STATUSES),
-        "sort": _choice(fields, "sort", SORTS) or "attention",
-        "order": _choice(fields, "order", ("asc", "desc")) or "asc",
-        "discharged": _choice(fields, "discharged", DISCHARGED) or "0",
+        "procedure": fields.filter("procedure", PROCEDURE_TYPES),
+        "status": fields.filter("status", STATUSES),
+        "sort": fields.filter("sort", SORTS) or "attention",
+        "order": fields.filter("order", ("asc", "desc")) or "asc",
+        "discharged": fields.filter("discharged", DISCHARGED) or "0",
         "silent": fields.integer("silent", 1, 365, required=False),
         "page": fields.integer("page", 1, 100_000, required=False) or 1,
         "clinician": _clinician(fields, viewer),
@@ -112,15 +112,6 @@ def parse_query(data, viewer: User) -> ListQuery:
     fields.done()
     return ListQuery(**values)
 
-
-def _choice(fields: Fields, name: str, choices) -> str | None:
-    value = fields.raw(name)
-    if value in (None, "", "all"):
-        return None
-    if value not in choices:
-        fields.fail(name, _l("Unknown value for %(name)s: choose one from the list.", name=name))
-        return None
-    return value
 
 
 def _clinician(fields: Fields, viewer: User) -> int | None:

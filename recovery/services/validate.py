@@ -94,6 +94,16 @@ class Fields:
             return None
         return value
 
+    def filter(self, name, choices):
+        """A list page's filter: empty or "all" is no filter (None); an unknown value is refused."""
+        value = self.raw(name)
+        if value in (None, "", "all"):
+            return None
+        if value not in choices:
+            self.fail(name, _l("Unknown value for %(name)s: choose one from the list.", name=name))
+            return None
+        return value
+
     def boolean(self, name, required=True):
         value = self.raw(name)
         if isinstance(value, bool):
