@@ -76,3 +76,45 @@ def test_staff_mark_yesterdays_visit_a_no_show_from_the_agenda_and_see_the_call(
     call = page.locator("li.staff-call", has_text="Rosa Alvarez")
     expect(call).to_contain_text("call to rebook")
     expect(call.get_by_role("link", name="219-555-0142")).to_be_visible()
+
+
+def test_staff_spot_an_overlap_book_anyway_with_a_reason_and_see_both_visits_on_the_agenda(live, journey):
+    now = utcnow()
+    tomorrow = now.astimezone(CLINIC).date() + timedelta(days=1)
+    with live.context():
+        staff = make_user("staff", "desk@clinic.example", "Dana Desk")
+        doctor = make_user("clinician", "doc@clinic.example", "Dr Lee")
+        patient = enrol(staff, name="Rosa Alvarez", performed_at=now - timedelta(days=30))
+        other = enrol(staff, name="Luis Garcia", email="luis@example.org", record="MRN-5002",
+                      performed_at=now - timedelta(days=20))
+        appointments.schedule_follow_up(other, {
+            "kind": "follow_up", "scheduled_for": _clinic(tomorrow, time(9, 0)), "clinician_id": str(doctor.id)},
+            staff, now)
+        db.session.commit()
+        patient_id = patient.id
+
+    tab = journey("staff")
+    page = sign_in(tab, "desk@clinic.example")
+    page = tab.go(f"/staff/patients/{patient_id}", "staff-patient-booking")
+    page.get_by_label("Date and time (clinic time)").fill(_clinic(tomorrow, time(9, 15)))
+    page.get_by_label("Clinician").last.select_option(label="Dr Lee")
+    page.get_by_role("button", name="Book the visit").click()
+    tab.scan("booking-overlap-warning")
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("overlaps Luis Garcia's")
+    expect(page.get_by_label("Date and time (clinic time)")).to_have_value(_clinic(tomorrow, time(9, 15)))
+
+    page.get_by_label("Book anyway", exact=True).check()
+    page.get_by_role("button", name="Book the visit").click()  # a tick without a reason is refused
+    expect(page.locator("[data-error-summary]")).to_contain_text("reason")
+    page.get_by_label("Book anyway", exact=True).check()
+    page.get_by_label("Reason (kept in the audit log)").fill("Dr Lee sees both in the extra morning session")
+    page.get_by_role("button", name="Book the visit").click()
+    expect(page.locator("[data-error-summary]")).to_have_count(0)
+
+    page = tab.go(f"/staff/agenda?view=day&date={tomorrow.isoformat()}", "agenda-overlap-booked")
+    expect(page.locator("tr", has_text="Rosa Alvarez")).to_contain_text("9:15 AM")
+    expect(page.locator("tr", has_text="Luis Garcia")).to_contain_text("9:00 AM")
+    page = tab.go("/staff/audit", "audit-override")
+    expect(page.locator("main")).to_contain_text("Dr Lee sees both in the extra morning session")
