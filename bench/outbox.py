@@ -1,5 +1,7 @@
-"""The staff Outbox's first page with a filter at 100 and 10,000 patients, through the app (the test
-client, signed in as staff): p95 and median of the whole request, and the HTML's size.
+"""The staff desk's pages at 100 and 10,000 patients, through the app (the test client, signed in
+as staff): the Outbox's first page with filters, the agenda's week view and the follow-up
+worklist (issue 18 item 7); p95 and median of the whole request, and the HTML's size. Every tenth
+patient has no follow-up booked, so the worklist has someone on it.
 
 `python -m bench.outbox [sqlite|postgresql]` (PostgreSQL under scripts/with-postgres.sh). The cohort
 is bench/generate.py's; its outbox is written here as the rules would have left it a year on: for
@@ -39,6 +41,8 @@ def queries(now: datetime) -> dict[str, str]:
         "patient search 'patient 42', any status": "/staff/outbox?q=patient+42&status=all",
         "failed": "/staff/outbox?status=failed",
         "every status, first page": "/staff/outbox?status=all",
+        "agenda, this week": f"/staff/agenda?view=week&date={today}",
+        "follow-up worklist": "/staff/worklist",
     }
 
 
@@ -123,6 +127,8 @@ def main(kind: str = "sqlite") -> None:
             with app.app_context():
                 cohort = build(patients, now)
                 _staff_user(cohort, now)
+                cohort["appointments"] = [a for a in cohort["appointments"]  # (id, patient_id, _, kind, ...)
+                                          if not (a[3] == "follow_up" and a[1] % 10 == 0)]
                 reminders = outbox_rows(cohort, now)
                 cohort["reminders"] = reminders
                 load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS})
