@@ -21,7 +21,7 @@ from ..reminders.dispatch import still_applies
 from ..reminders.rules import Policy, hold_for_quiet_hours
 from . import audit
 from .errors import NotFound, ValidationError
-from .validate import Fields
+from .validate import Fields, contains_pattern
 
 UPCOMING = ("pending", "sending")
 PAGE_SIZE = 50
@@ -117,13 +117,7 @@ def page_links(current: int, pages: int, around: int = 2) -> list[int | None]:
 def parse_query(data) -> OutboxQuery:
     """Validate the outbox's URL parameters; raise ValidationError naming each bad one."""
     fields = Fields(data)
-    q = fields.raw("q") or ""
-    if not isinstance(q, str) or len(q) > SEARCH_MAX:
-        fields.fail("q", _l("Please search with %(n)s characters or fewer.", n=SEARCH_MAX))
-        q = ""
-    elif any(ord(c) < 32 or ord(c) == 127 for c in q):
-        fields.fail("q", _l("The search cannot contain control characters."))
-        q = ""
+    q = fields.search("q", SEARCH_MAX)
     status = fields.raw("status")
     if status in (None, ""):
         status = "upcoming"
@@ -147,10 +141,6 @@ def parse_query(data) -> OutboxQuery:
 
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
 
 def _day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
@@ -162,7 +152,7 @@ def _conditions(query: OutboxQuery, clinic: ZoneInfo) -> list:
     # (patient_id IS NOT NULL would tempt SQLite, without statistics, into ix_reminders_patient_id).
     where = [Reminder.kind != "password_reset"]
     if query.q:  # the patients first (a few), then their reminders by ix_reminders_patient_id
-        pattern = _like(query.q)
+        pattern = contains_pattern(query.q)
         matching = (select(Patient.id).join(User, User.id == Patient.user_id)
                     .where(or_(func.lower(User.display_name).like(pattern, escape="\\"),
                                func.lower(Patient.record_number).like(pattern, escape="\\"))))

@@ -32,7 +32,7 @@ from ..models import (
 from .clinic import STATUS_ORDER, PatientSummary
 from .responder import responder_sql
 from .triage.rules import FOLLOW_UP_FROM_DAY, MISSED_DAYS, MISSED_UNTIL_DAY, WEEKLY_MISSED_DAYS
-from .validate import Fields, record_id
+from .validate import Fields, contains_pattern, record_id
 
 PAGE_SIZE = 50
 SEARCH_MAX = 100
@@ -91,13 +91,7 @@ def parse_query(data, viewer: User) -> ListQuery:
     ("my patients"); `clinician=all` shows everyone's.
     """
     fields = Fields(data)
-    q = fields.raw("q") or ""
-    if not isinstance(q, str) or len(q) > SEARCH_MAX:
-        fields.fail("q", _l("Please search with %(n)s characters or fewer.", n=SEARCH_MAX))
-        q = ""
-    elif any(ord(c) < 32 or ord(c) == 127 for c in q):
-        fields.fail("q", _l("The search cannot contain control characters."))
-        q = ""
+    q = fields.search("q", SEARCH_MAX)
     values = {
         "q": q,
         "procedure": fields.filter("procedure", PROCEDURE_TYPES),
@@ -127,10 +121,6 @@ def _clinician(fields: Fields, viewer: User) -> int | None:
         return None
     return number
 
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _base():
@@ -196,7 +186,7 @@ def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
     elif query.discharged == "only":
         where.append(c.discharged.is_(True))
     if query.q:
-        pattern = _like(query.q)
+        pattern = contains_pattern(query.q)
         where.append(or_(func.lower(c.name).like(pattern, escape="\\"),
                          func.lower(c.record_number).like(pattern, escape="\\")))
     if query.procedure:

@@ -94,6 +94,17 @@ class Fields:
             return None
         return value
 
+    def search(self, name, max_length) -> str:
+        """A list page's search text: "" when absent; too long or with control characters is refused."""
+        text = self.raw(name) or ""
+        if not isinstance(text, str) or len(text) > max_length:
+            self.fail(name, _l("Please search with %(n)s characters or fewer.", n=max_length))
+            return ""
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            self.fail(name, _l("The search cannot contain control characters."))
+            return ""
+        return text
+
     def filter(self, name, choices):
         """A list page's filter: empty or "all" is no filter (None); an unknown value is refused."""
         value = self.raw(name)
@@ -214,3 +225,9 @@ class Fields:
         except ValueError:
             self.fail(name, _l("Please enter a time (HH:MM)."))
             return None
+
+
+def contains_pattern(text: str) -> str:
+    """A case-insensitive LIKE pattern matching `text` anywhere, its wildcards escaped (ESCAPE '\\')."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
