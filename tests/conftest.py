@@ -1,7 +1,8 @@
 """Shared fixtures: an app on SQLite (or PostgreSQL when TEST_DATABASE_URL is set), users, a client.
 
-The schema is built once per run by the real migrations, so every test also proves them;
-each test then starts from empty tables.
+The schema is built once per run by the real migrations, so every test also proves them; one
+app serves the run (a test that changes the app itself is marked `own_app`); each test then starts
+from empty tables and the app's own config.
 """
 
 import os
@@ -20,6 +21,7 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, CallTask, Patient, Reminder, User, utcnow
 from recovery.services import procedures
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 # The test clock: the run lives at a random hour of the day, printed with its seed (tests/clock.py).
 from tests.clock import (  # noqa: F401 (pytest finds hooks by name here)
@@ -123,15 +125,41 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+@pytest.fixture(scope="session")
+def _shared_app(_schema, tmp_path_factory):
+    """One app for the whole run: its templates and SQL statements are compiled once, not once
+    per test (which was about half of the suite's time). Each test still starts from empty
+    tables and the app's own config (see `app`)."""
+    made = _make_app(_schema, tmp_path_factory.mktemp("instance"))
+    made.test_client_class = FreshContextClient
+    return made
+
+
 @pytest.fixture
-def app(_schema, tmp_path):
-    app = _make_app(_schema, tmp_path)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        yield app
-        db.session.remove()
-        empty_every_table()
-        db.engine.dispose()
+def app(request, _schema, _shared_app, tmp_path):
+    """The app for one test, inside an app context; afterwards every table is emptied.
+
+    The run's shared app, with its config put back after the test (tests change settings), or
+    an app of its own for a test marked `own_app` (one that adds routes to it, for example)."""
+    if request.node.get_closest_marker("own_app"):
+        made = _make_app(_schema, tmp_path)
+        made.test_client_class = FreshContextClient
+        with made.app_context():
+            yield made
+            db.session.remove()
+            empty_every_table()
+            db.engine.dispose()
+        return
+    saved = dict(_shared_app.config)
+    try:
+        with _shared_app.app_context():
+            yield _shared_app
+            db.session.remove()
+            empty_every_table()
+            db.engine.dispose()  # no connection a test left behind outlives it
+    finally:
+        _shared_app.config.clear()
+        _shared_app.config.update(saved)
 
 
 def empty_every_table():
@@ -256,9 +284,7 @@ def world(app, make_user, make_patient, client):
     """Two patients with a check-in each, an alert for A, a clinician, staff, a deactivated user."""
     app.config["WTF_CSRF_ENABLED"] = False  # the matrix tests authorization; CSRF has its own tests
     a, b = make_patient(), make_patient()
-    answers = {"pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20,
-               "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "yes",
-               "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+    answers = checkin_answers(flag_neuro="yes")
     checkin_a = save_checkin(a, answers, utcnow()).checkin
     checkin_b = save_checkin(b, {**answers, "flag_neuro": "no"}, utcnow()).checkin
     db.session.commit()

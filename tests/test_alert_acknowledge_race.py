@@ -11,13 +11,12 @@ from recovery.extensions import db
 from recovery.models import Alert, AlertNote, AuditEvent, utcnow
 from recovery.services import audit
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .api_helpers import bearer, token_for
 from .conftest import session_key_for
 
-ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "yes", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(form=True, flag_neuro='yes')
 NOTES = {"first": "Phoned the patient: seen in clinic today.", "second": "Called; booked an MRI."}
 
 

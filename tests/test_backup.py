@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 from recovery.extensions import db
 from recovery.models import AuditEvent, CheckIn, Patient, utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 WRITES_BEFORE_BACKUP = 20
-ANSWERS = {"pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20, "medication": "otc",
-           "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-           "flag_calf": "no"}
+ANSWERS = checkin_answers()
 
 
 def _writer(app, actor_id, committed, started, stop):

@@ -10,12 +10,11 @@ from sqlalchemy import select
 from recovery.extensions import db
 from recovery.models import RED_FLAGS, CheckIn, utcnow
 from recovery.services import checkins
+from tests.answers import checkin_answers
 
 from .conftest import TEST_PASSWORD, csrf_token
 
-EARLIER = {"pain_now": "7", "worst_pain": "8", "walking_level": "2", "minutes_upright": "20",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+EARLIER = checkin_answers(form=True, pain_now=7, worst_pain=8)
 FIRST = {**EARLIER, "pain_now": "4"}  # the same as earlier but for the pain
 SECOND = {**EARLIER, "pain_now": "6", "worst_pain": "9", "walking_level": "3", "minutes_upright": "45",
           "medication": "none", "sleep_disturbed": "yes", "note": "Second tab"}

@@ -9,12 +9,11 @@ from recovery.extensions import db
 from recovery.models import Reminder, utcnow
 from recovery.reminders import outbox
 from recovery.services.checkins import local_today, save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import NOW, csrf_token, statements
 
-ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(form=True)
 # Transaction control differs between the databases (SQLite's BEGIN IMMEDIATE, savepoints).
 CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
 

@@ -17,13 +17,12 @@ from recovery.extensions import db
 from recovery.models import Alert, CheckIn, utcnow
 from recovery.reminders import links
 from recovery.services.checkins import local_today
+from tests.answers import checkin_answers
 
 from .api_helpers import CHECKIN, token_for
 from .conftest import csrf_token
 
-ANSWERS = {"pain_now": "3", "worst_pain": "5", "walking_level": "3", "minutes_upright": "30",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "yes",
-           "flag_infection": "no", "flag_calf": "no", "note": "kept-note-xyz"}
+ANSWERS = checkin_answers(form=True, pain_now=3, worst_pain=5, walking_level=3, minutes_upright=30, flag_chest='yes', note='kept-note-xyz')
 NO_FLAGS = {**ANSWERS, "flag_chest": "no"}
 MODES = ("read_only", "disk_full", "down")
 

@@ -11,12 +11,11 @@ from recovery.models import Alert, utcnow
 from recovery.services import clinic, patient_list
 from recovery.services.checkins import save_checkin
 from recovery.services.patient_list import PAGE_SIZE, ListQuery
+from tests.answers import checkin_answers
 
 from .conftest import statements
 
-CALM = {"worst_pain": 10, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
-        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-        "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now',), worst_pain=10, walking_level=3, minutes_upright=60)
 NAMES = ("Ana", "Ben", "Cy", "Dee", "Eve", "Flo", "Gus", "Hal", "Ivy", "Jo")
 
 

@@ -10,12 +10,11 @@ from recovery.models import Alert, AuditEvent, CheckIn, CheckInRevision, recover
 from recovery.services import alerts, clinic
 from recovery.services.checkins import save_checkin
 from recovery.services.responder import is_responder
+from tests.answers import checkin_answers
 
 from .conftest import csrf_token, earlier_the_same_day
 
-CALM = {"worst_pain": 8, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
-        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-        "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now',), worst_pain=8, walking_level=3, minutes_upright=60)
 
 
 def _checkin(patient, pain_now, now=None, **answers):

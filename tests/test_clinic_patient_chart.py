@@ -10,13 +10,13 @@ from recovery import charts
 from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import statements
 from .pages import data_block, inline_javascript, text
 
 CHICAGO = ZoneInfo("America/Chicago")
-CALM = {"medication": "otc", "minutes_upright": 60, "sleep_disturbed": "no", "flag_neuro": "no",
-        "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now', 'worst_pain', 'walking_level'), minutes_upright=60)
 
 
 def at(day0, days: int, clock: time) -> datetime:

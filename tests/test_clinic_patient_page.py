@@ -11,12 +11,12 @@ from sqlalchemy import delete
 from recovery.extensions import db
 from recovery.models import Reminder, utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import csrf_token
 from .pages import text
 
-CALM = {"medication": "otc", "minutes_upright": 60, "sleep_disturbed": "no", "flag_neuro": "no",
-        "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now', 'worst_pain', 'walking_level'), minutes_upright=60)
 NOTE = "My right leg feels numb and I nearly fell in the bathroom."
 
 

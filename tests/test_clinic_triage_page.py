@@ -8,12 +8,11 @@ from recovery.extensions import db
 from recovery.models import Alert, utcnow
 from recovery.services import triage
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .pages import text
 
-CALM = {"worst_pain": 8, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
-        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-        "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now',), worst_pain=8, walking_level=3, minutes_upright=60)
 
 
 def _rows() -> dict:

@@ -10,13 +10,12 @@ from recovery.extensions import db
 from recovery.models import procedure_buckets
 from recovery.services import buckets, cohort, preferences, procedures
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import NOW
 
 T0 = NOW - timedelta(days=60)  # 15:00 UTC: 09:00 in Chicago, 00:00 the next day in Tokyo
-ANSWERS = {"worst_pain": 10, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
-           "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-           "flag_calf": "no"}
+ANSWERS = checkin_answers(without=('pain_now',), worst_pain=10, walking_level=3, minutes_upright=60)
 
 
 def _checkin(patient, day: float, pain: int) -> None:

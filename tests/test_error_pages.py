@@ -48,7 +48,7 @@ def test_a_proxy_request_id_is_kept_and_a_forged_one_replaced(client):
 
 
 @pytest.fixture
-def broken_app(app):
+def broken_app(app):  # the tests using it are marked own_app: they add routes
     """A route that fails with a database error, served as in production (no propagation)."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -60,6 +60,7 @@ def broken_app(app):
     return app
 
 
+@pytest.mark.own_app
 def test_a_crash_shows_a_friendly_500_with_its_reference_and_no_trace(broken_app, caplog):
     client = broken_app.test_client()
     with caplog.at_level(logging.ERROR, logger=broken_app.logger.name):
@@ -76,6 +77,7 @@ def test_a_crash_shows_a_friendly_500_with_its_reference_and_no_trace(broken_app
     assert logged and logged[0].request_id == request_id and logged[0].exc_info
 
 
+@pytest.mark.own_app
 def test_a_crash_under_api_is_json_without_a_trace(broken_app):
     broken_app.add_url_rule("/api/v1/broken", "api_broken", broken_app.view_functions["broken"])
     response = broken_app.test_client().get("/api/v1/broken")

@@ -11,12 +11,11 @@ from recovery.models import AuditEvent
 from recovery.services.checkins import save_checkin
 from recovery.services.cohort import CohortFilters
 from recovery.services.csv_export import COLUMNS, cohort_rows, csv_chunks, neutralise
+from tests.answers import checkin_answers
 
 from .conftest import NOW, client_as
 
-ANSWERS = {"worst_pain": 7, "walking_level": 2, "minutes_upright": 20, "medication": "otc",
-           "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-           "flag_calf": "no"}
+ANSWERS = checkin_answers(without=('pain_now',), worst_pain=7)
 PROCEDURE = NOW - timedelta(days=10)
 NASTY = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1)", "\tTab", "\rCR",
          "señora: todo bien, ñ"]

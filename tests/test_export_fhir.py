@@ -10,12 +10,11 @@ from recovery.models import Alert, Appointment, AuditEvent
 from recovery.services import alerts
 from recovery.services.checkins import save_checkin
 from recovery.services.fhir import patient_bundle
+from tests.answers import checkin_answers
 
 from .conftest import NOW, client_as
 
-ANSWERS = {"worst_pain": 7, "walking_level": 2, "minutes_upright": 20, "medication": "otc",
-           "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-           "flag_calf": "no"}
+ANSWERS = checkin_answers(without=('pain_now',), worst_pain=7)
 PROCEDURE = NOW - timedelta(days=10)  # 09:00 Chicago (CST, -06:00)
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import Appointment
+from tests.answers import checkin_answers
 
 from .conftest import client_as
 
@@ -43,9 +44,7 @@ def test_a_nul_character_anywhere_is_refused_with_a_message_on_every_database(ap
 def test_a_superscript_digit_in_a_number_field_is_refused_with_a_message_not_a_crash(app, world):
     # "²".isdigit() is true but int("²") raises: numbers are checked with isdecimal().
     users, ids = world
-    checkin = {"pain_now": "²", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
-               "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-               "flag_infection": "no", "flag_calf": "no"}
+    checkin = checkin_answers(form=True, pain_now="²")
     for actor, send, message in (
         ("patient_a", lambda c: c.post("/patient/checkin", data=checkin), "Please enter a whole number"),
         ("staff", lambda c: c.get("/staff/audit", query_string={"patient": "²"}), "No patient has"),

@@ -10,14 +10,11 @@ from recovery.models import MEDICATION, Alert, CheckIn
 from recovery.patient import forms, progress
 from recovery.services import checkins
 from recovery.services.procedures import check_72h
+from tests.answers import checkin_answers
 
 from .conftest import NOW
 
-ANSWERS = {
-    "pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20,
-    "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-    "flag_infection": "no", "flag_calf": "no",
-}
+ANSWERS = checkin_answers()
 
 
 def _count(model) -> int:

@@ -10,14 +10,11 @@ from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import Alert, CheckIn, CheckInRevision, utcnow
+from tests.answers import checkin_answers
 
 from .conftest import csrf_token
 
-ANSWERS = {
-    "pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
-    "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-    "flag_infection": "no", "flag_calf": "no", "note": "",
-}
+ANSWERS = checkin_answers(form=True, note='')
 NOT_WATCHED = "Check-ins are not watched around the clock."
 
 

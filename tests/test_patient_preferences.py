@@ -16,6 +16,7 @@ from recovery.services import preferences
 from recovery.services.checkins import save_checkin
 from recovery.services.errors import ValidationError
 from recovery.services.preferences import update_preferences
+from tests.answers import checkin_answers
 
 from .conftest import NOW, TEST_PASSWORD, csrf_token
 
@@ -253,9 +254,7 @@ def test_the_edges_of_the_allowed_day_are_accepted(make_patient):
 
 
 def _answers(pain):
-    return {"pain_now": str(pain), "worst_pain": "8", "walking_level": "2", "minutes_upright": "20",
-            "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-            "flag_infection": "no", "flag_calf": "no"}
+    return checkin_answers(form=True, pain_now=pain, worst_pain=8)
 
 
 def _rows(patient):

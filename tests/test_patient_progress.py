@@ -9,12 +9,11 @@ from recovery.display import to_local
 from recovery.extensions import db
 from recovery.models import CheckIn, utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .pages import inline_javascript, scripts, text
 
-CALM = {"worst_pain": 10, "walking_level": 3, "minutes_upright": 60, "medication": "otc",
-        "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-        "flag_calf": "no"}
+CALM = checkin_answers(without=('pain_now',), worst_pain=10, walking_level=3, minutes_upright=60)
 
 
 def chart_points(html: str) -> list[tuple[int, int]]:

@@ -18,15 +18,14 @@ from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import CheckIn, Reminder, utcnow
+from tests.answers import checkin_answers
 
 from .browserless import Session
 from .conftest import TEST_PASSWORD
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATIENTS = 12
-ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "30",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(form=True, minutes_upright=30)
 
 
 def _free_port() -> int:

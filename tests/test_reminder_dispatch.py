@@ -10,12 +10,11 @@ from recovery.models import Alert, Appointment, CallTask, Reminder
 from recovery.reminders.dispatch import MAX_ATTEMPTS, dispatch_due
 from recovery.reminders.rules import Policy, hold_for_quiet_hours
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import NOW
 
-ANSWERS = {"pain_now": 3, "worst_pain": 5, "walking_level": 3, "minutes_upright": 30,
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(pain_now=3, worst_pain=5, walking_level=3, minutes_upright=30)
 # NOW is 09:00 in Chicago: a procedure then has its 72-hour point at 09:00, outside quiet hours.
 PROCEDURE = NOW
 

@@ -9,12 +9,11 @@ from recovery.extensions import db
 from recovery.models import CheckIn, utcnow
 from recovery.reminders import links
 from recovery.services.checkins import local_today
+from tests.answers import checkin_answers
 
 from .conftest import csrf_token
 
-ANSWERS = {"pain_now": "3", "worst_pain": "5", "walking_level": "3", "minutes_upright": "30",
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(form=True, pain_now=3, worst_pain=5, walking_level=3, minutes_upright=30)
 
 
 def _checkins(patient) -> int:

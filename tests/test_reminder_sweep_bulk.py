@@ -9,12 +9,11 @@ from recovery.extensions import db
 from recovery.models import Appointment, Patient, Reminder
 from recovery.reminders import outbox, sweep
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import NOW
 
-ANSWERS = {"pain_now": 3, "worst_pain": 5, "walking_level": 3, "minutes_upright": 30,
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-           "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(pain_now=3, worst_pain=5, walking_level=3, minutes_upright=30)
 
 
 def _outbox():

@@ -11,22 +11,11 @@ from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, utcnow
 from recovery.services.checkins import save_checkin
 from recovery.services.errors import ValidationError
+from tests.answers import checkin_answers
 
 from .conftest import csrf_token, statements
 
-ANSWERS = {
-    "pain_now": "3",
-    "worst_pain": "5",
-    "walking_level": "3",
-    "minutes_upright": "45",
-    "medication": "otc",
-    "sleep_disturbed": "no",
-    "flag_neuro": "no",
-    "flag_chest": "no",
-    "flag_infection": "no",
-    "flag_calf": "no",
-    "note": "Feeling better",
-}
+ANSWERS = checkin_answers(form=True, pain_now=3, worst_pain=5, walking_level=3, minutes_upright=45, note='Feeling better')
 
 
 @pytest.fixture

@@ -10,14 +10,11 @@ from recovery.extensions import db
 from recovery.models import RED_FLAGS, Alert, CheckIn, Patient, Procedure, User
 from recovery.services import alerts, triage
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 
 from .conftest import NOW, statements
 
-ANSWERS = {
-    "pain_now": 4, "worst_pain": 6, "walking_level": 2, "minutes_upright": 20,
-    "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no",
-    "flag_infection": "no", "flag_calf": "no",
-}
+ANSWERS = checkin_answers()
 
 NO_FLAGS = dict.fromkeys(RED_FLAGS, False)  # every red flag answered no
 

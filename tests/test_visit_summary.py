@@ -12,11 +12,11 @@ from recovery.models import Alert, Appointment, AuditEvent
 from recovery.services import alerts
 from recovery.services.checkins import save_checkin
 from recovery.services.visit_summary import visit_summary
+from tests.answers import checkin_answers
 
 from .conftest import NOW, client_as
 
-BASE = {"walking_level": 1, "minutes_upright": 20, "sleep_disturbed": "no", "flag_neuro": "no",
-        "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+BASE = checkin_answers(without=('pain_now', 'worst_pain', 'medication'), walking_level=1)
 PROCEDURE = NOW - timedelta(days=20)
 # (hours after the procedure, pain now, worst pain, walking, medication, red flag)
 DIARY = [

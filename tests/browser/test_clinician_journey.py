@@ -7,15 +7,14 @@ import pytest
 from recovery.extensions import db
 from recovery.models import Alert, utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 from tests.conftest import earlier_the_same_day
 
 from .world import enrol, expect, make_user, sign_in
 
 pytestmark = pytest.mark.browser
 
-ANSWERS = {"pain_now": 6, "worst_pain": 7, "walking_level": 2, "minutes_upright": 20, "medication": "otc",
-           "sleep_disturbed": "no", "flag_neuro": "no", "flag_chest": "no", "flag_infection": "no",
-           "flag_calf": "no"}
+ANSWERS = checkin_answers(pain_now=6, worst_pain=7)
 
 # The chart's data: which plotly trace shows what, and how many points plotly computed for it.
 TRACE_POINTS = """(el) => Object.fromEntries(el._fullData.map((trace, i) =>

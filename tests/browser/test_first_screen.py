@@ -8,6 +8,7 @@ import pytest
 from recovery.extensions import db
 from recovery.models import utcnow
 from recovery.services.checkins import save_checkin
+from tests.answers import checkin_answers
 from tests.conftest import _TEST_HASH
 
 from .test_patient_accessibility import PATIENT_PAGES
@@ -16,9 +17,7 @@ from .world import enrol, make_user, sign_in
 pytestmark = pytest.mark.browser
 
 SIZES = ({"width": 390, "height": 844}, {"width": 320, "height": 568})
-ANSWERS = {"pain_now": 5, "worst_pain": 7, "walking_level": 2, "minutes_upright": 20,
-           "medication": "otc", "sleep_disturbed": "no", "flag_neuro": "no",
-           "flag_chest": "no", "flag_infection": "no", "flag_calf": "no"}
+ANSWERS = checkin_answers(pain_now=5, worst_pain=7)
 IN_FIRST_SCREEN = """sel => { const el = document.querySelector(sel); if (!el) return 'missing ' + sel;
   const r = el.getBoundingClientRect();
   return r.top >= 0 && r.bottom <= window.innerHeight ? '' : `${sel} at ${Math.round(r.top)}-${Math.round(r.bottom)}`

@@ -4,13 +4,14 @@ import re
 
 import pytest
 
+from tests.answers import checkin_answers
+
 from .patient_steps import accept_invite, checkins, invited_patient
 from .world import expect
 
 pytestmark = pytest.mark.browser
 
-ANSWERS = {"pain_now": "4", "worst_pain": "6", "walking_level": "2", "medication": "otc",
-           "sleep_disturbed": "no"}
+ANSWERS = checkin_answers(form=True, without=('minutes_upright', 'flag_neuro', 'flag_chest', 'flag_infection', 'flag_calf'))
 FLAGS = ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")
 
 
