@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
-from .charts import COLOURS, Band, DayPoint, _text
+from .bands import Band
+from .charts import COLOURS, DayPoint, _text
 
 WIDTH, HEIGHT = 320, 330
 LEFT, RIGHT, TOP, BOTTOM = 92, 10, 12, 128  # text 15 units high: about 15 px on a phone

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from recovery import charts
-from recovery.charts import Band, DayPoint, Marker
+from recovery import bands, charts
+from recovery.bands import Band
+from recovery.charts import DayPoint, Marker
 
 POINTS = [
     DayPoint(day=0, pain_now=7, worst_pain=9, walking_level=1),
@@ -74,13 +75,13 @@ def test_labels_can_be_given_in_the_patients_language():
 
 
 def test_the_default_band_follows_the_documented_table():
-    band = charts.default_band()
-    assert band.days == charts.BAND_DAYS and band.source == "default"
+    band = bands.default_band()
+    assert band.days == bands.BAND_DAYS and band.source == "default"
     assert dict(zip(band.days, zip(band.low, band.high, strict=True), strict=True)) == {
         0: (4.5, 8.0), 1: (4.0, 7.5), 2: (3.5, 7.0), 3: (3.0, 6.5), 7: (2.0, 5.0), 14: (2.0, 5.0),
         21: (2.0, 5.0), 28: (2.0, 5.0), 42: (2.0, 5.0), 56: (2.0, 5.0), 84: (2.0, 5.0)}
-    assert charts.default_band_at(5) == (2.5, 5.75)  # linear between day 3 and day 7
-    assert charts.default_band_at(200) == (2.0, 5.0)
+    assert bands.default_band_at(5) == (2.5, 5.75)  # linear between day 3 and day 7
+    assert bands.default_band_at(200) == (2.0, 5.0)
 
 
 @dataclass
@@ -92,11 +93,11 @@ class P:
 
 
 def test_the_band_uses_the_cohorts_quartiles_only_where_it_has_enough_patients():
-    band = charts.expected_band([P(0, 25, 5.0, 8.0), P(3, 19, 2.0, 4.0), P(7, 20, 2.5, 4.5), P(14, 0, None, None)])
+    band = bands.expected_band([P(0, 25, 5.0, 8.0), P(3, 19, 2.0, 4.0), P(7, 20, 2.5, 4.5), P(14, 0, None, None)])
     assert band.days == (0, 3, 7, 14)
     assert band.low == (5.0, 3.0, 2.5, 2.0) and band.high == (8.0, 6.5, 4.5, 5.0)
     assert band.sources == ("cohort", "default", "cohort", "default") and band.source == "mixed"
-    everyone = charts.expected_band([P(0, 30, 5.0, 8.0)])
+    everyone = bands.expected_band([P(0, 30, 5.0, 8.0)])
     assert everyone.source == "cohort"
 
 
@@ -153,13 +154,13 @@ def test_a_cohort_point_on_fewer_than_5_patients_is_not_part_of_the_line_or_band
     apart = by_name["Kyphoplasty: too few to draw"]
     assert apart["mode"] == "markers" and apart["x"] == [1, 2] and apart["y"] == [5.0, 9.0]
     assert [c[0] for c in apart["customdata"]] == [4, 1]
-    assert charts.MIN_POINT_N == 5
+    assert bands.MIN_POINT_N == 5
     enough = Series("kyphoplasty", [Point(0, "Day 0", 5, 6.0, 5.0, 7.0)])
     assert "Kyphoplasty: too few to draw" not in traces(charts.cohort_figure([enough]))
 
 
 def test_the_patients_own_chart_is_simple_and_still_on_a_phone():
-    figure = charts.patient_progress_figure(POINTS, baseline=8, band=charts.default_band())
+    figure = charts.patient_progress_figure(POINTS, baseline=8, band=bands.default_band())
     by_name = traces(figure)
     assert set(by_name) == {"Expected recovery (low)", "Expected recovery", "Before the procedure", "Your pain"}
     assert by_name["Your pain"]["y"] == [7, 6, 4, 3]
@@ -174,12 +175,16 @@ def test_figures_carry_no_fixed_width_so_they_resize():
         assert "width" not in figure["layout"] and figure["layout"]["autosize"] is True
 
 
-def test_charts_is_pure_it_imports_neither_flask_nor_the_database():
-    tree = ast.parse(Path(charts.__file__).read_text())
+@pytest.mark.parametrize(("module", "allowed", "own"), [
+    (charts, {"collections", "dataclasses", "plotly"}, {"bands"}),
+    (bands, {"collections", "dataclasses"}, set()),
+])
+def test_charts_and_bands_are_pure_they_import_neither_flask_nor_the_database(module, allowed, own):
+    tree = ast.parse(Path(module.__file__).read_text())
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
-    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
-    assert relative == [] and {m.split(".")[0] for m in modules} == {"collections", "dataclasses", "plotly"}
+    relative = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level}
+    assert relative == own and {m.split(".")[0] for m in modules} == allowed
 
 
 @pytest.mark.parametrize("needle", ["data-chart", "application/json", "Plotly.newPlot",

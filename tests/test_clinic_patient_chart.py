@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from recovery import charts
+from recovery import bands
 from recovery.extensions import db
 from recovery.models import Alert, Appointment, AuditEvent, CheckIn, utcnow
 from recovery.services.checkins import save_checkin
@@ -71,7 +71,7 @@ def test_the_patient_chart_holds_exactly_the_known_points_markers_and_red_flag(c
     assert [(a["x"], a["text"]) for a in layout["annotations"]] == [
         (3, "72-hour check"), (14, "Follow-up"), (3, "Calf pain or swelling")]
     band = by_name["Expected recovery"]
-    default = charts.default_band()
+    default = bands.default_band()
     assert (band["x"], band["y"]) == (list(default.days), list(default.high))
     assert figure["config"]["responsive"] is True
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from recovery import charts
+from recovery import bands, charts
 from recovery.extensions import db
 from recovery.models import FRACTURE_CAUSES, PROCEDURE_TYPES, RED_FLAGS, CheckIn, Patient, Procedure, User
 from recovery.services import buckets, cohort
@@ -309,7 +309,7 @@ def test_the_expected_band_comes_from_the_cohort_where_a_bucket_has_20_patients(
         if point.n >= 20:
             assert (source, low, high) == ("cohort", point.q1, point.q3)
         else:
-            assert (source, (low, high)) == ("default", charts.default_band_at(point.day))
+            assert (source, (low, high)) == ("default", bands.default_band_at(point.day))
 
 
 def test_the_cohort_figure_takes_the_statistics_as_they_are(clinicians):

@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from recovery import checkin_form
 from recovery.extensions import db
 from recovery.models import MEDICATION, Alert, CheckIn
-from recovery.patient import forms, progress
+from recovery.patient import progress
 from recovery.services import checkins
 from recovery.services.procedures import check_72h
 from tests.answers import checkin_answers
@@ -108,5 +109,5 @@ def test_what_to_expect_follows_the_day_since_the_procedure(day, stage):
 
 
 def test_every_medication_and_pain_score_has_words():
-    assert tuple(forms.MEDICATION_LABELS) == MEDICATION
-    assert sorted(forms.PAIN_WORDS) == list(range(11))
+    assert tuple(checkin_form.MEDICATION_LABELS) == MEDICATION
+    assert sorted(checkin_form.PAIN_WORDS) == list(range(11))

@@ -2,14 +2,14 @@
 
 import re
 
-from recovery import charts, svg_chart
+from recovery import bands, svg_chart
 from recovery.charts import DayPoint
 
 POINTS = [DayPoint(1, 7, 8, 1), DayPoint(2, 6, 7, 2), DayPoint(4, 4, 6, 3)]
 
 
 def test_each_check_in_is_a_point_and_the_desc_reads_out_every_value():
-    svg = svg_chart.progress_svg(POINTS, baseline=8, band=charts.default_band())
+    svg = svg_chart.progress_svg(POINTS, baseline=8, band=bands.default_band())
     assert re.findall(r'data-day="(\d+)" data-pain="(\d+)"', svg) == [("1", "7"), ("2", "6"), ("4", "4")]
     assert "Day 1: pain 7; Day 2: pain 6; Day 4: pain 4" in svg
     assert 'role="img"' in svg and 'data-testid="baseline"' in svg and 'data-testid="band"' in svg
@@ -28,8 +28,8 @@ def test_words_are_escaped_so_a_translation_cannot_inject_markup():
 
 
 def test_the_band_stops_at_the_last_day_shown():
-    band = charts.default_band()
+    band = bands.default_band()
     edge = svg_chart.band_polygon(band, 5)
     assert [d for d, _, _ in edge] == [0, 1, 2, 3, 5]
-    assert edge[-1][1:] == charts.default_band_at(5)
+    assert edge[-1][1:] == bands.default_band_at(5)
     assert [d for d, _, _ in svg_chart.band_polygon(band, 100)][-1] == 100  # held flat after day 84

@@ -3,12 +3,11 @@
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import unsaved
+from .. import checkin_form, unsaved
+from ..checkin_form import not_saved_page, urgent_page
 from ..extensions import db
 from ..i18n import speak_to
 from ..models import utcnow
-from ..patient import forms as patient_forms
-from ..patient.views import not_saved_page, urgent_page
 from ..reminders import links
 from ..services import checkins
 from ..services.errors import ValidationError
@@ -53,7 +52,7 @@ def checkin_not_saved(answers):
 def _form(patient, token, values, errors, status=200):
     return render_template(
         "links/checkin.html", patient=patient, token=token, values=values, errors=errors,
-        **patient_forms.choices(),
+        **checkin_form.choices(),
     ), status
 
 

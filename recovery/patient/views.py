@@ -8,14 +8,15 @@ from flask_babel import force_locale, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import unsaved
+from .. import checkin_form, unsaved
 from ..access import restrict_blueprint
+from ..checkin_form import not_saved_page, urgent_page
 from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
 from ..services import calendar_files, checkins, clinic_calendar, inbox, preferences
 from ..services.errors import NotFound, ValidationError
-from ..services.guidance import today_notice, urgent_guidance
+from ..services.guidance import today_notice
 from . import forms, progress
 
 bp = Blueprint("patient", __name__, url_prefix="/patient")
@@ -54,7 +55,7 @@ def home():
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
                            pain_sentence=progress.pain_sentence(summary), next_visit=visit,
                            notice=notice, clinic_hours=hours,
-                           **forms.choices())
+                           **checkin_form.choices())
 
 
 @bp.route("/appointments")
@@ -92,7 +93,7 @@ def checkin():
     now = utcnow()
     if request.method == "GET":
         today = progress.todays_checkin(patient, now)
-        return _checkin_form(patient, today, forms.prefill(today), forms.still_missing(today),
+        return _checkin_form(patient, today, checkin_form.prefill(today), checkin_form.still_missing(today),
                              unfinished=today is not None and not today.complete)
     if patient is None:  # an account whose patient record is not set up yet
         errors = {"form": _("Your record is not set up yet.")}
@@ -115,17 +116,6 @@ def checkin():
     return redirect(url_for("patient.home"))
 
 
-def urgent_page(result, submitted, form_action: str):
-    """The urgent guidance for a saved red flag; when answers are still missing, the check-in
-    form below it with every answer kept and the missing ones marked."""
-    values = forms.kept_answers(result.checkin, submitted) if not result.complete else {}
-    return render_template(
-        "patient/urgent.html", checkin=result.checkin, guidance=urgent_guidance(result.red_flags),
-        result=result, values=values, errors=result.errors, form_action=form_action, today=result.checkin,
-        **forms.choices(),
-    )
-
-
 @unsaved.page("patient.checkin")
 def checkin_not_saved(answers):
     """The database failed (full, read-only, down): the guidance for the answers sent, and the
@@ -133,16 +123,10 @@ def checkin_not_saved(answers):
     return not_saved_page(answers, url_for("patient.checkin"))
 
 
-def not_saved_page(answers, form_action: str):
-    guidance = urgent_guidance(checkins.reported_flags(answers), saved=False)
-    return render_template("patient/not_saved.html", guidance=guidance, values=answers, errors={},
-                           form_action=form_action, **forms.choices()), 503
-
-
 def _checkin_form(patient, today, values, errors, status=200, unfinished=False):
     return render_template(
         "patient/checkin.html", patient=patient, today=today, values=values, errors=errors,
-        unfinished=unfinished, **forms.choices(),
+        unfinished=unfinished, **checkin_form.choices(),
     ), status
 
 
@@ -150,7 +134,7 @@ def _checkin_form(patient, today, values, errors, status=200, unfinished=False):
 def history():
     patient = current_user.patient
     items = checkins.patient_checkins(patient) if patient is not None else []
-    return render_template("patient/history.html", checkins=items, **forms.choices())
+    return render_template("patient/history.html", checkins=items, **checkin_form.choices())
 
 
 @bp.route("/checkins/<int:checkin_id>")
@@ -163,7 +147,7 @@ def checkin_detail(checkin_id: int):
     except NotFound:
         abort(404)
     return render_template("patient/checkin_detail.html", checkin=item, patient=patient,
-                           **forms.choices())
+                           **checkin_form.choices())
 
 
 @bp.route("/expect")

@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..charts import MIN_POINT_N, expected_band
+from ..bands import MIN_POINT_N, expected_band
 from ..extensions import db
 from ..models import (
     FRACTURE_CAUSES,
@@ -260,7 +260,7 @@ def _point(bucket: Bucket, values: list[int]) -> Point:
 
 def expected_band_for(procedure_type: str, clinic_tz: str | None = None, min_patients: int = 20):
     """The expected-recovery band for one procedure type: the cohort's quartiles where it is
-    large enough, the documented default elsewhere (see charts.expected_band)."""
+    large enough, the documented default elsewhere (see bands.expected_band)."""
     stats = cohort_statistics(CohortFilters(procedure_type=procedure_type), clinic_tz)
     return expected_band(stats.series[0].points, min_patients)
 

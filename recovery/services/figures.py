@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from .. import charts, svg_chart
+from .. import bands, charts, svg_chart
 from ..charts import DayPoint, Marker
 from ..models import recovery_day
 from .alerts import FLAG_SHORT_LABELS
@@ -73,11 +73,11 @@ def band_caption(source: str, procedure_type: str) -> str:
     if source == "mixed":
         return _("Shaded: the expected recovery, the middle half (25th to 75th percentile) of pain among "
                  "this clinic's %(kind)s patients where at least %(n)s of them checked in; elsewhere the "
-                 "clinic's documented default band.", kind=kind, n=charts.MIN_PATIENTS)
+                 "clinic's documented default band.", kind=kind, n=bands.MIN_PATIENTS)
     return _("Shaded: the expected recovery, the clinic's documented default band (from published "
              "results: pain typically falls from about 8 to 3-4 within the first week). Fewer than "
              "%(n)s of this clinic's %(kind)s patients checked in on those days, too few for a band of "
-             "their own.", kind=kind, n=charts.MIN_PATIENTS)
+             "their own.", kind=kind, n=bands.MIN_PATIENTS)
 
 
 @dataclass(frozen=True)
