@@ -44,7 +44,7 @@ def test_two_simultaneous_checkins_keep_one_row_and_lose_neither_answer(app, mak
     tabs = {"first": _tab(app, patient.user), "second": _tab(app, patient.user)}
 
     # The first submission reads today's row, then stays open while the second one runs.
-    real = checkins._todays
+    real = checkins.todays_checkin
     first_read, second_done = threading.Event(), threading.Event()
 
     def todays(patient, day):
@@ -54,7 +54,7 @@ def test_two_simultaneous_checkins_keep_one_row_and_lose_neither_answer(app, mak
             second_done.wait(1)  # with the row locked, the second cannot finish meanwhile
         return row
 
-    monkeypatch.setattr(checkins, "_todays", todays)
+    monkeypatch.setattr(checkins, "todays_checkin", todays)
     statuses = {}
 
     def submit(name, answers):

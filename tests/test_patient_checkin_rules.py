@@ -39,14 +39,14 @@ def test_a_double_click_race_updates_the_row_the_first_click_wrote(make_patient,
     checkins.save_checkin(patient, ANSWERS, NOW)
     db.session.commit()
     # The second request looked before the first one's row was visible: it tries to insert too.
-    real = checkins._todays
+    real = checkins.todays_checkin
     calls = {"n": 0}
 
     def not_yet_visible(patient, day):
         calls["n"] += 1
         return None if calls["n"] == 1 else real(patient, day)
 
-    monkeypatch.setattr(checkins, "_todays", not_yet_visible)
+    monkeypatch.setattr(checkins, "todays_checkin", not_yet_visible)
     result = checkins.save_checkin(patient, {**ANSWERS, "pain_now": 2}, NOW + timedelta(seconds=1))
     db.session.commit()
     assert result.created is False

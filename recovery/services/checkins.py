@@ -6,7 +6,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import begin_write
@@ -140,9 +140,6 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     flag is answered yes, the good answers are saved at once with the others unknown (NULL) and
     the row incomplete, because a red flag must never be lost. Answers already stored today are
     never blanked by a later submission that leaves them out.
-
-    Every patient sends one a day, so the row, its revision and the summary are written with
-    prebuilt Core statements rather than through the ORM's unit of work.
     """
     values, errors = parse_answers(data)
     procedure = patient.current_procedure
@@ -153,46 +150,44 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     day = local_today(patient, now)
     by = entered_by.id if entered_by else None
     begin_write(db.session)  # today's row is read as the latest and stays so until commit
-    conn = db.session.connection()
-    existing = _todays(patient, day)
-    if existing is not None and not existing.complete:  # finishing it: what is stored stands
+    checkin = todays_checkin(patient, day)
+    if checkin is not None and not checkin.complete:  # finishing it: what is stored stands
         errors = {name: message for name, message in errors.items()
-                  if _given(data, name) or getattr(existing, name) is None}
+                  if _given(data, name) or getattr(checkin, name) is None}
     if errors and not any(values[flag] for flag in RED_FLAGS):
         raise ValidationError(errors)  # nothing was written: the caller rolls back
     created = False
-    if existing is None:
-        row = {"patient_id": patient.id, "procedure_id": procedure.id, "local_date": day,
-               "created_at": now, "updated_at": now, "entered_by_id": by, "is_72h_check": False,
-               "note": None, **values,
-               "complete": all(values[name] is not None for name in ANSWERS)}
+    if checkin is None:
+        checkin = CheckIn(patient_id=patient.id, procedure_id=procedure.id, local_date=day, created_at=now,
+                          updated_at=now, entered_by_id=by, is_72h_check=False, **values,
+                          complete=all(values[name] is not None for name in ANSWERS))
         try:
-            with db.session.begin_nested():  # the SAVEPOINT is sent when the session hands out the connection
-                checkin_id = db.session.connection().execute(_INSERT, row).inserted_primary_key[0]
+            with db.session.begin_nested():
+                db.session.add(checkin)
             created = True
         except IntegrityError:  # a double click won the race: update the row it wrote
-            existing = _todays(patient, day)
-    if existing is not None:
-        checkin_id, row = existing.id, _update(conn, existing, values, errors, now, by)
-    if row["procedure_id"] != procedure.id:  # today's row keeps the procedure it was saved against
-        procedure_of_row = db.session.get(Procedure, row["procedure_id"])
-    else:
-        procedure_of_row = procedure
-    if row["pain_now"] is not None:  # an unknown pain is not a point of the cohort's curve
-        buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
-    red_flags = [flag for flag in RED_FLAGS if row[flag]]
+            checkin = todays_checkin(patient, day)
+    if not created:
+        _update(checkin, values, errors, now, by)
+    db.session.flush()
+    # Today's row keeps the procedure it was saved against.
+    procedure_of_row = procedure if checkin.procedure_id == procedure.id else db.session.get(
+        Procedure, checkin.procedure_id)
+    if checkin.pain_now is not None:  # an unknown pain is not a point of the cohort's curve
+        buckets.record(procedure_of_row, patient.timezone, day, checkin.pain_now)  # in this transaction
+    red_flags = [flag for flag in RED_FLAGS if getattr(checkin, flag)]
     if red_flags:
-        raise_red_flag_alerts(checkin_id, patient.id, red_flags, now)
+        raise_red_flag_alerts(checkin.id, patient.id, red_flags, now)
     settled = settle_72h_check(procedure, now)  # only a complete check-in settles it
     triage.evaluate_patient(patient, now, procedure=procedure)  # alerts on write, never on page view
     if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
         outbox.sync_patient(patient, now)
-    elif row["complete"]:
+    elif checkin.complete:
         outbox.checked_in(patient, day, now)  # only today's nudge is no longer owed
     # Still to do: what this submission left unanswered or got wrong (not what is stored already).
     left = {name: message for name, message in errors.items()
-            if row.get(name) is None or _given(data, name)}
-    return CheckInResult(checkin_id, created, red_flags, row["complete"], left)
+            if getattr(checkin, name, None) is None or _given(data, name)}
+    return CheckInResult(checkin.id, created, red_flags, checkin.complete, left)
 
 
 def incomplete_today(patient: Patient, now: datetime) -> bool:
@@ -208,19 +203,12 @@ def _given(data, name: str) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-_checkins, _revisions = CheckIn.__table__, CheckInRevision.__table__
-_TODAYS = select(_checkins).where(
-    _checkins.c.patient_id == bindparam("patient_id"), _checkins.c.local_date == bindparam("day")
-).with_for_update()
-_INSERT = insert(_checkins)
-_UPDATE = update(_checkins).where(_checkins.c.id == bindparam("b_id"))
-_REVISION = insert(_revisions)
-
-
-def _todays(patient: Patient, day: date):
-    """Today's check-in row, locked until commit (a second tab or a double click waits for this
-    one), as stored now: a Core read, so no copy loaded earlier in the session can stand in."""
-    return db.session.connection().execute(_TODAYS, {"patient_id": patient.id, "day": day}).first()
+def todays_checkin(patient: Patient, day: date) -> CheckIn | None:
+    """The patient's check-in for `day`, locked until commit (a second tab or a double click
+    waits for this one), read afresh from the database (no copy loaded earlier stands in)."""
+    return db.session.scalar(
+        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.local_date == day)
+        .with_for_update().execution_options(populate_existing=True))
 
 
 def snapshot(checkin) -> dict:
@@ -232,30 +220,31 @@ def snapshot(checkin) -> dict:
     return data
 
 
-def _update(conn, existing, values: dict, errors: dict, now: datetime, by: int | None) -> dict:
-    """Keep the stored answers as a revision, then write the new ones; return the row as saved.
+def _update(checkin: CheckIn, values: dict, errors: dict, now: datetime, by: int | None) -> None:
+    """Keep the stored answers as a revision, then write the new ones.
 
     An answer this submission leaves unknown keeps the stored one (completing a check-in never
     blanks what was given); the optional note is replaced only by a complete submission."""
-    conn.execute(_REVISION, {"checkin_id": existing.id, "snapshot": snapshot(existing),
-                             "replaced_at": now, "replaced_by_id": by})
-    changes = dict(values, updated_at=now)
-    for name in ANSWERS:
-        if changes[name] is None:
-            changes[name] = getattr(existing, name)
-    if (errors or not existing.complete) and changes["note"] is None:  # only a full form clears it
-        changes["note"] = existing.note
+    db.session.add(CheckInRevision(checkin_id=checkin.id, snapshot=snapshot(checkin), replaced_at=now,
+                                   replaced_by_id=by))
+    changes = {name: value for name, value in values.items() if value is not None or name == "note"}
+    if (errors or not checkin.complete) and changes["note"] is None:  # only a full form clears it
+        del changes["note"]
     for flag in RED_FLAGS:  # a red flag once reported is never erased
-        changes[flag] = True if (values[flag] or getattr(existing, flag)) else changes[flag]
-    pain, worst = changes["pain_now"], changes["worst_pain"]
+        if getattr(checkin, flag):
+            changes[flag] = True
+    pain = changes.get("pain_now", checkin.pain_now)
+    worst = changes.get("worst_pain", checkin.worst_pain)
     if pain is not None and worst is not None and worst < pain:  # new and stored answers disagree
-        changes["pain_now"], changes["worst_pain"] = existing.pain_now, existing.worst_pain
+        changes.pop("pain_now", None)
+        changes.pop("worst_pain", None)
         errors.setdefault("worst_pain", str(_l("Worst pain cannot be lower than pain now.")))
-    changes["complete"] = all(changes[name] is not None for name in ANSWERS)
+    for name, value in changes.items():
+        setattr(checkin, name, value)
+    checkin.updated_at = now
+    checkin.complete = all(getattr(checkin, name) is not None for name in ANSWERS)
     if by is not None:
-        changes["entered_by_id"] = by
-    conn.execute(_UPDATE, {**changes, "b_id": existing.id})  # SET: the columns given here
-    return {**existing._asdict(), **changes}
+        checkin.entered_by_id = by
 
 
 def form_answers(checkin, submitted=None) -> dict[str, str]:
