@@ -70,12 +70,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from .account.views import bp as account_bp
+    from .account import bp as account_bp
     from .api import bp as api_bp
-    from .auth.views import bp as auth_bp
+    from .auth import bp as auth_bp
     from .clinic.views import bp as clinic_bp
-    from .links.views import bp as links_bp
-    from .patient.views import bp as patient_bp
+    from .links import bp as links_bp
+    from .patient import bp as patient_bp
     from .staff.views import bp as staff_bp
     from .vendor import bp as vendor_bp
 

@@ -2,7 +2,6 @@
 sessions (see them with the failed sign-ins, end one, sign out everywhere)."""
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -16,15 +15,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..access import restrict_blueprint
 from ..extensions import db
-from ..models import ROLES, utcnow
+from ..models import utcnow
 from ..security.sessions import idle_limit_seconds
 from ..services import accounts, api_tokens, user_sessions
 from ..services.errors import NotFound, ValidationError
-
-bp = Blueprint("account", __name__, url_prefix="/account")
-restrict_blueprint(bp, *ROLES)
+from . import bp
 
 HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.home"}
 

@@ -1,7 +1,6 @@
 """Sign-in, sign-out, set-password links and /healthz."""
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     g,
@@ -26,9 +25,8 @@ from ..security import sessions
 from ..services import accounts, user_sessions
 from ..services.errors import ValidationError
 from ..services.health import database_writes
+from . import bp
 from .forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm, StartForm
-
-bp = Blueprint("auth", __name__)
 
 HOMES = {"patient": "patient.home", "clinician": "clinic.home", "staff": "staff.home"}
 

@@ -1,6 +1,6 @@
 """One-time check-in links and the unsubscribe page; each token proves who it is for."""
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import checkin_form, unsaved
@@ -11,8 +11,7 @@ from ..models import utcnow
 from ..reminders import links
 from ..services import checkins
 from ..services.errors import ValidationError
-
-bp = Blueprint("links", __name__)
+from . import bp
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])

@@ -3,13 +3,12 @@
 from datetime import datetime
 
 from babel.dates import format_skeleton
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import checkin_form, unsaved
-from ..access import restrict_blueprint
 from ..checkin_form import not_saved_page, urgent_page
 from ..display import to_local
 from ..extensions import db
@@ -17,10 +16,7 @@ from ..models import utcnow
 from ..services import calendar_files, checkins, clinic_calendar, inbox, preferences
 from ..services.errors import NotFound, ValidationError
 from ..services.guidance import today_notice
-from . import forms, progress
-
-bp = Blueprint("patient", __name__, url_prefix="/patient")
-restrict_blueprint(bp, "patient")
+from . import bp, forms, progress
 
 
 @bp.context_processor
