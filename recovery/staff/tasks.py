@@ -102,6 +102,7 @@ def _outbox(query, errors, code):
         status_filters=forms.OUTBOX_STATUS_FILTERS,
         kinds={k: forms.REMINDER_KINDS[k] for k in outbox_view.LISTED_KINDS},
         page_links=outbox_view.page_links,
+        count_cap=outbox_view.COUNT_CAP,
     ), code
 
 
