@@ -178,8 +178,7 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
         procedure_of_row = db.session.get(Procedure, row["procedure_id"])
     else:
         procedure_of_row = procedure
-    if row["pain_now"] is not None:  # an unknown pain is not a point of the cohort's curve
-        buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
+    buckets.record(procedure_of_row, patient.timezone, day, row["pain_now"])  # in this transaction
     red_flags = [flag for flag in RED_FLAGS if row[flag]]
     if red_flags:
         raise_red_flag_alerts(checkin_id, patient.id, red_flags, now)
