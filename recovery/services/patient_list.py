@@ -1,7 +1,8 @@
 """The clinician's patient list at any size: search, filters, sorting and 50-a-page paging in SQL.
 
-One statement reads the page (at most PAGE_SIZE rows) and one counts the matches, whatever the
-number of patients: each patient's current procedure is a short range of
+One statement reads the page (at most PAGE_SIZE rows) with the number of matches (a window count)
+when a filter or search applies, or after a count of the patients alone when none does, whatever
+the number of patients: each patient's current procedure is a short range of
 ix_procedures_patient_performed, its latest pain and last check-in a column of its
 procedure_buckets row (services/buckets.py keeps them with each check-in), and the open alerts
 are grouped once, so no check-in is read per patient. The status shown is
@@ -125,8 +126,9 @@ def _clinician(fields: Fields, viewer: User) -> int | None:
 
 
 
-def _base():
-    """Every patient with the columns the list filters, sorts and shows (a subquery).
+def _base(own: list):
+    """Every patient kept by `own` (_own_conditions) with the columns the list filters, sorts and
+    shows (a subquery).
 
     The current procedure's latest pain and last check-in are columns of its procedure_buckets
     row (kept by save_checkin); open alerts are grouped once (few are open). The patient's last
@@ -155,16 +157,9 @@ def _base():
         .outerjoin(current, and_(current.patient_id == Patient.id, is_current(current)))
         .outerjoin(summary, summary.c.procedure_id == current.id)
         .outerjoin(alerts, alerts.c.patient_id == Patient.id)
+        .where(*own)
         .subquery("listed")
     )
-
-
-def _own():
-    """Every patient with the columns of their own that the list filters by (a subquery): what
-    the count needs when no filter concerns the procedure, the check-ins or the status."""
-    return (select(Patient.id, User.display_name.label("name"), Patient.record_number, Patient.discharged,
-                   Patient.clinician_id)
-            .join(User, User.id == Patient.user_id).subquery("own"))
 
 
 def _status_sql(c, now: datetime, zones: list[str], value=lambda status: status):
@@ -199,20 +194,28 @@ def _status_sql(c, now: datetime, zones: list[str], value=lambda status: status)
     )
 
 
-def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+def _own_conditions(query: ListQuery) -> list:
+    """The filters on the patient's own columns (discharged, search, clinician), on the tables:
+    inside the list's subquery, so the per-patient joins run only for the patients they keep."""
     where = []
     if query.discharged == "0":
-        where.append(c.discharged.is_(False))
+        where.append(Patient.discharged.is_(False))
     elif query.discharged == "only":
-        where.append(c.discharged.is_(True))
+        where.append(Patient.discharged.is_(True))
     if query.q:
         pattern = contains_pattern(query.q)
-        where.append(or_(func.lower(c.name).like(pattern, escape="\\"),
-                         func.lower(c.record_number).like(pattern, escape="\\")))
+        where.append(or_(func.lower(User.display_name).like(pattern, escape="\\"),
+                         func.lower(Patient.record_number).like(pattern, escape="\\")))
+    if query.clinician is not None:
+        where.append(Patient.clinician_id == query.clinician)
+    return where
+
+
+def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+    """The filters on the current procedure, the check-ins and the status, on the subquery."""
+    where = []
     if query.procedure:
         where.append(c.procedure_type == query.procedure)
-    if query.clinician is not None:
-        where.append(c.clinician_id == query.clinician)
     if query.status:
         where.append(_status_sql(c, now, zones) == query.status)
     if query.silent:
@@ -248,20 +251,28 @@ def _order(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
 
 
 def list_patients(query: ListQuery, now: datetime) -> PatientPage:
-    """One page of patients matching `query`: two statements whatever the number of patients."""
-    c = _base().c
+    """One page of patients matching `query`: three statements at most whatever the number of
+    patients (the time zones in use, the page, and the count unless the page carries it)."""
+    own = _own_conditions(query)
+    c = _base(own).c
     zones = db.session.scalars(select(Patient.timezone).distinct()).all()
     where = _conditions(query, c, now, zones)
-    if query.procedure or query.status or query.silent:
-        counted = select(func.count()).select_from(c.id.table).where(*where)
-    else:  # only the patient's own columns are filtered: count them without the joins
-        own = _own().c
-        counted = select(func.count()).select_from(own.id.table).where(*_conditions(query, own, now, zones))
-    total = db.session.scalar(counted)
-    if query.page > max(1, -(-total // PAGE_SIZE)):
-        return PatientPage(query, [], total)
-    stmt = (select(c.id.table).where(*where).order_by(*_order(query, c, now, zones))
-            .limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+    order = _order(query, c, now, zones)
+    offset = (query.page - 1) * PAGE_SIZE
+    if where or query.q:  # the filter is the costly part: the page's rows carry the count (one pass)
+        found = db.session.execute(select(c.id.table, func.count().over().label("total")).where(*where)
+                                   .order_by(*order).limit(PAGE_SIZE).offset(offset)).all()
+        if found or query.page == 1:
+            total = found[0].total if found else 0
+        else:  # past the end: count alone, for the link to the last page
+            total = db.session.scalar(select(func.count()).select_from(c.id.table).where(*where))
+    else:  # only discharged or clinician: count the patients without the joins, then the page
+        total = db.session.scalar(select(func.count()).select_from(Patient)
+                                  .join(User, User.id == Patient.user_id).where(*own))
+        if query.page > max(1, -(-total // PAGE_SIZE)):
+            return PatientPage(query, [], total)
+        found = db.session.execute(select(c.id.table).where(*where).order_by(*order)
+                                   .limit(PAGE_SIZE).offset(offset)).all()
     rows = [
         PatientSummary(
             id=r.id, name=r.name, record_number=r.record_number, discharged=r.discharged,
@@ -271,6 +282,6 @@ def list_patients(query: ListQuery, now: datetime) -> PatientPage:
             open_alerts=r.open_alerts or 0, urgent=bool(r.urgent_alerts), last_checkin=r.last_checkin,
             today=now.astimezone(ZoneInfo(r.timezone)).date(),
         )
-        for r in db.session.execute(stmt)
+        for r in found
     ]
     return PatientPage(query, rows, total)
