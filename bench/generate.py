@@ -6,8 +6,8 @@ Walking and time upright improve, medication steps down, red flags are rare. Eve
 one precomputed password hash (scrypt is slow on purpose; 10,000 hashes would take minutes).
 
 Rows go in with the driver's fastest bulk path: COPY on PostgreSQL, executemany on SQLite.
-The cohort summary (procedure_buckets: each procedure's last check-in per bucket) is built here
-alongside the check-ins, as save_checkin keeps it in the app.
+The cohort summary (procedure_buckets: each procedure's last check-in per bucket, its latest pain
+and last check-in) is built here alongside the check-ins, as save_checkin keeps it in the app.
 """
 
 import math
@@ -35,7 +35,8 @@ TABLE_COLUMNS = {
     "checkins": ("id", "patient_id", "procedure_id", "local_date", "pain_now", "worst_pain", "walking_level",
                  "minutes_upright", "medication", "sleep_disturbed", "flag_neuro", "flag_chest",
                  "flag_infection", "flag_calf", "is_72h_check", "created_at", "updated_at"),
-    "procedure_buckets": ("procedure_id", *(f"{key}_{part}" for key in COHORT_BUCKETS for part in ("date", "pain"))),
+    "procedure_buckets": ("procedure_id", *(f"{key}_{part}" for key in COHORT_BUCKETS for part in ("date", "pain")),
+                          "latest_date", "latest_pain", "last_date"),
 }
 
 
@@ -92,6 +93,7 @@ def build(patients: int, now: datetime, seed: int = 6, days_back: int = 365, max
         span = baseline - settled
         append = rows["checkins"].append
         last_in_bucket: dict[str, tuple] = {}  # days ascend: the last one written is the bucket's latest
+        latest = None  # (date, pain) of the last check-in written: the latest pain and last check-in
         for day in range(0, min(max_days, elapsed + 1)):
             if rand() < skip:
                 continue
@@ -108,12 +110,14 @@ def build(patients: int, now: datetime, seed: int = 6, days_back: int = 365, max
                     rand() < max(0.1, 0.6 - day / 60), flag == 0, flag == 1, flag == 2, flag == 3,
                     is_72h, at, at))
             checkin_id += 1
+            latest = (first_day + timedelta(days=day), pain)
             bucket = bucket_of_day(day)
             if bucket is not None:
                 last_in_bucket[bucket.key] = (first_day + timedelta(days=day), pain)
-        if last_in_bucket:
+        if latest:
             rows["procedure_buckets"].append(
-                (pid, *(v for key in COHORT_BUCKETS for v in last_in_bucket.get(key, (None, None)))))
+                (pid, *(v for key in COHORT_BUCKETS for v in last_in_bucket.get(key, (None, None))),
+                 *latest, latest[0]))
         check_at = naive_performed + timedelta(hours=72)
         follow_at = (datetime.combine(first_day + timedelta(days=28), time(10, 0), tzinfo=zone)
                      .astimezone(UTC).replace(tzinfo=None))

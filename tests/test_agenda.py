@@ -262,6 +262,61 @@ def rows(html: str) -> list[str]:
     return re.findall(r'<tr id="visit-\d+".*?</tr>', html, re.S)
 
 
+def day_sections(html: str) -> dict[date, str]:
+    """The week view's day sections by date, as text with their links."""
+    found = re.findall(r'<section class="agenda-day" aria-labelledby="day-([\d-]+)".*?</section>', html, re.S)
+    sections = re.findall(r'<section class="agenda-day".*?</section>', html, re.S)
+    return {date.fromisoformat(d): re.sub(r"\s+", " ", body) for d, body in zip(found, sections, strict=True)}
+
+
+def test_the_week_is_in_counts_per_day_that_link_to_the_day(client, staff, make_patient, make_user):
+    """A busy week stays one screen: each day says how many visits, of which kinds and statuses,
+    from when to when; the visits themselves, their reminders and buttons are in the day view."""
+    shah = make_user("clinician", name="Dr Shah")
+    patient = make_patient(performed_at=datetime(2026, 10, 1, 15, 0, tzinfo=UTC))
+    monday = date(2026, 11, 23)
+    visit(patient, at(monday, "08:30"), status="completed", clinician=shah)
+    visit(patient, at(monday, "16:00"), status="missed")
+    visit(patient, at(monday, "11:00"), kind="other", clinician=shah)
+    visit(patient, at(monday + timedelta(days=2), "09:15"), kind="check_72h")
+    visit(patient, at(monday + timedelta(days=7), "09:00"))  # next week
+    html = client.get(f"/staff/agenda?view=week&date={(monday + timedelta(days=3)).isoformat()}").get_data(
+        as_text=True)
+    days = day_sections(html)
+    assert sorted(days) == [monday + timedelta(days=n) for n in range(7)]
+    mon, wed = days[monday], days[monday + timedelta(days=2)]
+    assert "3 visits</strong>, from 8:30 AM CST to 4:00 PM CST" in mon
+    assert "Follow-up visit: 2" in mon and "Other visit: 1" in mon
+    assert "Completed: 1" in mon and "No-show: 1" in mon and "Scheduled: 1" in mon
+    assert "1 visit</strong>, at 9:15 AM CST" in wed and "72-hour check: 1" in wed
+    assert "No visits." in days[monday + timedelta(days=1)]
+    assert f'href="/staff/agenda?view=day&amp;date={monday.isoformat()}' in mon
+    assert rows(html) == [] and "Mark no-show" not in html and "4 visits shown." in html
+    # The filters apply to the counts as to the day.
+    mine = client.get(f"/staff/agenda?view=week&date={monday.isoformat()}&clinician={shah.id}").get_data(
+        as_text=True)
+    assert "2 visits</strong>, from 8:30 AM CST to 11:00 AM CST" in day_sections(mine)[monday]
+    others = client.get(f"/staff/agenda?view=week&date={monday.isoformat()}&kind=other").get_data(as_text=True)
+    assert "1 visit</strong>, at 11:00 AM CST" in day_sections(others)[monday] and "1 visit shown." in others
+
+
+def test_the_week_view_costs_one_statement_for_its_visits_whatever_their_number(app, make_patient):
+    patient = make_patient(performed_at=datetime(2026, 10, 1, 15, 0, tzinfo=UTC))
+    monday = date(2026, 11, 23)
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    for n in range(3):
+        visit(patient, at(monday + timedelta(days=n), "10:00"))
+    with statements() as seen:
+        few = agenda.week(filters("week", monday), now, TZ)
+    for n in range(30):
+        visit(patient, at(monday + timedelta(days=n % 7), "12:00") + timedelta(minutes=n))
+    with statements() as again:
+        many = agenda.week(filters("week", monday), now, TZ)
+    assert (few.count, many.count) == (3, 33) and len(seen) == len(again) == 1
+    assert [d.count for d in many.days] == [a + b for a, b in zip([1, 1, 1, 0, 0, 0, 0], [5, 5, 4, 4, 4, 4, 4],
+                                                                   strict=True)]
+
+
 def test_the_agenda_page_shows_today_in_clinic_time_with_a_phone_link_and_moves_between_days(
         client, staff, make_patient, make_user):
     now = utcnow()
@@ -282,7 +337,14 @@ def test_the_agenda_page_shows_today_in_clinic_time_with_a_phone_link_and_moves_
     [other] = rows(tomorrow)
     assert "Other visit" in other and "Not assigned" in other and "other visits get no reminders" in other
     week = client.get(f"/staff/agenda?view=week&date={today.isoformat()}").get_data(as_text=True)
-    assert len(rows(week)) == 2 and week.count('class="agenda-day"') == 7
+    assert week.count('class="agenda-day"') == 7 and rows(week) == []  # the week in counts
+    days = day_sections(week)
+    tomorrow_day = today + timedelta(days=1)
+    assert "1 visit</strong>, at 12:05 AM" in days[today] and "Follow-up visit: 1" in days[today]
+    assert f'href="/staff/agenda?view=day&amp;date={today.isoformat()}' in days[today]
+    if tomorrow_day in days:  # the same week
+        assert "1 visit</strong>, at 9:00 AM" in days[tomorrow_day] and "Other visit: 1" in days[tomorrow_day]
+    assert "2 visits shown." in week or "1 visit shown." in week
     assert "data-print" in html and "print.js" in html
 
 

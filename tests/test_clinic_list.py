@@ -218,4 +218,36 @@ def test_list_statements_do_not_grow_from_10_to_100_patients(app, make_patient, 
     with statements() as many:
         large = patient_list.list_patients(query, utcnow())
     assert len(large.rows) > len(small.rows) > 0
-    assert len(few) == len(many) == 3  # time zones in use, the count, the page
+    assert len(few) == len(many) == 2  # time zones in use, the page with its count
+
+
+def test_each_row_shows_what_the_check_ins_say_across_procedures_and_red_flags(app, make_patient, make_user):
+    """The list reads the latest pain and last check-in from the cohort summary; every row equals
+    the summary computed from the raw check-ins, including a patient whose new procedure has no
+    check-in yet (the last check-in is the earlier procedure's, no pain figure) and one whose
+    latest check-in is a red flag saved without a pain answer."""
+    from recovery.models import User
+    from recovery.services import procedures
+
+    _cohort(make_patient, make_user, 30, seed=4)
+    now = utcnow()
+    staff = db.session.scalar(db.select(User).where(User.role == "staff"))
+    moved = make_patient(name="Zed Second", performed_at=now - timedelta(days=30))
+    save_checkin(moved, {**CALM, "pain_now": 4}, now - timedelta(days=3))
+    procedures.record_procedure(moved, {
+        "type": "vertebroplasty", "performed_at": now - timedelta(days=1), "levels": "T12",
+        "fracture_cause": "osteoporosis", "anaesthesia": "local", "setting": "outpatient", "baseline_pain": 7,
+    }, staff, now)
+    flagged = make_patient(name="Zed Flag", performed_at=now - timedelta(days=20))
+    save_checkin(flagged, {**CALM, "pain_now": 6}, now - timedelta(days=2))
+    save_checkin(flagged, {"flag_neuro": "yes"}, now)
+    db.session.commit()
+
+    listed = {}
+    for page in (1, 2):
+        listed.update({r.id: r for r in patient_list.list_patients(
+            ListQuery(discharged="1", page=page), now).rows})
+    expected = {r.id: r for r in _everyone(now)}
+    assert listed == expected
+    assert listed[moved.id].pain_now is None and listed[moved.id].last_checkin is not None
+    assert listed[flagged.id].pain_now == 6 and listed[flagged.id].last_checkin > listed[flagged.id].pain_date

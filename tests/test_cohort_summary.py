@@ -2,12 +2,13 @@
 numbers equal the plain per-patient computation over the raw check-ins (bench/cohort.py's naive)."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
 from bench.cohort import naive, numbers
 from recovery.extensions import db
-from recovery.models import procedure_buckets
+from recovery.models import COHORT_BUCKETS, procedure_buckets
 from recovery.services import buckets, cohort, preferences, procedures
 from recovery.services.checkins import save_checkin
 from tests.answers import checkin_answers
@@ -113,3 +114,72 @@ def test_the_rebuild_command_restores_a_lost_summary(make_patient, runner):
     db.session.expire_all()
     assert numbers(cohort.cohort_statistics()) == numbers(before)
     assert not before.empty
+
+
+def _listed(patient) -> tuple:
+    """What the clinician's list reads for the patient's current procedure: latest pain, its
+    date, and the last check-in of any kind."""
+    c = procedure_buckets.c
+    return tuple(db.session.execute(select(c.latest_pain, c.latest_date, c.last_date).where(
+        c.procedure_id == patient.current_procedure.id)).one())
+
+
+def test_the_latest_pain_and_last_checkin_are_kept_past_the_buckets_and_without_a_pain_answer(make_patient):
+    """Beyond week 12 no bucket holds a check-in, yet the list needs its pain; a red flag saved
+    without a pain answer is a check-in (the patient is not silent) but not a pain figure."""
+    patient = make_patient(performed_at=NOW - timedelta(days=120))
+    start = NOW - timedelta(days=120)
+
+    def on(day):
+        return start + timedelta(days=day)
+
+    def local(moment):
+        return moment.astimezone(ZoneInfo(patient.timezone)).date()
+
+    save_checkin(patient, {**ANSWERS, "pain_now": 6}, on(100))
+    db.session.commit()
+    assert _pain(patient, "week12") is None
+    assert _listed(patient) == (6, local(on(100)), local(on(100)))
+    save_checkin(patient, {"flag_chest": "yes"}, on(105))  # kept for its red flag, pain unknown
+    db.session.commit()
+    assert _listed(patient) == (6, local(on(100)), local(on(105)))
+    save_checkin(patient, {**ANSWERS, "pain_now": 3}, on(105) + timedelta(hours=1))  # the same day, finished
+    db.session.commit()
+    day = local(on(105))
+    assert _listed(patient) == (3, day, day)
+    assert _kept_equals_rebuilt() == 1
+
+
+def test_the_migration_fills_the_list_columns_as_save_checkin_keeps_them(make_patient, make_user):
+    """Migration 5c1e7b9d2f40's backfill, run on a summary as it was before it (no list columns,
+    no row for a procedure whose check-ins are all outside the buckets), gives what is kept now."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import and_, text, update
+
+    path = next(Path(buckets.__file__).parent.parent.glob("migrations/versions/5c1e7b9d2f40_*.py"))
+    spec = importlib.util.spec_from_file_location("backfill_5c1e7b9d2f40", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    staff = make_user("staff")
+    early = make_patient(performed_at=T0)
+    for day, pain in ((0, 9), (3, 6), (5, 4)):
+        _checkin(early, day, pain)
+    save_checkin(early, {"flag_chest": "yes"}, T0 + timedelta(days=7))  # no pain answer
+    late = make_patient(performed_at=NOW - timedelta(days=120))
+    save_checkin(late, {**ANSWERS, "pain_now": 5}, NOW - timedelta(days=20))  # day 100: no bucket
+    procedures.record_procedure(early, _procedure_data(T0 + timedelta(days=8)), staff, T0 + timedelta(days=8.1))
+    _checkin(early, 9, 7)  # the second procedure's first check-in
+    db.session.commit()
+    kept = _summary()
+    assert len(kept) == 3
+
+    c = procedure_buckets.c
+    db.session.execute(update(procedure_buckets).values(latest_date=None, latest_pain=None, last_date=None))
+    db.session.execute(delete(procedure_buckets).where(and_(*(c[f"{k}_date"].is_(None) for k in COHORT_BUCKETS))))
+    assert len(_summary()) == 2
+    for statement in migration.BACKFILL:
+        db.session.execute(text(statement))
+    assert _summary() == kept

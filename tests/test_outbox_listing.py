@@ -224,3 +224,40 @@ def test_pages_of_every_status_never_overlap_or_skip_when_many_share_a_due_time(
     assert len(seen) == len(set(seen)) == 110 and set(seen) == made
     due = {r.id: r.due_at for r in db.session.scalars(select(Reminder))}
     assert [due[i] for i in seen] == sorted(due[i] for i in seen)
+
+
+def test_counts_stop_at_the_cap_and_say_so_while_paging_goes_on(client, staff, make_patient, monkeypatch):
+    """Each status is counted up to COUNT_CAP (bounded work on a large outbox): the page shows
+    "3+" rather than a number it did not count, and the rows past the cap are still reachable."""
+    monkeypatch.setattr(outbox_view, "COUNT_CAP", 3)
+    monkeypatch.setattr(outbox_view, "PAGE_SIZE", 2)
+    patient = make_patient(procedure=False)
+    start = utcnow() + timedelta(days=1)
+    rows = [add(patient, start + timedelta(hours=i)) for i in range(7)]
+    add(patient, start, status="failed")
+    for i in range(4):
+        add(patient, start - timedelta(days=i + 1), status="sent", sent_at=start - timedelta(days=i + 1))
+
+    def counts(html):
+        block = re.search(r'<ul class="staff-outbox-counts".*?</ul>', html, re.S).group(0)
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", block)).strip()
+
+    first = client.get("/staff/outbox?status=pending").get_data(as_text=True)
+    assert counts(first) == "Pending: 3+ Sending: 0 Sent: 3+ Failed: 1 Cancelled: 0"
+    assert "More than 3 reminders match; counting stops at 3 a status." in first
+    assert "Page 1 of more than 2" in first and listed(first) == [r.id for r in rows[:2]]
+    assert 'rel="next" href="/staff/outbox?status=pending&amp;page=2"' in first
+    # Past the pages the count vouches for, the rows are still there, and the end is found.
+    third = client.get("/staff/outbox?status=pending&page=3").get_data(as_text=True)
+    assert listed(third) == [r.id for r in rows[4:6]] and "Page 3 of more than 3" in third
+    last = client.get("/staff/outbox?status=pending&page=4").get_data(as_text=True)
+    assert listed(last) == [rows[6].id] and "Page 4 of 4" in last and 'rel="next"' not in last
+    assert 'rel="prev" href="/staff/outbox?status=pending&amp;page=3"' in last
+    beyond = client.get("/staff/outbox?status=pending&page=5").get_data(as_text=True)
+    assert listed(beyond) == [] and "No reminders on this page." in beyond
+    # Under the cap every count is exact, as before.
+    failed = client.get("/staff/outbox?status=failed").get_data(as_text=True)
+    assert "1 reminder matches." in failed and "Failed: 1" in counts(failed)
+    # A search counts its patients' reminders exactly, whatever the cap.
+    searched = client.get(f"/staff/outbox?q={patient.record_number}&status=pending").get_data(as_text=True)
+    assert "Pending: 7 " in counts(searched) + " " and "7 reminders match." in searched

@@ -77,3 +77,40 @@ def test_an_empty_worklist_says_so(client, staff, make_patient):
     make_patient(performed_at=utcnow() - timedelta(days=1))
     html = client.get("/staff/worklist").get_data(as_text=True)
     assert rows(html) == [] and "Everyone past their 72-hour check has a follow-up booked." in html
+
+
+def test_the_worklist_pages_oldest_first_and_the_url_carries_the_page(app, client, staff, make_patient,
+                                                                       monkeypatch):
+    from recovery.services import worklist
+    monkeypatch.setattr(worklist, "PAGE_SIZE", 2)
+    now = utcnow()
+    for n, name in enumerate(["Eve", "Dan", "Cat", "Bob", "Ann"]):  # Ann's procedure is the oldest
+        make_patient(name=name, performed_at=now - timedelta(days=10 + n))
+
+    def names(html):
+        return [re.search(r">([^<]+)</a>", row).group(1) for row in rows(html)]
+
+    first = client.get("/staff/worklist").get_data(as_text=True)
+    assert names(first) == ["Ann", "Bob"]
+    assert "5 patients need a follow-up booked." in first and "Page 1 of 3" in first
+    assert 'rel="next" href="/staff/worklist?page=2"' in first and 'rel="prev"' not in first
+    second = client.get("/staff/worklist?page=2").get_data(as_text=True)
+    assert names(second) == ["Cat", "Dan"]
+    assert 'rel="prev" href="/staff/worklist"' in second and 'rel="next" href="/staff/worklist?page=3"' in second
+    last = client.get("/staff/worklist?page=3").get_data(as_text=True)
+    assert names(last) == ["Eve"] and 'rel="next"' not in last
+
+    beyond = client.get("/staff/worklist?page=9")
+    assert beyond.status_code == 200
+    html = beyond.get_data(as_text=True)
+    assert rows(html) == [] and 'href="/staff/worklist?page=3">Go to the last page (3)' in html
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "1e3", "100001"])
+def test_a_malformed_page_is_a_400_that_lists_no_one(client, staff, make_patient, page):
+    make_patient(performed_at=utcnow() - timedelta(days=10))
+    response = client.get(f"/staff/worklist?page={page}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert rows(html) == [] and "Please enter a whole number from 1 to 100000." in html
+    assert 'href="/staff/worklist">Show the first page' in html

@@ -103,11 +103,17 @@ COHORT_BUCKETS = ("day0", "day1", "day2", "day3",
 # services/buckets.py in the same transaction, so the cohort page reads one row per procedure
 # instead of every check-in. One row, not one per bucket: at 10,000 patients the database then
 # hands over 10,000 rows instead of sorting and grouping 110,000.
+# The clinician's list reads the same row for the procedure's latest pain (latest_date,
+# latest_pain: its last check-in with a pain answer, by local date) and its last check-in of any
+# kind (last_date), instead of looking them up per patient. A procedure with check-ins has a row.
 procedure_buckets = Table(
     "procedure_buckets", db.metadata,
     Column("procedure_id", Integer, ForeignKey("procedures.id"), primary_key=True),
     *(Column(f"{key}_{part}", kind)
       for key in COHORT_BUCKETS for part, kind in (("date", Date), ("pain", Integer))),
+    Column("latest_date", Date),
+    Column("latest_pain", Integer),
+    Column("last_date", Date),
 )
 
 

@@ -7,6 +7,7 @@ The summary (models.procedure_buckets) is derived data, so:
 
 - `record` runs in the check-in's own transaction: one upsert that keeps the later local date
   (not simply the newest write: after a move west a new check-in can be dated before an old one);
+  it also keeps the procedure's latest pain and last check-in, which the clinician's list reads;
 - `rebuild` recomputes procedures whose day numbers changed (a corrected procedure time, a new
   time zone), and everything for `flask rebuild-cohort-summary` after a bulk load or a repair.
 """
@@ -14,7 +15,7 @@ The summary (models.procedure_buckets) is derived data, so:
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import case, delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -32,39 +33,49 @@ from .timepoints import bucket_of_day
 BATCH = 2_000
 
 
-def record(procedure: Procedure, tz_name: str, local_date: date, pain: int) -> None:
-    """Count a just-saved check-in (`local_date`, `pain`) of `procedure` in its bucket unless the
-    bucket already holds a later day.
+def record(procedure: Procedure, tz_name: str, local_date: date, pain: int | None) -> None:
+    """Count a just-saved check-in (`local_date`, `pain`, None if not answered) of `procedure`:
+    in its bucket and as the latest pain unless they already hold a later day, and as the last
+    check-in of any kind.
 
     The check-in's own procedure decides the day (an update of today's check-in keeps the
     procedure it was first saved against). One upsert, prebuilt per dialect and bucket.
     """
-    bucket = bucket_of_day(recovery_day(procedure.performed_at, local_date, tz_name))
-    if bucket is None:
-        return
+    day = recovery_day(procedure.performed_at, local_date, tz_name)
+    bucket = None if pain is None else bucket_of_day(day)
     conn = db.session.connection()
-    cached = (conn.dialect.name, bucket.key)
+    cached = (conn.dialect.name, bucket.key if bucket else None, pain is not None)
     stmt = _UPSERTS.get(cached)
     if stmt is None:
         stmt = _UPSERTS[cached] = _upsert(*cached)
-    conn.execute(stmt, {"procedure_id": procedure.id, f"{bucket.key}_date": local_date,
-                        f"{bucket.key}_pain": pain})  # the VALUES: the columns given here
+    values = {"procedure_id": procedure.id, "last_date": local_date}
+    if pain is not None:
+        values.update(latest_date=local_date, latest_pain=pain)
+    if bucket is not None:
+        values.update({f"{bucket.key}_date": local_date, f"{bucket.key}_pain": pain})
+    conn.execute(stmt, values)  # the VALUES: the columns given here
 
 
-_UPSERTS: dict[tuple[str, str], object] = {}
+_UPSERTS: dict[tuple, object] = {}
 
 
-def _upsert(dialect_name: str, key: str):
-    """INSERT ... ON CONFLICT DO UPDATE of one bucket's date and pain, keeping the later date."""
+def _upsert(dialect_name: str, key: str | None, with_pain: bool):
+    """INSERT ... ON CONFLICT DO UPDATE of the last check-in, and with a pain answer of the latest
+    pain and of bucket `key`'s date and pain, each pair keeping the later date (same day: the
+    update wins)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    day, pain = f"{key}_date", f"{key}_pain"
     stmt = dialect.insert(procedure_buckets)
-    stored = procedure_buckets.c[day]
-    return stmt.on_conflict_do_update(
-        index_elements=[procedure_buckets.c.procedure_id],
-        set_={day: stmt.excluded[day], pain: stmt.excluded[pain]},
-        where=or_(stored.is_(None), stmt.excluded[day] >= stored),  # same day: the update wins
-    )
+    c, new = procedure_buckets.c, stmt.excluded
+    set_ = {"last_date": case((or_(c.last_date.is_(None), new.last_date > c.last_date), new.last_date),
+                              else_=c.last_date)}
+    pairs = [("latest_date", "latest_pain")] if with_pain else []
+    if key is not None:
+        pairs.append((f"{key}_date", f"{key}_pain"))
+    for day, pain in pairs:
+        later = or_(c[day].is_(None), new[day] >= c[day])
+        set_[day] = case((later, new[day]), else_=c[day])
+        set_[pain] = case((later, new[pain]), else_=c[pain])
+    return stmt.on_conflict_do_update(index_elements=[c.procedure_id], set_=set_)
 
 
 def rebuild_patient(patient: Patient) -> int:
@@ -79,9 +90,7 @@ def rebuild(procedure_ids: Iterable[int] | None = None) -> int:
     if ids == []:
         return 0
     days = select(Procedure.id, Procedure.performed_at, Patient.timezone).join(Patient)
-    # A check-in without a pain answer (incomplete, kept for its red flag) is no point of the curve.
-    checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now).where(
-        CheckIn.pain_now.is_not(None))
+    checkins = select(CheckIn.procedure_id, CheckIn.local_date, CheckIn.pain_now)
     clear = delete(procedure_buckets)
     if ids is not None:
         days = days.where(Procedure.id.in_(ids))
@@ -90,12 +99,19 @@ def rebuild(procedure_ids: Iterable[int] | None = None) -> int:
     db.session.execute(clear)
     day0 = {pid: procedure_day(at, tz) for pid, at, tz in db.session.execute(days)}
     empty = {f"{key}_{part}": None for key in COHORT_BUCKETS for part in ("date", "pain")}
+    empty.update(latest_date=None, latest_pain=None, last_date=None)
     rows: dict[int, dict] = {}
     for pid, day, pain in db.session.execute(checkins, execution_options={"yield_per": 20_000}):
+        row = rows.get(pid) or rows.setdefault(pid, {"procedure_id": pid, **empty})
+        if row["last_date"] is None or day > row["last_date"]:
+            row["last_date"] = day
+        if pain is None:  # a check-in without a pain answer (incomplete, kept for its red flag)
+            continue      # is no point of the curve
+        if row["latest_date"] is None or day > row["latest_date"]:
+            row["latest_date"], row["latest_pain"] = day, pain
         bucket = bucket_of_day((day - day0[pid]).days)
         if bucket is None:
             continue
-        row = rows.get(pid) or rows.setdefault(pid, {"procedure_id": pid, **empty})
         seen = row[f"{bucket.key}_date"]
         if seen is None or day > seen:
             row[f"{bucket.key}_date"], row[f"{bucket.key}_pain"] = day, pain

@@ -173,8 +173,7 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     # Today's row keeps the procedure it was saved against.
     procedure_of_row = procedure if checkin.procedure_id == procedure.id else db.session.get(
         Procedure, checkin.procedure_id)
-    if checkin.pain_now is not None:  # an unknown pain is not a point of the cohort's curve
-        buckets.record(procedure_of_row, patient.timezone, day, checkin.pain_now)  # in this transaction
+    buckets.record(procedure_of_row, patient.timezone, day, checkin.pain_now)  # in this transaction
     red_flags = [flag for flag in RED_FLAGS if getattr(checkin, flag)]
     if red_flags:
         raise_red_flag_alerts(checkin.id, patient.id, red_flags, now)

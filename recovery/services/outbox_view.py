@@ -1,9 +1,11 @@
 """The staff's window on the reminder outbox at any size: filters, counts by status and 50-a-page
 paging in SQL, what a pending row is waiting for, and resending a failed one.
 
-A page costs two statements whatever the number of reminders: one GROUP BY counts the filtered
-set by status (the status filter aside, so every count can be a link), one reads the page with
-each row's patient. Password resets are addressed to a user, not a patient: they are not listed.
+A page costs two statements whatever the number of reminders: one counts the filtered set by
+status (the status filter aside, so every count can be a link), one reads the page with each row's
+patient. Counting stops at COUNT_CAP a status (shown "10,000+"), so the work per page is bounded
+whatever the size of the outbox; a search counts its few patients' reminders exactly. Password
+resets are addressed to a user, not a patient: they are not listed.
 """
 
 from dataclasses import dataclass, replace
@@ -11,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
@@ -25,6 +27,7 @@ from .validate import Fields, contains_pattern
 
 UPCOMING = ("pending", "sending")
 PAGE_SIZE = 50
+COUNT_CAP = 10_000  # each status is counted up to this many; beyond, the page says "10,000+"
 SEARCH_MAX = 100
 STATUS_FILTERS = ("upcoming", "all", *REMINDER_STATUSES)  # upcoming (not sent yet) is the default
 LISTED_KINDS = tuple(k for k in REMINDER_KINDS if k != "password_reset")
@@ -88,19 +91,32 @@ class OutboxPage:
     query: OutboxQuery
     rows: list[Row]
     counts: dict[str, int]
+    capped: frozenset[str] = frozenset()  # statuses with more than their count (COUNT_CAP) says
 
     @property
     def total(self) -> int:
+        """The reminders listed under the status filter: exact, or a lower bound if total_capped."""
         wanted = self.query.statuses or REMINDER_STATUSES
         return sum(self.counts.get(s, 0) for s in wanted)
 
     @property
+    def total_capped(self) -> bool:
+        return any(s in self.capped for s in (self.query.statuses or REMINDER_STATUSES))
+
+    @property
     def pages(self) -> int:
+        """The number of pages, or the number known to exist if total_capped."""
         return max(1, -(-self.total // PAGE_SIZE))
 
     @property
     def past_end(self) -> bool:
-        return self.query.page > self.pages
+        return self.query.page > self.pages and not (self.total_capped and self.rows)
+
+    @property
+    def has_next(self) -> bool:
+        if self.total_capped:
+            return len(self.rows) == PAGE_SIZE
+        return self.query.page < self.pages
 
 
 def page_links(current: int, pages: int, around: int = 2) -> list[int | None]:
@@ -181,14 +197,22 @@ def _page_ids(where: list, statuses: tuple[str, ...], offset: int):
     return union_all(*branches).subquery("page_ids")
 
 
-def counts_statement(query: OutboxQuery, clinic: ZoneInfo):
-    """The filtered set's reminders by status (every filter but the status)."""
+def counts_statement(query: OutboxQuery, clinic: ZoneInfo, cap: int | None = None):
+    """The filtered set's reminders by status (every filter but the status): rows of (status, n).
+
+    Without a search each status is counted up to `cap` + 1 rows (COUNT_CAP by default): a seek
+    into ix_reminders_status_due and a walk of at most that many entries, where a GROUP BY would
+    read every matching row (all of the outbox when no date range is given). A search reads its
+    few patients' reminders by patient instead, and counts them exactly."""
     where = _conditions(query, clinic)
-    # Every status spelled out: each is a seek into ix_reminders_status_due (then the due dates),
-    # where a bare GROUP BY would read the whole index whatever the date range.
-    if not query.q:  # a search reads its few patients' reminders by patient instead
-        where.append(Reminder.status.in_(REMINDER_STATUSES))
-    return select(Reminder.status, func.count()).where(*where).group_by(Reminder.status)
+    if query.q:
+        return select(Reminder.status, func.count()).where(*where).group_by(Reminder.status)
+    limit = (COUNT_CAP if cap is None else cap) + 1
+    return union_all(*(
+        select(literal(status).label("status"), func.count().label("n"))
+        .select_from(select(Reminder.id).where(*where, Reminder.status == status).limit(limit).subquery())
+        for status in REMINDER_STATUSES
+    ))
 
 
 def page_statement(query: OutboxQuery, clinic: ZoneInfo):
@@ -212,9 +236,11 @@ def page_statement(query: OutboxQuery, clinic: ZoneInfo):
 def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy) -> OutboxPage:
     """One page of reminders matching `query`, soonest due first, with the counts by status."""
     clinic = ZoneInfo(clinic_zone)
-    counts = {status: n for status, n in db.session.execute(counts_statement(query, clinic))}
-    page = OutboxPage(query, [], counts)
-    if page.total == 0 or page.past_end:
+    counted = {status: n for status, n in db.session.execute(counts_statement(query, clinic))}
+    capped = frozenset(s for s, n in counted.items() if n > COUNT_CAP and not query.q)
+    counts = {s: min(n, COUNT_CAP) if s in capped else n for s, n in counted.items()}
+    page = OutboxPage(query, [], counts, capped)
+    if page.total == 0 or (page.past_end and not page.total_capped):
         return page
     rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(page_statement(query, clinic))]
     return replace(page, rows=rows)

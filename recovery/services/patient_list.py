@@ -1,9 +1,11 @@
 """The clinician's patient list at any size: search, filters, sorting and 50-a-page paging in SQL.
 
-One statement reads the page (at most PAGE_SIZE rows) and one counts the matches, whatever the
-number of patients: each patient's current procedure, latest check-in and open alerts are
-correlated subqueries on existing indexes (ix_procedures_patient_performed,
-ix_checkins_procedure_day, uq_checkins_patient_day, alerts.patient_id). The status shown is
+One statement reads the page (at most PAGE_SIZE rows) with the number of matches (a window count)
+when a filter or search applies, or after a count of the patients alone when none does, whatever
+the number of patients: each patient's current procedure is a short range of
+ix_procedures_patient_performed, its latest pain and last check-in a column of its
+procedure_buckets row (services/buckets.py keeps them with each check-in), and the open alerts
+are grouped once, so no check-in is read per patient. The status shown is
 PatientSummary.status (services/clinic.py, its one home); `_status_sql` is its SQL form, used
 only to filter and sort, and tests/test_clinic_list.py checks the two agree on every row.
 """
@@ -26,6 +28,7 @@ from ..models import (
     Procedure,
     User,
     is_current,
+    procedure_buckets,
     recovery_day,
     recovery_day_within,
 )
@@ -123,33 +126,45 @@ def _clinician(fields: Fields, viewer: User) -> int | None:
 
 
 
-def _base():
-    """Every patient with the columns the list filters, sorts and shows (a subquery)."""
+def _base(own: list):
+    """Every patient kept by `own` (_own_conditions) with the columns the list filters, sorts and
+    shows (a subquery).
+
+    The current procedure's latest pain and last check-in are columns of its procedure_buckets
+    row (kept by save_checkin); open alerts are grouped once (few are open). The patient's last
+    check-in is the current procedure's, or, before its first, the latest of any earlier one
+    (coalesce evaluates that lookup, one seek of uq_checkins_patient_day, only then)."""
     current = aliased(Procedure)
-    latest = aliased(CheckIn)
-    latest_id = (select(CheckIn.id).where(CheckIn.procedure_id == current.id, CheckIn.pain_now.is_not(None))
-                 .order_by(CheckIn.local_date.desc()).limit(1).scalar_subquery())
-    last = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
-    is_open = (Alert.patient_id == Patient.id, Alert.acknowledged_at.is_(None))
-    open_alerts = select(func.count()).where(*is_open).scalar_subquery()
-    urgent = select(func.count()).where(*is_open, Alert.severity == "urgent").scalar_subquery()
+    summary = procedure_buckets.alias("summary")
+    before = select(func.max(CheckIn.local_date)).where(CheckIn.patient_id == Patient.id).scalar_subquery()
+    alerts = (
+        select(Alert.patient_id, func.count().label("open_alerts"),
+               func.sum(case((Alert.severity == "urgent", 1), else_=0)).label("urgent_alerts"))
+        .where(Alert.acknowledged_at.is_(None))
+        .group_by(Alert.patient_id)
+        .subquery("open_alerts")
+    )
     return (
         select(
             Patient.id, User.display_name.label("name"), Patient.record_number, Patient.timezone,
             Patient.discharged, Patient.clinician_id, current.type.label("procedure_type"),
-            current.performed_at, current.baseline_pain, latest.pain_now,
-            latest.local_date.label("pain_date"),
-            last.label("last_checkin"), open_alerts.label("open_alerts"), urgent.label("urgent_alerts"),
+            current.performed_at, current.baseline_pain, summary.c.latest_pain.label("pain_now"),
+            summary.c.latest_date.label("pain_date"),
+            func.coalesce(summary.c.last_date, before).label("last_checkin"),
+            alerts.c.open_alerts, alerts.c.urgent_alerts,
         )
         .join(User, User.id == Patient.user_id)
         .outerjoin(current, and_(current.patient_id == Patient.id, is_current(current)))
-        .outerjoin(latest, latest.id == latest_id)
+        .outerjoin(summary, summary.c.procedure_id == current.id)
+        .outerjoin(alerts, alerts.c.patient_id == Patient.id)
+        .where(*own)
         .subquery("listed")
     )
 
 
-def _status_sql(c, now: datetime, zones: list[str]):
-    """PatientSummary.status in SQL (same order of tests), exact in each patient's own zone.
+def _status_sql(c, now: datetime, zones: list[str], value=lambda status: status):
+    """PatientSummary.status in SQL (same order of tests), exact in each patient's own zone; each
+    status given as `value(status)` (its rank, for sorting: one CASE, evaluated once a row).
 
     The thresholds are silent_since's (3 silent days to day 14, 10 to week 12; long-term after
     FOLLOW_UP_FROM_DAY). With one set of literal dates per time zone in use, every test is a
@@ -170,29 +185,37 @@ def _status_sql(c, now: datetime, zones: list[str]):
                 for d in range(MISSED_UNTIL_DAY + 2, MISSED_UNTIL_DAY - MISSED_DAYS + WEEKLY_MISSED_DAYS + 1)]
         silent.append(and_(here, or_(weekly, early, *late)))
     return case(
-        (c.procedure_type.is_(None), "no_procedure"),
-        (or_(false(), *long_term), "long_term"),
-        (and_(c.pain_date.is_not(None), or_(false(), *silent)), "no_recent_data"),
-        (c.pain_now.is_(None), "no_checkin"),
-        (responder_sql(c.baseline_pain, c.pain_now), "responding"),
-        else_="not_responding",
+        (c.procedure_type.is_(None), value("no_procedure")),
+        (or_(false(), *long_term), value("long_term")),
+        (and_(c.pain_date.is_not(None), or_(false(), *silent)), value("no_recent_data")),
+        (c.pain_now.is_(None), value("no_checkin")),
+        (responder_sql(c.baseline_pain, c.pain_now), value("responding")),
+        else_=value("not_responding"),
     )
 
 
-def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+def _own_conditions(query: ListQuery) -> list:
+    """The filters on the patient's own columns (discharged, search, clinician), on the tables:
+    inside the list's subquery, so the per-patient joins run only for the patients they keep."""
     where = []
     if query.discharged == "0":
-        where.append(c.discharged.is_(False))
+        where.append(Patient.discharged.is_(False))
     elif query.discharged == "only":
-        where.append(c.discharged.is_(True))
+        where.append(Patient.discharged.is_(True))
     if query.q:
         pattern = contains_pattern(query.q)
-        where.append(or_(func.lower(c.name).like(pattern, escape="\\"),
-                         func.lower(c.record_number).like(pattern, escape="\\")))
+        where.append(or_(func.lower(User.display_name).like(pattern, escape="\\"),
+                         func.lower(Patient.record_number).like(pattern, escape="\\")))
+    if query.clinician is not None:
+        where.append(Patient.clinician_id == query.clinician)
+    return where
+
+
+def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
+    """The filters on the current procedure, the check-ins and the status, on the subquery."""
+    where = []
     if query.procedure:
         where.append(c.procedure_type == query.procedure)
-    if query.clinician is not None:
-        where.append(c.clinician_id == query.clinician)
     if query.status:
         where.append(_status_sql(c, now, zones) == query.status)
     if query.silent:
@@ -205,8 +228,7 @@ def _conditions(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
 
 
 def _order(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
-    status = _status_sql(c, now, zones)
-    status_rank = case(*((status == s, i) for i, s in enumerate(STATUS_ORDER)), else_=len(STATUS_ORDER))
+    status_rank = _status_sql(c, now, zones, STATUS_ORDER.index)
     name = (func.lower(c.name), c.id)
     if query.sort == "attention":
         alerts = case((c.urgent_alerts > 0, 0), (c.open_alerts > 0, 1), else_=2)
@@ -229,15 +251,28 @@ def _order(query: ListQuery, c, now: datetime, zones: list[str]) -> list:
 
 
 def list_patients(query: ListQuery, now: datetime) -> PatientPage:
-    """One page of patients matching `query`: two statements whatever the number of patients."""
-    c = _base().c
+    """One page of patients matching `query`: three statements at most whatever the number of
+    patients (the time zones in use, the page, and the count unless the page carries it)."""
+    own = _own_conditions(query)
+    c = _base(own).c
     zones = db.session.scalars(select(Patient.timezone).distinct()).all()
     where = _conditions(query, c, now, zones)
-    total = db.session.scalar(select(func.count()).select_from(c.id.table).where(*where))
-    if query.page > max(1, -(-total // PAGE_SIZE)):
-        return PatientPage(query, [], total)
-    stmt = (select(c.id.table).where(*where).order_by(*_order(query, c, now, zones))
-            .limit(PAGE_SIZE).offset((query.page - 1) * PAGE_SIZE))
+    order = _order(query, c, now, zones)
+    offset = (query.page - 1) * PAGE_SIZE
+    if where or query.q:  # the filter is the costly part: the page's rows carry the count (one pass)
+        found = db.session.execute(select(c.id.table, func.count().over().label("total")).where(*where)
+                                   .order_by(*order).limit(PAGE_SIZE).offset(offset)).all()
+        if found or query.page == 1:
+            total = found[0].total if found else 0
+        else:  # past the end: count alone, for the link to the last page
+            total = db.session.scalar(select(func.count()).select_from(c.id.table).where(*where))
+    else:  # only discharged or clinician: count the patients without the joins, then the page
+        total = db.session.scalar(select(func.count()).select_from(Patient)
+                                  .join(User, User.id == Patient.user_id).where(*own))
+        if query.page > max(1, -(-total // PAGE_SIZE)):
+            return PatientPage(query, [], total)
+        found = db.session.execute(select(c.id.table).where(*where).order_by(*order)
+                                   .limit(PAGE_SIZE).offset(offset)).all()
     rows = [
         PatientSummary(
             id=r.id, name=r.name, record_number=r.record_number, discharged=r.discharged,
@@ -247,6 +282,6 @@ def list_patients(query: ListQuery, now: datetime) -> PatientPage:
             open_alerts=r.open_alerts or 0, urgent=bool(r.urgent_alerts), last_checkin=r.last_checkin,
             today=now.astimezone(ZoneInfo(r.timezone)).date(),
         )
-        for r in db.session.execute(stmt)
+        for r in found
     ]
     return PatientPage(query, rows, total)

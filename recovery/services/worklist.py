@@ -1,17 +1,21 @@
 """The follow-up worklist: patients whose 72-hour check is past and who have no follow-up booked.
 
-One query; oldest procedure first, each with the window the clinic aims for (FOLLOW_UP_WINDOW_WEEKS).
+Oldest procedure first, 50 a page, each with the window the clinic aims for
+(FOLLOW_UP_WINDOW_WEEKS). A page is one statement whatever the number of patients: the page's rows
+carry the number of matches (a window count), so the count and the page share one pass.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 
 from ..extensions import db
 from ..models import Appointment, Patient, Procedure, User, is_current
+from .validate import Fields
 
 BOOKED = ("scheduled", "completed")
+PAGE_SIZE = 50
 
 
 def parse_window(text: str) -> tuple[int, int]:
@@ -40,24 +44,61 @@ class Entry:
         return now > self.window_closes
 
 
-def follow_up_worklist(now: datetime, window: tuple[int, int] = (2, 6)) -> list[Entry]:
-    """Current procedures (the latest, which a booking attaches to) of patients still in follow-up
-    whose 72-hour check is past (by its time) with no follow-up scheduled or completed."""
+@dataclass(frozen=True)
+class WorklistPage:
+    """One page of the worklist and the number of patients on the whole list."""
+
+    entries: list[Entry]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def past_end(self) -> bool:
+        return self.page > self.pages
+
+
+def parse_page(data) -> int:
+    """The page the URL asks for (1 when it names none); raise ValidationError if malformed."""
+    fields = Fields(data)
+    page = fields.integer("page", 1, 100_000, required=False) or 1
+    fields.done()
+    return page
+
+
+def follow_up_worklist(now: datetime, window: tuple[int, int] = (2, 6), page: int = 1) -> WorklistPage:
+    """Page `page` of the current procedures (the latest, which a booking attaches to) of patients
+    still in follow-up whose 72-hour check is past (by its time) with no follow-up scheduled or
+    completed, oldest first. One statement; a second only to count when the page is past the end."""
     check = Appointment.__table__.alias("check")
     follow = Appointment.__table__.alias("follow")
+    where = (
+        Patient.discharged.is_(False),
+        is_current(Procedure),
+        exists().where(and_(check.c.procedure_id == Procedure.id, check.c.kind == "check_72h",
+                            check.c.scheduled_for < now)),
+        ~exists().where(and_(follow.c.procedure_id == Procedure.id, follow.c.kind == "follow_up",
+                             follow.c.status.in_(BOOKED))),
+    )
+    matching = (select(Patient.id).join(Procedure, Procedure.patient_id == Patient.id).where(*where))
     rows = db.session.execute(
-        select(Patient.id, User.display_name, Patient.record_number, Procedure.id, Procedure.performed_at)
+        select(Patient.id, User.display_name, Patient.record_number, Procedure.id, Procedure.performed_at,
+               func.count().over())
         .join(User, User.id == Patient.user_id)
         .join(Procedure, Procedure.patient_id == Patient.id)
-        .where(Patient.discharged.is_(False))
-        .where(is_current(Procedure))
-        .where(exists().where(and_(check.c.procedure_id == Procedure.id, check.c.kind == "check_72h",
-                                   check.c.scheduled_for < now)))
-        .where(~exists().where(and_(follow.c.procedure_id == Procedure.id, follow.c.kind == "follow_up",
-                                    follow.c.status.in_(BOOKED))))
+        .where(*where)
         .order_by(Procedure.performed_at, Procedure.id)
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
+    if rows:
+        total = rows[0][5]
+    else:  # an empty list, or a page past its end: count alone
+        total = db.session.scalar(select(func.count()).select_from(matching.subquery())) if page > 1 else 0
     low, high = window
-    return [Entry(pid, name, mrn, proc_id, performed,
-                  performed + timedelta(weeks=low), performed + timedelta(weeks=high))
-            for pid, name, mrn, proc_id, performed in rows]
+    entries = [Entry(pid, name, mrn, proc_id, performed,
+                     performed + timedelta(weeks=low), performed + timedelta(weeks=high))
+               for pid, name, mrn, proc_id, performed, _ in rows]
+    return WorklistPage(entries, total, page)

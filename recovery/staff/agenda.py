@@ -16,7 +16,8 @@ from .blueprint import bp
 
 @bp.route("/agenda")
 def agenda():
-    """Every visit of a clinic day (or week), filtered by kind and clinician; bad filters: 400."""
+    """Every visit of a clinic day, or a week's days in counts, filtered by kind and clinician; bad
+    filters: 400."""
     return _page(request.args)
 
 
@@ -52,7 +53,10 @@ def _page(args, marking=None, mark_errors=None):
         filters = agendas.parse_filters(args, today, clinicians)
     except ValidationError as error:
         return _render(None, clinicians, args, error.errors, today), 400
-    listing = agendas.agenda(filters, now, tz)
+    if filters.view == "week":  # the week in counts, each day linking to its visits
+        listing = agendas.week(filters, now, tz)
+    else:
+        listing = agendas.agenda(filters, now, tz)
     status = 400 if mark_errors else 200
     return _render(listing, clinicians, args, {}, today, marking, mark_errors or {}), status
 

@@ -61,12 +61,19 @@ def close_call(task_id: int):
 
 @bp.route("/worklist")
 def follow_up_worklist():
-    """Patients past their 72-hour check with no follow-up booked, oldest procedure first."""
+    """Patients past their 72-hour check with no follow-up booked, oldest procedure first, 50 a
+    page (the URL carries the page)."""
     now = utcnow()
+    try:
+        page = worklist.parse_page(request.args)
+    except ValidationError as error:
+        return render_template("staff/worklist.html", listing=None, errors=error.errors, now=now), 400
     return render_template(
         "staff/worklist.html",
-        entries=worklist.follow_up_worklist(now, current_app.config["FOLLOW_UP_WINDOW"]),
+        listing=worklist.follow_up_worklist(now, current_app.config["FOLLOW_UP_WINDOW"], page),
+        errors={},
         now=now,
+        page_links=outbox_view.page_links,
     )
 
 
@@ -95,6 +102,7 @@ def _outbox(query, errors, code):
         status_filters=forms.OUTBOX_STATUS_FILTERS,
         kinds={k: forms.REMINDER_KINDS[k] for k in outbox_view.LISTED_KINDS},
         page_links=outbox_view.page_links,
+        count_cap=outbox_view.COUNT_CAP,
     ), code
 
 

@@ -1,5 +1,5 @@
-"""Staff in a real browser: open the week's agenda, move to a day, mark yesterday's visit a no-show
-and find the call to make on the staff home page."""
+"""Staff in a real browser: open the week's agenda (in counts per day), move to a day, mark
+yesterday's visit a no-show and find the call to make on the staff home page."""
 
 from datetime import datetime, time, timedelta
 
@@ -49,9 +49,14 @@ def test_staff_mark_yesterdays_visit_a_no_show_from_the_agenda_and_see_the_call(
     if yesterday.isocalendar()[:2] != today.isocalendar()[:2]:  # Monday: yesterday was last week
         page.get_by_role("link", name="Previous week").click()
         tab.scan("agenda-previous-week")
-    expect(page.locator(f"#visit-{visit_id}")).to_contain_text("Rosa Alvarez")
+    # The week is in counts: yesterday holds the follow-up, and its link opens the day's visits.
+    yesterday_counts = page.locator(f"section.agenda-day[aria-labelledby='day-{yesterday.isoformat()}']")
+    expect(yesterday_counts).to_contain_text("1 visit")
+    expect(yesterday_counts).to_contain_text("Follow-up visit: 1")
+    expect(yesterday_counts).to_contain_text("10:30")
 
     page.locator(f"a[href*='view=day'][href*='date={yesterday.isoformat()}']").first.click()
+    expect(page.locator(f"#visit-{visit_id}")).to_contain_text("Rosa Alvarez")
     tab.scan("agenda-yesterday")
     row = page.locator(f"#visit-{visit_id}")
     expect(row).to_contain_text("10:30")
