@@ -73,10 +73,10 @@ def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
-    from .clinic.views import bp as clinic_bp
+    from .clinic import bp as clinic_bp
     from .links import bp as links_bp
     from .patient import bp as patient_bp
-    from .staff.views import bp as staff_bp
+    from .staff import bp as staff_bp
     from .vendor import bp as vendor_bp
 
     for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp):

@@ -78,3 +78,23 @@ def test_statistics_do_not_import_the_charts_that_draw_them():
     drawing = [(m, t) for m, t in EDGES
                if m in {"recovery.bands", "recovery.services.cohort"} and _area(t) in {"charts", "svg_chart"}]
     assert drawing == []
+
+
+@pytest.mark.no_test_database
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_every_blueprint_has_one_shape(name):
+    """The package's __init__.py creates `bp`; an audience with pages of its own has one layout,
+    templates/<name>/layout.html, which scopes its CSS with the body class <name>."""
+    import importlib
+
+    package = importlib.import_module(f"recovery.{name}")
+    assert package.bp.import_name == f"recovery.{name}"  # made in the package itself
+    assert not (ROOT / name / "blueprint.py").exists()
+    layouts = {p.name for p in (ROOT / "templates" / name).glob("*.html")
+               if "layout" in p.name or p.name.startswith("base")}
+    if name in {"clinic", "patient", "staff"}:
+        assert layouts == {"layout.html"}
+        layout = (ROOT / "templates" / name / "layout.html").read_text()
+        assert "{% block body_class %}" + name + "{% endblock %}" in layout
+    else:
+        assert layouts == set()

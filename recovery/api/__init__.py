@@ -5,9 +5,13 @@ pydantic models), schemas.py holds the models, spec.py writes the OpenAPI docume
 and patient.py, clinic.py, staff.py hold the operations of each role.
 """
 
+from flask import Blueprint
+
 from ..extensions import csrf
-from . import auth, clinic, patient, spec, staff  # noqa: F401  (each registers its operations)
-from .blueprint import bp
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import auth, clinic, patient, spec, staff  # noqa: E402, F401  (each registers its operations)
 
 csrf.exempt(bp)  # no session cookie is used, so there is nothing to forge
 

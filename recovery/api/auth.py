@@ -6,7 +6,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..security.ratelimit import client_address, spend_api
 from ..services import api_tokens
-from .blueprint import bp
+from . import bp
 from .errors import ApiError, error_response
 
 PUBLIC_ENDPOINTS = {"api.openapi"}

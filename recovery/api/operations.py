@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
 from ..services.errors import NotFound, ValidationError
-from .blueprint import bp
+from . import bp
 from .errors import MALFORMED_JSON, ApiError
 from .schemas import EmptyBody, Page
 

@@ -11,7 +11,7 @@ from ..models import Patient, utcnow
 from ..services import audit, cohort, csv_export, fhir, visit_summary
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import record_id
-from .blueprint import bp
+from . import bp
 
 
 @bp.route("/patients/<int:patient_id>/fhir.json")

@@ -13,8 +13,10 @@ from ..models import utcnow
 from ..services import alerts, audit, clinic, cohort, figures, patient_list, triage
 from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
-from . import exports  # noqa: F401  (registers the export routes)
-from .blueprint import bp
+from . import (
+    bp,
+    exports,  # noqa: F401  (registers the export routes)
+)
 
 
 @bp.route("/")

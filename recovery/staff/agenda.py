@@ -10,8 +10,7 @@ from ..models import utcnow
 from ..services import agenda as agendas
 from ..services import appointments
 from ..services.errors import NotFound, ValidationError
-from . import forms
-from .blueprint import bp
+from . import bp, forms
 
 
 @bp.route("/agenda")

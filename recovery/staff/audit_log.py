@@ -4,8 +4,7 @@ from flask import render_template, request
 
 from ..services import audit_log
 from ..services.errors import ValidationError
-from . import forms
-from .blueprint import bp
+from . import bp, forms
 
 
 @bp.route("/audit")

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services import clinic_calendar
 from ..services.errors import ValidationError
-from .blueprint import bp
+from . import bp
 
 
 @bp.route("/clinic-hours", methods=["GET", "POST"])

@@ -13,8 +13,7 @@ from ..models import utcnow
 from ..reminders.outbox import policy as reminder_policy
 from ..services import calls, enrolment, outbox_view, worklist
 from ..services.errors import NotFound, ValidationError
-from . import forms
-from .blueprint import bp
+from . import bp, forms
 
 
 @bp.route("/")

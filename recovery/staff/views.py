@@ -38,8 +38,7 @@ from ..services.checkins import (
 from ..services.errors import NotFound, ValidationError
 from ..services.validate import TRUE
 from ..urls import external_url
-from . import agenda, audit_log, clinic_hours, forms, tasks, visits
-from .blueprint import bp
+from . import agenda, audit_log, bp, clinic_hours, forms, tasks, visits
 from .visits import patient_or_404
 
 # What to tell the patient (shared CLINICAL.md): chest symptoms call 911 (EMERGENCY_FLAGS);

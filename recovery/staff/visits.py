@@ -13,8 +13,7 @@ from ..extensions import db
 from ..models import utcnow
 from ..services import appointments, clinic_calendar, enrolment, outbox_view, procedures
 from ..services.errors import NotFound, ValidationError
-from . import forms
-from .blueprint import bp
+from . import bp, forms
 
 
 def patient_or_404(patient_id: int):
