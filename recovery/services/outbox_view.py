@@ -23,6 +23,7 @@ from ..reminders.dispatch import still_applies
 from ..reminders.rules import Policy, hold_for_quiet_hours
 from . import audit
 from .errors import NotFound, ValidationError
+from .paging import MAX_PAGE, page_count
 from .validate import Fields, contains_pattern
 
 UPCOMING = ("pending", "sending")
@@ -106,7 +107,7 @@ class OutboxPage:
     @property
     def pages(self) -> int:
         """The number of pages, or the number known to exist if total_capped."""
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
     @property
     def past_end(self) -> bool:
@@ -148,7 +149,7 @@ def parse_query(data) -> OutboxQuery:
         "status": status,
         "due_from": fields.day("from", required=False),
         "due_to": fields.day("to", required=False),
-        "page": fields.integer("page", 1, 100_000, required=False) or 1,
+        "page": fields.integer("page", 1, MAX_PAGE, required=False) or 1,
     }
     if values["due_from"] and values["due_to"] and values["due_to"] < values["due_from"]:
         fields.fail("to", _l("The end date cannot be before the start date."))

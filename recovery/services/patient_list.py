@@ -33,6 +33,7 @@ from ..models import (
     recovery_day_within,
 )
 from .clinic import STATUS_ORDER, PatientSummary
+from .paging import MAX_PAGE, page_count
 from .responder import responder_sql
 from .triage.rules import FOLLOW_UP_FROM_DAY, MISSED_DAYS, MISSED_UNTIL_DAY, WEEKLY_MISSED_DAYS
 from .validate import Fields, contains_pattern, record_id
@@ -80,7 +81,7 @@ class PatientPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
     @property
     def past_end(self) -> bool:
@@ -103,7 +104,7 @@ def parse_query(data, viewer: User) -> ListQuery:
         "order": fields.filter("order", ("asc", "desc")) or "asc",
         "discharged": fields.filter("discharged", DISCHARGED) or "0",
         "silent": fields.integer("silent", 1, 365, required=False),
-        "page": fields.integer("page", 1, 100_000, required=False) or 1,
+        "page": fields.integer("page", 1, MAX_PAGE, required=False) or 1,
         "clinician": _clinician(fields, viewer),
     }
     fields.done()
@@ -269,7 +270,7 @@ def list_patients(query: ListQuery, now: datetime) -> PatientPage:
     else:  # only discharged or clinician: count the patients without the joins, then the page
         total = db.session.scalar(select(func.count()).select_from(Patient)
                                   .join(User, User.id == Patient.user_id).where(*own))
-        if query.page > max(1, -(-total // PAGE_SIZE)):
+        if query.page > page_count(total, PAGE_SIZE):
             return PatientPage(query, [], total)
         found = db.session.execute(select(c.id.table).where(*where).order_by(*order)
                                    .limit(PAGE_SIZE).offset(offset)).all()

@@ -12,7 +12,8 @@ from sqlalchemy import and_, exists, func, select
 
 from ..extensions import db
 from ..models import Appointment, Patient, Procedure, User, is_current
-from .validate import Fields
+from . import paging
+from .paging import page_count
 
 BOOKED = ("scheduled", "completed")
 PAGE_SIZE = 50
@@ -54,7 +55,7 @@ class WorklistPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
     @property
     def past_end(self) -> bool:
@@ -62,11 +63,8 @@ class WorklistPage:
 
 
 def parse_page(data) -> int:
-    """The page the URL asks for (1 when it names none); raise ValidationError if malformed."""
-    fields = Fields(data)
-    page = fields.integer("page", 1, 100_000, required=False) or 1
-    fields.done()
-    return page
+    """The worklist page the URL asks for (1 when it names none); ValidationError if malformed."""
+    return paging.parse_page(data)
 
 
 def follow_up_worklist(now: datetime, window: tuple[int, int] = (2, 6), page: int = 1) -> WorklistPage:

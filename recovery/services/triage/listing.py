@@ -9,8 +9,9 @@ from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Alert, CheckIn, Patient, Procedure, User
+from .. import paging
 from ..alerts import FLAG_LABELS
-from ..validate import Fields
+from ..paging import page_count
 from .rules import SEVERITY_ORDER
 
 PAGE_SIZE = 25
@@ -120,7 +121,7 @@ class TriagePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+        return page_count(self.total, PAGE_SIZE)
 
     @property
     def past_end(self) -> bool:
@@ -129,10 +130,7 @@ class TriagePage:
 
 def parse_page(data) -> int:
     """The triage page number from the URL (1 when absent); ValidationError for anything else."""
-    fields = Fields(data)
-    page = fields.integer(PAGE_PARAM, 1, 100_000, required=False)
-    fields.done()
-    return page or 1
+    return paging.parse_page(data, PAGE_PARAM)
 
 
 def triage_page(now: datetime, page: int = 1) -> TriagePage:
