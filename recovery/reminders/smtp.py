@@ -1,7 +1,7 @@
 """The SMTP connection the e-mail channels hand their messages to."""
 
 import smtplib
-from email.message import EmailMessage
+from email.message import Message
 
 from flask import current_app
 
@@ -30,7 +30,7 @@ class Mailer:
         self._smtp: smtplib.SMTP | None = None
         self.down = False
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self.down:
             raise Unreachable("the mail server could not be reached in this run", tried=False)
         if self._smtp is None:
