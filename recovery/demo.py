@@ -30,6 +30,7 @@ from .models import (
     sqlite_triggers_lifted,
 )
 from .reminders import outbox
+from .reminders.channels import staff
 from .services import alerts, appointments, booking_checks, calls, enrolment, procedures
 from .services.checkins import save_checkin
 
@@ -115,7 +116,7 @@ def _sent_while_due(now: datetime) -> None:
     db.session.execute(
         update_rows(Reminder)
         .where(Reminder.patient_id.in_(select(Patient.id).where(Patient.demo.is_(True))),
-               Reminder.status == "cancelled", Reminder.channel.in_(("email", "in_app", "clinic")),
+               Reminder.status == "cancelled", Reminder.channel != staff.name,
                Reminder.due_at < Reminder.updated_at, Reminder.due_at < now)
         .values(status="sent", sent_at=Reminder.due_at, attempts=1, last_error=None,
                 updated_at=Reminder.due_at)

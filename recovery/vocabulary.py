@@ -4,7 +4,8 @@ Each vocabulary maps a stored code to its label, in the order forms offer them. 
 their codes (and CHECK constraints) from the keys; forms, pages, the API, FHIR and CSV take the
 labels from here. Labels are lazy (`_l`): they are translated when shown, in the reader's
 language (FHIR shows them under `force_locale("en")`). This module imports nothing of Recovery,
-so models, services, reminders and blueprints can all import it.
+so models, services, reminders and blueprints can all import it. Reminder channels are the
+exception: each is a module with its own label, listed in reminders/channels (the registry).
 """
 
 from flask_babel import lazy_gettext as _l
@@ -49,9 +50,6 @@ REMINDER_KINDS = {
     "visit_summary": _l("Visit summary for the clinician (the day before a follow-up)"),
     "password_reset": _l("Password-reset link"),
 }
-# clinic: e-mail to a clinician, not the patient.
-CHANNELS = {"email": _l("E-mail"), "in_app": _l("In the app"), "staff": _l("Staff task"),
-            "clinic": _l("E-mail to a clinician")}
 REMINDER_STATUSES = {
     "pending": _l("Pending"),
     "sending": _l("Sending"),

@@ -225,7 +225,7 @@ def test_a_visit_rebooked_and_missed_again_reopens_its_one_call_task(app, patien
 def test_the_rules_owe_no_reminder_for_a_visit_that_is_no_longer_scheduled(status):
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     ahead = AppointmentFacts(7, "follow_up", now + timedelta(days=3), status, 1, now - timedelta(days=1))
-    facts = PatientFacts(1, TZ, time(18, 0), True, True, now - timedelta(days=40), now - timedelta(days=40),
+    facts = PatientFacts(1, TZ, time(18, 0), ("email", "in_app"), True, now - timedelta(days=40), now - timedelta(days=40),
                          appointments=(ahead,), clinician_ids=(5,))
     assert [p for p in plan(facts, now) if p.appointment_id == 7] == []
     scheduled = PatientFacts(**{**facts.__dict__, "appointments": (ahead.__class__(

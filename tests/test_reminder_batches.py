@@ -1,7 +1,8 @@
 """Batched delivery: a crash mid-batch or an SMTP failure mid-batch sends nothing twice and loses nothing."""
 
-import smtplib
+import socket
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -13,12 +14,14 @@ from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import Reminder
-from recovery.reminders import channels, delivery
+from recovery.reminders import channels, delivery, mail
+from recovery.reminders.channels import email as email_channel
+from recovery.reminders.channels import in_app
 from recovery.reminders.delivery import RETRY_AFTER_OUTAGE
 from recovery.reminders.dispatch import dispatch_due, sqlite_claim
 from recovery.services import inbox
 
-from .conftest import NOW
+from .conftest import NOW, _Sink
 
 AT = NOW + timedelta(hours=72)  # 09:00 in Chicago: every patient's 72-hour reminders are due
 PATIENTS = 6
@@ -33,20 +36,33 @@ def _left_due(at) -> int:
         Reminder.status.in_(("pending", "sending")), Reminder.due_at <= at))
 
 
+class _CrashingInbox:
+    """The in-app inbox, but the process dies while delivering the batch (before its commit)."""
+
+    name, label, patient_facing, local = in_app.name, in_app.label, True, True
+    reachable, prepare = staticmethod(in_app.reachable), staticmethod(in_app.prepare)
+
+    def hand_over(self, run, item):
+        raise SystemExit("the process died before its commit")
+
+
+@contextmanager
+def _registered(channel):
+    """`channel` in the registry for the block; then the one it replaced."""
+    before = channels.REGISTRY.get(channel.name)
+    channels.register(channel)
+    try:
+        yield channel
+    finally:
+        channels.register(before) if before is not None else channels.unregister(channel.name)
+
+
 def test_a_crash_mid_batch_on_the_inbox_delivers_nothing_twice_and_loses_nothing(
         app, make_patient, smtp_sink, monkeypatch):
     patients = _cohort(make_patient)
-    deliver_locally = delivery.Run._deliver_locally
-
-    def crash_after_delivering(self, rows):
-        deliver_locally(self, rows)
-        raise RuntimeError("the process died before its commit")
-
-    monkeypatch.setattr(delivery.Run, "_deliver_locally", crash_after_delivering)
-    with pytest.raises(RuntimeError):
+    with _registered(_CrashingInbox()), pytest.raises(SystemExit):
         dispatch_due(AT, worker="dies")
     db.session.rollback()
-    monkeypatch.undo()
     assert all(inbox.inbox(p) == [] for p in patients)  # the batch's transaction never happened
     assert smtp_sink.messages == []
 
@@ -62,41 +78,74 @@ def test_a_crash_mid_batch_on_the_inbox_delivers_nothing_twice_and_loses_nothing
     assert _left_due(AT) == 0
 
 
-def test_an_smtp_server_lost_mid_batch_leaves_the_rest_for_the_next_run(app, make_patient, smtp_sink, monkeypatch):
+class _LostAfter(_Sink):
+    """An SMTP server that accepts `keep` messages, then cuts off the next one and stops
+    listening (connections are refused) until it is started again."""
+
+    def __init__(self, keep: int):
+        super().__init__()
+        self.keep, self.controller = keep, None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if len(self.messages) == self.keep:
+            self.controller.server.close()  # no new connections from here on
+            return "421 4.3.0 Service shutting down"
+        return await super().handle_DATA(server, session, envelope)
+
+
+class _Server:
+    """A real SMTP server (aiosmtpd) for `handler`, wired into `app`'s config; restartable."""
+
+    def __init__(self, app, handler):
+        self.handler, self.port = handler, _free_port()
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_TIMEOUT=5)
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.handler.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.handler.controller.start()
+
+    def stop(self):
+        self.handler.controller.stop()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_smtp_server_lost_mid_batch_leaves_the_rest_for_the_next_run(app, make_patient):
     patients = _cohort(make_patient)
-    hand_over, connect = channels._hand_over, channels._connect
-    lost = []
+    sink = _LostAfter(keep=2)
+    with _Server(app, sink) as server:
+        report = dispatch_due(AT)
+        # Two e-mails went out; the one cut off and the one that found no server count an attempt;
+        # the rest wait for the next run with no attempt counted. The inbox got everyone's message.
+        assert len(sink.messages) == 2 and len(report.retried) == 2 and len(report.deferred) == PATIENTS - 4
+        assert all(len(inbox.inbox(p)) == 1 for p in patients)
+        emails = list(db.session.scalars(select(Reminder).where(Reminder.channel == "email",
+                                                                Reminder.kind == "check_72h")))
+        assert sorted((r.status, r.attempts) for r in emails) == [("pending", 0)] * (PATIENTS - 4) + [
+            ("pending", 1)] * 2 + [("sent", 0)] * 2
 
-    def server_lost_after_two(smtp, message):
-        if len(smtp_sink.messages) == 2:
-            lost.append(True)
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        hand_over(smtp, message)
-
-    def unreachable_once_lost():
-        if lost:
-            raise ConnectionRefusedError(111, "Connection refused")
-        return connect()
-
-    monkeypatch.setattr(channels, "_hand_over", server_lost_after_two)
-    monkeypatch.setattr(channels, "_connect", unreachable_once_lost)
-    report = dispatch_due(AT)
-    # Two e-mails went out; the one cut off and the one that found no server count an attempt;
-    # the rest wait for the next run with no attempt counted. The inbox got everyone's message.
-    assert len(smtp_sink.messages) == 2 and len(report.retried) == 2 and len(report.deferred) == PATIENTS - 4
-    assert all(len(inbox.inbox(p)) == 1 for p in patients)
-    emails = list(db.session.scalars(select(Reminder).where(Reminder.channel == "email",
-                                                            Reminder.kind == "check_72h")))
-    assert sorted((r.status, r.attempts) for r in emails) == [("pending", 0)] * (PATIENTS - 4) + [
-        ("pending", 1)] * 2 + [("sent", 0)] * 2
-
-    monkeypatch.undo()
-    dispatch_due(AT + RETRY_AFTER_OUTAGE)  # the next run: the ones never tried go out
-    assert len(smtp_sink.messages) == PATIENTS - 2
-    dispatch_due(AT + timedelta(minutes=1))  # and the two tried ones after their back-off
+        server.stop()
+        sink.keep = None  # back, and keeping everything
+        server.start()
+        dispatch_due(AT + RETRY_AFTER_OUTAGE)  # the next run: the ones never tried go out
+        assert len(sink.messages) == PATIENTS - 2
+        dispatch_due(AT + timedelta(minutes=1))  # and the two tried ones after their back-off
     db.session.expire_all()
     assert {r.status for r in emails} == {"sent"}
-    ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
+    ids = Counter(m["Message-ID"] for m in sink.messages)
     assert len(ids) == PATIENTS and set(ids.values()) == {1}  # each e-mail once, none lost
 
 
@@ -107,7 +156,8 @@ def test_an_email_built_in_bulk_reads_exactly_as_its_templates_render(app, make_
                         channel="email", due_at=AT, status="sending", created_at=AT, updated_at=AT)
     db.session.add(reminder)
     db.session.flush()
-    data = channels.compose(reminder, AT).as_bytes()
+    message = email_channel.compose(reminder.id, AT)
+    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as smtplib sends it
     assert b"\n" not in data.replace(b"\r\n", b"")  # no bare LF: strict SMTP servers refuse it
     built = message_from_bytes(data, policy=default)
     plain = built.get_body(("plain",)).get_content()
@@ -118,7 +168,7 @@ def test_an_email_built_in_bulk_reads_exactly_as_its_templates_render(app, make_
                "phone": app.config["CLINIC_PHONE_DAY"], "link": f"http://localhost/c/{link}",
                "appointment_time": None, "preferences": preferences}
     with app.test_request_context(), force_locale("es"):
-        subject = str(channels.SUBJECTS["check_72h"])
+        subject = str(mail.SUBJECTS["check_72h"])
         assert built["Subject"] == subject
         assert plain == render_template("email/reminder.txt", subject=subject, **context)
         assert html == render_template("email/reminder.html", subject=subject, **context)
@@ -135,13 +185,9 @@ def test_a_claim_reads_the_due_index_in_order_however_big_the_backlog(app):
     assert "ix_reminders_status_due" in plan and "TEMP B-TREE" not in plan, plan
 
 
-def test_the_command_tells_the_operator_how_many_emails_wait_for_a_mail_server(app, make_patient, monkeypatch):
+def test_the_command_tells_the_operator_how_many_emails_wait_for_a_mail_server(app, make_patient):
     _cohort(make_patient)
-
-    def unreachable():
-        raise ConnectionRefusedError(111, "Connection refused")
-
-    monkeypatch.setattr(channels, "_connect", unreachable)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())  # nothing listens there
     result = app.test_cli_runner().invoke(args=["send-due-reminders", "--now", AT.strftime("%Y-%m-%dT%H:%M:%S%z")])
     assert result.exit_code == 0, result.output
     # The inbox copies went out; the first e-mail counted an attempt, the rest wait untried.

@@ -142,15 +142,13 @@ def test_schedulers_over_a_slow_smtp_server_send_each_invitation_once(app, make_
 class _StallingMailer:
     """Stalls past its lease on the first e-mail while another worker takes the batch over."""
 
-    transactional, down = False, False
-
     def __init__(self, on_first):
         self.sent, self.on_first = [], on_first
 
     def send(self, message):
         if not self.sent:
             self.on_first()
-        self.sent.append(message.message_id)
+        self.sent.append(message["Message-ID"])
 
     def close(self):
         pass

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 
-from recovery.reminders.channels import SUBJECTS
 from recovery.reminders.dispatch import dispatch_due
+from recovery.reminders.mail import SUBJECTS
 
 from .conftest import NOW
 

@@ -26,7 +26,7 @@ PROCEDURE = chicago(2026, 11, 2, 10, 0)  # Monday 10:00 in Chicago
 def facts(**overrides) -> PatientFacts:
     check = AppointmentFacts(1, "check_72h", PROCEDURE + timedelta(hours=72), "scheduled", 1, PROCEDURE)
     values = dict(
-        patient_id=7, timezone="America/Chicago", reminder_time=time(18, 0), email_enabled=True,
+        patient_id=7, timezone="America/Chicago", reminder_time=time(18, 0), channels=("email", "in_app"),
         active=True, procedure_at=PROCEDURE, procedure_recorded_at=PROCEDURE + timedelta(hours=1),
         appointments=(check,), checkin_dates=frozenset(),
     )
@@ -47,7 +47,7 @@ def test_72_hour_check_is_asked_at_72_hours_again_12_hours_later_then_escalated(
     assert [p.due_at for p in escalation] == [PROCEDURE + timedelta(hours=96)]
     # In-app copies go out too; e-mail only when the patient has one and has not opted out.
     assert len(by_kind(owed, "check_72h", "in_app")) == 1
-    assert by_kind(plan(facts(email_enabled=False), PROCEDURE), "check_72h") == []
+    assert by_kind(plan(facts(channels=("in_app",)), PROCEDURE), "check_72h") == []
 
 
 def test_no_72_hour_reminders_once_the_check_is_done_or_recorded_too_late():

@@ -90,20 +90,20 @@ def test_repeated_wrong_dob_slows_the_account_even_for_the_right_answer(app, cli
 
 
 def test_letter_and_invitation_email_carry_qr_and_grouped_code(app, make_patient):
-    from recovery.reminders import mail
-
-    patient = make_patient()
-    token = accounts.issue_set_password_token(patient.user, utcnow())
-    db.session.commit()
-    code = short_codes.grouped(short_codes.code_for(token))
-    with app.test_request_context():
-        composer = mail.Composer(utcnow())
-        message = composer.compose(mail.Recipient("k1", "invite", patient.id, "Ana", "ana@example.org",
-                                                  "en", "America/Chicago", utcnow()), token)
     import email
 
-    parsed = email.message_from_bytes(message.data)
+    from recovery.reminders.channels import email as email_channel
+    from recovery.reminders.outbox import enqueue_invite
+
+    patient = make_patient(email="ana@example.org")
+    invite = enqueue_invite(patient, utcnow())
+    db.session.commit()
+    with app.test_request_context():
+        message = email_channel.compose(invite.id, utcnow())
+    parsed = email.message_from_bytes(message.as_bytes())
     plain, html = [part.get_payload(decode=True).decode() for part in parsed.walk()
                    if part.get_content_maintype() == "text"]
+    token = re.search(r"/set-password/([A-Za-z0-9_-]+)", plain).group(1)
+    code = short_codes.grouped(short_codes.code_for(token))
     assert code in plain and "/start" in plain
     assert code in html and "<svg" in html

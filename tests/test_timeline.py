@@ -18,7 +18,7 @@ from recovery.models import (
     recovery_day,
     recovery_day_between,
 )
-from recovery.reminders.sweep import load_facts_many
+from recovery.reminders.outbox import load_facts
 from recovery.services import clinic
 from recovery.services.triage import evaluate
 
@@ -116,7 +116,7 @@ def test_the_current_procedure_is_the_latest_then_the_last_recorded_in_sql_pytho
         assert db.session.get(Patient, pid).current_procedure is p
         assert clinic.patient_record(pid, NOW).procedure is p
     # The reminder sweep, the triage facts and the clinician's list read the same procedure.
-    facts = {f.patient_id: f for f in load_facts_many(pids, NOW)}
+    facts = {f.patient_id: f for f in load_facts(pids, NOW)}
     for pid in pids:
         expected = python.get(pid)
         assert facts[pid].procedure_recorded_at == (expected.recorded_at if expected else None)

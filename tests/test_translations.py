@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from recovery.extensions import db
 from recovery.models import Reminder, utcnow
-from recovery.reminders import channels
+from recovery.reminders.channels import email as email_channel
 
 from .conftest import csrf_token
 
@@ -122,7 +122,7 @@ def test_reminder_emails_go_out_in_the_patients_language(app, make_patient):
     db.session.add(reminder)
     db.session.flush()
     with app.test_request_context():
-        built = channels.compose(reminder, now)
+        built = email_channel.compose(reminder.id, now)
     message: EmailMessage = message_from_bytes(built.as_bytes(), policy=default)  # as a mail client reads it
     assert message["Subject"] == "Es hora de su registro de los 3 días"
     text = message.get_body(("plain",)).get_content()

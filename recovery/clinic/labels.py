@@ -6,6 +6,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from .. import vocabulary
+from ..reminders import channels
 from ..services.alerts import FLAG_LABELS
 from ..services.checkins import WALKING_LEVELS
 from ..services.patient_list import SEARCH_MAX
@@ -62,7 +63,7 @@ def labels() -> dict:
         "severity_label": SEVERITY,
         "language_label": vocabulary.LANGUAGES,
         "reminder_kind_label": vocabulary.REMINDER_KINDS,
-        "channel_label": vocabulary.CHANNELS,
+        "channel_label": channels.LABELS,
         "reminder_status_label": vocabulary.REMINDER_STATUSES,
         "signed": signed,
         "number": number,

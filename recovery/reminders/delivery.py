@@ -1,11 +1,12 @@
-"""Delivering one claimed batch: re-check it against the rules, then deliver on each channel.
+"""Delivering one claimed batch: re-check it against the rules, then hand it to its channels.
 
-The commit follows the channel. The in-app inbox and staff call tasks are rows in this database,
-like the outbox: a batch is delivered and marked sent in one transaction, so a crash rolls back
-both and the batch is delivered once, later, when its lease ends. An e-mail leaves the database
-when the SMTP server accepts it, so each is committed as sent right then: a crash can resend at
-most the message in flight, with the same Message-ID. Everything around that commit is done per
-batch: the rules' re-check, the check-in link rows, the templates, the status updates.
+The commit follows the channel (reminders/channels). A local channel (the in-app inbox, staff
+call tasks) writes rows in this database, like the outbox: its rows are delivered and marked
+sent in one transaction, so a crash rolls back both and the batch is delivered once, later,
+when its lease ends. Any other channel's hand-over leaves the database (an e-mail, when the SMTP
+server accepts it), so each is committed as sent right then: a crash can resend at most the
+message in flight (an e-mail with the same Message-ID). Everything around that commit is done
+per batch: the rules' re-check, the check-in link rows, the templates, the status updates.
 
 A batch is held by a lease on the real clock: REMINDER_LEASE_SECONDS from its claim, renewed in
 one UPDATE for the batch's unsent rows whenever less than half of it is left before the next
@@ -17,27 +18,25 @@ server (MAIL_TIMEOUT): the default 300 s against 20 s.
 """
 
 import logging
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, update
 
 from ..extensions import db
-from ..models import Alert, Appointment, CallTask, Patient, Reminder, User
-from ..services.accounts import issue_set_password_token
-from . import channels, links, mail, outbox, resets, sweep
+from ..models import Reminder
+from . import channels, outbox, resets, rows
 from .bulk import among
-from .rules import hold_for_quiet_hours, plan
+from .channels import Unreachable
+from .rules import hold_for_quiet_hours
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-CALL_DEADLINE = timedelta(hours=24)
 RETRY_AFTER_OUTAGE = timedelta(seconds=30)  # the next sweep
-LOCAL = ("in_app", "staff")  # delivered by writing rows in this database
 TABLE = Reminder.__table__
 
 
@@ -66,42 +65,38 @@ class DispatchReport:
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     held: list[int] = field(default_factory=list)
-    deferred: list[int] = field(default_factory=list)  # e-mails left for the next run (server down)
+    deferred: list[int] = field(default_factory=list)  # left for the next run (a channel's server down)
     lost: list[int] = field(default_factory=list)  # taken over by another worker after our lease ran out
 
 
-def _load(ids: list[int], worker: str) -> list:
-    """The claimed rows still this worker's, with what the re-check and the e-mail need."""
-    return db.session.execute(
-        select(Reminder.id, Reminder.idempotency_key, Reminder.patient_id, Reminder.kind, Reminder.channel,
-               Reminder.attempts, Reminder.appointment_id, Patient.timezone, Patient.preferred_language,
-               Patient.email_reminders, Patient.user_id, User.display_name, User.email, User.active,
-               User.password_hash.is_(None).label("no_password"), Appointment.scheduled_for)
-        .join(Patient, Patient.id == Reminder.patient_id).join(User, User.id == Patient.user_id)
-        .outerjoin(Appointment, Appointment.id == Reminder.appointment_id)
-        .where(among(Reminder.id, ids), Reminder.status == "sending", Reminder.claimed_by == worker)
-        .order_by(Reminder.due_at, Reminder.id)
-    ).all()
-
-
-def applies(row, owed: dict[int, set[str]]) -> bool:
-    """Is a reminder (a loaded row) still owed, and its patient still reachable on its channel?
-    `owed` maps patient ids to the keys the rules plan now (dispatch.still_applies asks it too)."""
+def applies(row, owed: dict[int, dict]) -> bool:
+    """Is a reminder (a rows.reminders row) still owed? `owed` maps patient ids to the keys the
+    rules plan now (outbox.owed), which name only channels the patient is still reachable on."""
     if row.kind == "invite":
         return bool(row.email) and row.active and row.no_password
-    if row.idempotency_key not in owed.get(row.patient_id, ()):
-        return False
-    return not (row.channel == "email" and not (row.email and row.email_reminders))
+    return row.idempotency_key in owed.get(row.patient_id, ())
+
+
+def _by_channel(batch: list) -> dict[str, list]:
+    grouped = defaultdict(list)
+    for row in batch:
+        grouped[row.channel].append(row)
+    return grouped
+
+
+def _describe(error: Exception) -> str:
+    cause = error.__cause__ if isinstance(error, Unreachable) and error.__cause__ else error
+    return f"{type(cause).__name__}: {cause}"[:500]
 
 
 @contextmanager
 def _marking():
-    """The connection that marks a batch's e-mails sent: each UPDATE its own transaction
+    """The connection that marks a batch's hand-overs sent: each UPDATE its own transaction
     (autocommit, one round trip on PostgreSQL instead of two).
 
     On SQLite those commits do not wait for the disk (WAL with synchronous=NORMAL, on this
     connection only, for this batch): a crash of the process loses nothing committed, so a
-    crash still resends at most the e-mail in flight; a power cut within moments of a commit
+    crash still resends at most the message in flight; a power cut within moments of a commit
     could forget the last few were sent and resend them, with the same Message-IDs. Waiting
     for the disk costs milliseconds per e-mail, more than all the rest of its delivery.
     """
@@ -119,31 +114,47 @@ def _marking():
 
 
 class Run:
-    """One dispatcher run: the clock, the worker, its report and where e-mails go."""
+    """One dispatcher run: the clock, the worker, its report and the channels' connections."""
 
-    def __init__(self, now: datetime, worker: str, report: DispatchReport, mailer):
-        self.now, self.worker, self.report, self.mailer = now, worker, report, mailer
+    def __init__(self, now: datetime, worker: str, report: DispatchReport, connections: dict | None = None):
+        self.now, self.worker, self.report = now, worker, report
         self.lease: datetime | None = None  # the end of the current batch's lease: its claim token
         self.held: set[int] = set()  # the batch's rows this worker still holds (see still_holds)
         self.rules = outbox.policy()
-        self.composer: mail.Composer | None = None
+        self._given = dict(connections or {})  # passed in by the caller, who closes them
+        self._opened: dict = {}
         self._quiet: dict[str, datetime] = {}
+
+    def connection(self, key: str, open_):
+        """The run's connection `key` (e.g. "smtp"), opened with `open_()` on first use and
+        closed when the run ends; one the caller passed in is used as it is."""
+        if key in self._given:
+            return self._given[key]
+        if key not in self._opened:
+            self._opened[key] = open_()
+        return self._opened[key]
+
+    def close(self) -> None:
+        for connection in self._opened.values():
+            connection.close()
+        self._opened.clear()
 
     def deliver(self, ids: list[int], lease: datetime) -> None:
         """Deliver one batch claimed until `lease` (see the module docstring for the commits)."""
         self.lease, self.held = lease, set(ids)
         ids = resets.deliver(self, ids)  # password resets: to a user, not a patient's reminders
-        rows = _load(ids, self.worker)
-        patients = list({r.patient_id for r in rows if r.kind != "invite"})
-        owed = {facts.patient_id: {p.key for p in plan(facts, self.now, self.rules)}
-                for facts in sweep.load_facts_many(patients, self.now)} if patients else {}
-        dropped, held, local, external = [], {}, [], []
-        for row in rows:
+        loaded = db.session.execute(rows.reminders(ids).where(
+            Reminder.status == "sending", Reminder.claimed_by == self.worker)).all()
+        patients = list({r.patient_id for r in loaded if r.kind != "invite"})
+        owed = outbox.owed(patients, self.now) if patients else {}
+        dropped, held, local, external = [], defaultdict(list), [], []
+        for row in loaded:
+            channel = channels.get(row.channel)
             if not applies(row, owed):
                 dropped.append(row.id)
-            elif row.channel in ("email", "in_app") and self._held_until(row.timezone) > self.now:
-                held.setdefault(self._held_until(row.timezone), []).append(row.id)
-            elif row.channel in LOCAL or self.mailer.transactional:
+            elif channel.patient_facing and self._held_until(row.timezone) > self.now:
+                held[self._held_until(row.timezone)].append(row.id)
+            elif channel.local:
                 local.append(row)
             else:
                 external.append(row)
@@ -156,8 +167,8 @@ class Run:
         self.report.dropped += dropped
         self.report.held += [i for batch in held.values() for i in batch]
         self.report.sent += sent
-        if external:
-            self._send_each(external)
+        for name, batch in _by_channel(external).items():
+            self._hand_over_each(channels.get(name), batch)
 
     def _held_until(self, timezone: str) -> datetime:
         if timezone not in self._quiet:
@@ -170,92 +181,54 @@ class Run:
                                                TABLE.c.claimed_by == self.worker)
                            .values(lease_until=None, updated_at=self.now, **values))
 
-    def _deliver_locally(self, rows: list) -> list[int]:
-        """Mark the batch sent and deliver it in the same transaction; returns the ids sent."""
-        if not rows:
+    def _deliver_locally(self, batch: list) -> list[int]:
+        """Mark the rows sent and deliver them in the same transaction; returns the ids sent."""
+        if not batch:
             return []
         marked = set(db.session.scalars(
-            update(TABLE).where(among(TABLE.c.id, [r.id for r in rows]), TABLE.c.status == "sending",
+            update(TABLE).where(among(TABLE.c.id, [r.id for r in batch]), TABLE.c.status == "sending",
                                 TABLE.c.claimed_by == self.worker)
             .values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
             .returning(TABLE.c.id)))
-        rows = [r for r in rows if r.id in marked]
-        for row in rows:
-            if row.channel == "staff":
-                self._escalate(row)
-        mails = [r for r in rows if r.channel not in LOCAL]
-        failed = set()
-        for row, message in zip(mails, self._compose(mails), strict=True):
-            try:
-                if isinstance(message, Exception):
-                    raise message
-                self.mailer.send(message)
-            except Exception as error:  # noqa: BLE001 - retried, never lost
-                self._failed_attempt(row, error, was="sent")  # marked above, in this transaction
-                failed.add(row.id)
-        return [r.id for r in rows if r.id not in failed]
-
-    def _escalate(self, row) -> None:
-        """Missed 72-hour check: a call task for staff and an alert for the clinicians (once)."""
-        try:
-            with db.session.begin_nested():
-                db.session.add(CallTask(patient_id=row.patient_id, appointment_id=row.appointment_id,
-                                        reason="missed_72h", created_at=self.now,
-                                        due_by=self.now + CALL_DEADLINE))
-                db.session.add(Alert(patient_id=row.patient_id, kind="missed_72h",
-                                     detail=f"appointment:{row.appointment_id}", severity="high",
-                                     created_at=self.now))
-        except IntegrityError:  # the call task already exists: the work was done once
-            pass
-
-    def _compose(self, rows: list) -> list:
-        """The e-mail for each row (or the exception composing it raised); the check-in links
-        they carry are inserted in one statement."""
-        if self.composer is None:
-            self.composer = mail.Composer(self.now)
-        wanted = [(r.patient_id, self.now.astimezone(ZoneInfo(r.timezone)).date())
-                  for r in rows if r.kind in mail.CHECKIN_KINDS]
-        tokens = iter(links.issue_checkin_links(wanted, self.now))
-        messages = []
-        for r in rows:
-            token = next(tokens) if r.kind in mail.CHECKIN_KINDS else None
-            try:
-                if r.channel == "clinic":
-                    message = mail.Outgoing.from_message(
-                        channels.compose_for_clinician(db.session.get(Reminder, r.id), self.now))
+        sent = []
+        for name, group in _by_channel([r for r in batch if r.id in marked]).items():
+            channel = channels.get(name)
+            for row, item in zip(group, channel.prepare(group, self.now), strict=True):
+                try:
+                    if isinstance(item, Exception):
+                        raise item
+                    channel.hand_over(self, item)
+                except Exception as error:  # noqa: BLE001 - retried, never lost
+                    self._failed_attempt(row, error, was="sent")  # marked above, in this transaction
                 else:
-                    if r.kind == "invite":
-                        token = issue_set_password_token(db.session.get(User, r.user_id), self.now, "invite",
-                                                         revoke_others=False)
-                    message = self.composer.compose(mail.Recipient(
-                        r.idempotency_key, r.kind, r.patient_id, r.display_name, r.email,
-                        r.preferred_language, r.timezone, r.scheduled_for), token)
-            except Exception as error:  # noqa: BLE001 - counted as a failed attempt
-                message = error
-            messages.append(message)
-        return messages
+                    sent.append(row.id)
+        return sent
 
-    def _send_each(self, rows: list) -> None:
-        """SMTP: each e-mail committed as sent right after the server accepted it."""
-        messages = self._compose(rows)
-        db.session.commit()  # the links and tokens exist before any e-mail names them
+    def _hand_over_each(self, channel, batch: list) -> None:
+        """A channel outside the database: each row committed as sent right after its hand-over."""
+        items = channel.prepare(batch, self.now)
+        db.session.commit()  # the links and tokens exist before any message names them
         sent = update(TABLE).where(TABLE.c.id == bindparam("row_id"), TABLE.c.status == "sending",
                                    TABLE.c.claimed_by == self.worker,
                                    TABLE.c.lease_until == bindparam("lease"))  # still our claim
         sent = sent.values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
         with _marking() as conn:
-            for i, (row, message) in enumerate(zip(rows, messages, strict=True)):
-                if self.mailer.down:  # unreachable: the rest wait for the next run, no attempt counted
-                    self.defer([r.id for r in rows[i:] if r.id in self.held])
-                    return
+            for i, (row, item) in enumerate(zip(batch, items, strict=True)):
                 if not self.still_holds(row.id, conn):
                     log.warning("reminder %s was taken over by another worker: skipped", row.id)
                     self.report.lost.append(row.id)
                     continue
                 try:
-                    if isinstance(message, Exception):
-                        raise message
-                    self.mailer.send(message)
+                    if isinstance(item, Exception):
+                        raise item
+                    channel.hand_over(self, item)
+                except Unreachable as error:  # the rest wait for the next run, no attempt counted
+                    later = batch[i:]
+                    if error.tried:
+                        self._failed_attempt(row, error)
+                        later = later[1:]
+                    self.defer([r.id for r in later if r.id in self.held])
+                    return
                 except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
                     self._failed_attempt(row, error)
                     db.session.commit()
@@ -288,17 +261,16 @@ class Run:
         return row_id in self.held
 
     def defer(self, ids: list[int]) -> None:
-        """The mail server is unreachable: these wait for the next run, no attempt counted."""
+        """A channel's server is unreachable: these wait for the next run, no attempt counted."""
         if ids:
             self._update(ids, status="pending", next_attempt_at=self.now + RETRY_AFTER_OUTAGE)
-            db.session.commit()
+        db.session.commit()
         self.report.deferred += ids
 
     def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
         """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""
         attempts = row.attempts + 1
-        values = {"attempts": attempts, "last_error": f"{type(error).__name__}: {error}"[:500],
-                  "sent_at": None}
+        values = {"attempts": attempts, "last_error": _describe(error), "sent_at": None}
         if attempts >= MAX_ATTEMPTS:
             self._update([row.id], was, status="failed", **values)
             self.report.failed.append(row.id)

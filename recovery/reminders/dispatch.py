@@ -18,7 +18,6 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from sqlalchemy import and_, or_, select, union_all, update
 
@@ -26,7 +25,7 @@ from ..extensions import db
 from ..models import Reminder, SchedulerHeartbeat
 from ..services import triage
 from ..services.procedures import mark_missed_72h_checks
-from . import channels, delivery, outbox, sweep
+from . import delivery, outbox, rows, sweep
 from .bulk import among
 from .delivery import MAX_ATTEMPTS, DispatchReport, lease_length
 
@@ -49,14 +48,12 @@ def dispatch_due(now: datetime, worker: str | None = None, batch: int = BATCH, m
 def deliver_due(now: datetime, worker: str | None = None, batch: int = BATCH, mailer=None) -> DispatchReport:
     """Claim and deliver every reminder due by `now`, a batch at a time.
 
-    `mailer` is where e-mails go: by default SMTP (channels.Mailer); a channel whose
-    `transactional` is true delivers inside the database transaction (the benchmark's).
+    `mailer` is where e-mails go (anything with `send(message)`): by default one SMTP
+    connection for the run (smtp.Mailer).
     """
     worker = worker or default_worker()
     report = DispatchReport()
-    own = mailer is None
-    mailer = mailer or channels.Mailer()
-    run = delivery.Run(now, worker, report, mailer)
+    run = delivery.Run(now, worker, report, {"smtp": mailer} if mailer is not None else None)
     try:
         while True:
             lease = delivery.new_lease()
@@ -66,8 +63,7 @@ def deliver_due(now: datetime, worker: str | None = None, batch: int = BATCH, ma
             if len(claimed) < batch:
                 return report
     finally:
-        if own:
-            mailer.close()
+        run.close()
 
 
 def plan_all(now: datetime) -> None:
@@ -75,7 +71,7 @@ def plan_all(now: datetime) -> None:
     mark_missed_72h_checks(now)
     triage.evaluate_all(now)  # silence-based alerts (missed check-ins) need the clock, not a write
     db.session.commit()
-    sweep.sync_all(now)  # every eligible patient, in batches (sync_patient's rules, bulk queries)
+    sweep.sync_all(now)  # every eligible patient, in batches (as outbox.sync plans one)
 
 
 def _ready(now: datetime):
@@ -130,18 +126,12 @@ def claim(now: datetime, worker: str, batch: int, lease: datetime | None = None)
     return ids
 
 
-def still_applies(reminder: Reminder, now: datetime, owed_keys: set[str] | None = None) -> bool:
+def still_applies(reminder: Reminder, now: datetime) -> bool:
     """Is this reminder still owed under the current data (moved, cancelled, done, opted out)?
-
-    The dispatcher's rule for a loaded batch (delivery.applies), asked of one ORM reminder.
-    """
-    patient, user = reminder.patient, reminder.patient.user
-    if owed_keys is None and reminder.kind != "invite":
-        owed_keys = set(outbox.owed(patient, now))
-    row = SimpleNamespace(kind=reminder.kind, idempotency_key=reminder.idempotency_key, patient_id=patient.id,
-                          channel=reminder.channel, email=user.email, active=user.active,
-                          no_password=user.password_hash is None, email_reminders=patient.email_reminders)
-    return delivery.applies(row, {patient.id: owed_keys or set()})
+    The dispatcher's re-check (delivery.applies) for one reminder."""
+    row = db.session.execute(rows.reminders([reminder.id])).one()
+    owed = outbox.owed([row.patient_id], now) if row.kind != "invite" else {}
+    return delivery.applies(row, owed)
 
 
 def beat(name: str, now: datetime) -> None:

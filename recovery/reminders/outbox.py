@@ -1,17 +1,20 @@
 """The outbox: reminder rows kept in step with the rules whenever anything changes."""
 
 import secrets
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Appointment, CheckIn, Patient, Procedure, User
+from ..models import Appointment, CheckIn, Patient, Procedure, User, is_current
 from ..models.reminders import Reminder
+from . import channels, rows
+from .bulk import among, insert_planned
 from .rules import AppointmentFacts, PatientFacts, Planned, Policy, plan
 
+_reminders = Reminder.__table__
 PLANNED_KINDS = ("check_72h", "check_72h_repeat", "follow_up_before", "follow_up_morning",
                  "daily_nudge", "escalation", "visit_summary")
 
@@ -25,49 +28,65 @@ def policy() -> Policy:
     )
 
 
-def summary_recipients(patient: Patient) -> tuple[int, ...]:
-    """Who hears about the patient's follow-ups: their own clinician when one is assigned and
-    active, otherwise every active clinician (so no visit goes unprepared)."""
-    own = patient.clinician
-    if own is not None and own.active and own.role == "clinician":
-        return (own.id,)
-    return tuple(db.session.scalars(
-        select(User.id).where(User.role == "clinician", User.active.is_(True)).order_by(User.id)))
+def load_facts(ids: list[int], now: datetime) -> list[PatientFacts]:
+    """What the rules need about each patient `ids`, in six queries for the whole batch."""
+    people = db.session.execute(rows.contacts(ids)).all()
+    current = {  # each patient's current procedure, as Patient.current_procedure
+        row.patient_id: row for row in db.session.execute(
+            select(Procedure.patient_id, Procedure.performed_at, Procedure.recorded_at)
+            .where(among(Procedure.patient_id, ids), is_current(Procedure)))
+    }
+    visits = defaultdict(list)
+    for a in db.session.execute(
+        select(Appointment.id, Appointment.patient_id, Appointment.kind, Appointment.scheduled_for,
+               Appointment.status, Appointment.revision, Appointment.updated_at)
+        .where(among(Appointment.patient_id, ids))
+    ):
+        visits[a.patient_id].append(AppointmentFacts(a.id, a.kind, a.scheduled_for, a.status, a.revision,
+                                                     a.updated_at))
+    dates = defaultdict(set)
+    recent = (now - timedelta(days=2)).date()
+    for patient_id, day in db.session.execute(
+        select(CheckIn.patient_id, CheckIn.local_date)
+        .where(among(CheckIn.patient_id, ids), CheckIn.local_date >= recent,
+               CheckIn.complete.is_(True))  # an incomplete check-in leaves the nudge owed
+    ):
+        dates[patient_id].add(day)
+    recipients = _summary_recipients([p.clinician_id for p in people if p.clinician_id])
+    facts = []
+    for p in people:
+        procedure = current.get(p.id)
+        appointments = tuple(visits[p.id]) if procedure else ()
+        facts.append(PatientFacts(
+            patient_id=p.id, timezone=p.timezone, reminder_time=p.reminder_time,
+            channels=channels.reachable_on(p), active=p.active and not p.discharged,
+            procedure_at=procedure.performed_at if procedure else None,
+            procedure_recorded_at=procedure.recorded_at if procedure else None,
+            appointments=appointments,
+            checkin_dates=frozenset(dates[p.id]) if procedure else frozenset(),
+            clinician_ids=recipients(p.clinician_id) if _follow_up_ahead(appointments, now) else (),
+        ))
+    return facts
 
 
-def load_facts(patient: Patient, now: datetime) -> PatientFacts:
-    """What the rules need about one patient, in three small queries."""
-    procedure = patient.current_procedure
-    appointments = ()
-    dates = frozenset()
-    if procedure is not None:
-        appointments = tuple(
-            AppointmentFacts(a.id, a.kind, a.scheduled_for, a.status, a.revision, a.updated_at)
-            for a in db.session.scalars(
-                select(Appointment).where(Appointment.patient_id == patient.id)
-            )
-        )
-        recent = (now - timedelta(days=2)).date()
-        dates = frozenset(
-            db.session.scalars(
-                select(CheckIn.local_date).where(
-                    CheckIn.patient_id == patient.id, CheckIn.local_date >= recent,
-                    CheckIn.complete.is_(True),  # an incomplete check-in leaves the nudge owed
-                )
-            )
-        )
-    return PatientFacts(
-        patient_id=patient.id,
-        timezone=patient.timezone,
-        reminder_time=patient.reminder_time,
-        email_enabled=bool(patient.user.email) and patient.email_reminders,
-        active=patient.user.active and not patient.discharged,
-        procedure_at=procedure.performed_at if procedure else None,
-        procedure_recorded_at=procedure.recorded_at if procedure else None,
-        appointments=appointments,
-        checkin_dates=dates,
-        clinician_ids=summary_recipients(patient) if _follow_up_ahead(appointments, now) else (),
-    )
+def _summary_recipients(clinician_ids: list[int]):
+    """Who hears about a patient's follow-ups: their own clinician when one is assigned and
+    active, otherwise every active clinician (so no visit goes unprepared). Looked up once
+    per batch, every clinician only if some patient needs them."""
+    usable = set(db.session.scalars(select(User.id).where(
+        User.id.in_(set(clinician_ids)), User.role == "clinician", User.active.is_(True))))
+    everyone = None
+
+    def recipients(own: int | None) -> tuple[int, ...]:
+        nonlocal everyone
+        if own in usable:
+            return (own,)
+        if everyone is None:
+            everyone = tuple(db.session.scalars(
+                select(User.id).where(User.role == "clinician", User.active.is_(True)).order_by(User.id)))
+        return everyone
+
+    return recipients
 
 
 def _follow_up_ahead(appointments, now: datetime) -> bool:
@@ -75,51 +94,64 @@ def _follow_up_ahead(appointments, now: datetime) -> bool:
                for a in appointments)
 
 
-def owed(patient: Patient, now: datetime) -> dict[str, Planned]:
-    """The reminders the rules say this patient is owed now, by idempotency key."""
-    return {p.key: p for p in plan(load_facts(patient, now), now, policy())}
+def owed(ids: list[int], now: datetime) -> dict[int, dict[str, Planned]]:
+    """The reminders the rules say each patient `ids` is owed now, by idempotency key."""
+    rules = policy()
+    return {facts.patient_id: {p.key: p for p in plan(facts, now, rules)} for facts in load_facts(ids, now)}
+
+
+def sync(ids: list[int], now: datetime) -> None:
+    """Bring these patients' pending reminders in line with the rules (insert, move, cancel),
+    in the session's transaction: inserts skip keys another process planned first; cancels
+    and moves touch only rows still pending (one a dispatcher claimed is left to its re-check)."""
+    inserts, cancels, moves = differences(owed(ids, now), _existing(ids))
+    insert_planned(inserts, now)
+    if cancels:
+        db.session.execute(
+            update(_reminders).where(among(_reminders.c.id, cancels), _reminders.c.status == "pending")
+            .values(status="cancelled", last_error="no longer applies", updated_at=now))
+    if moves:
+        db.session.execute(
+            update(_reminders).where(_reminders.c.id == bindparam("row_id"), _reminders.c.status == "pending")
+            .values(due_at=bindparam("new_due"), updated_at=now), moves)
+    for obj in list(db.session.identity_map.values()):  # reminders loaded before see the new state
+        if isinstance(obj, Reminder):
+            db.session.expire(obj)
 
 
 def sync_patient(patient: Patient, now: datetime) -> None:
-    """Bring the patient's pending reminders in line with the rules (insert, move, cancel)."""
-    wanted = owed(patient, now)
-    # Only the rows that can change or that stop an insert: those still pending, and those
-    # with a wanted key whatever their status (sent or cancelled stays so, never re-planned).
-    rows = {
-        r.idempotency_key: r
-        for r in db.session.scalars(
-            select(Reminder).where(
-                Reminder.patient_id == patient.id, Reminder.kind.in_(PLANNED_KINDS),
-                or_(Reminder.status == "pending", Reminder.idempotency_key.in_(list(wanted))),
-            )
-        )
-    }
-    for key, row in rows.items():
-        if row.status != "pending":
-            continue
-        if key not in wanted:
-            row.status = "cancelled"
-            row.last_error = "no longer applies"
-            row.updated_at = now
-        elif row.due_at != wanted[key].due_at:
-            row.due_at = wanted[key].due_at
-            row.updated_at = now
-    for key, item in wanted.items():
-        if key in rows:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    Reminder(
-                        idempotency_key=key, patient_id=patient.id, appointment_id=item.appointment_id,
-                        recipient_id=item.recipient_id,
-                        kind=item.kind, channel=item.channel, for_date=item.for_date, due_at=item.due_at,
-                        status="pending", created_at=now, updated_at=now,
-                    )
-                )
-        except IntegrityError:  # another process planned it first: the key makes that harmless
-            pass
-    db.session.flush()
+    """sync for one patient (after anything about them changed)."""
+    sync([patient.id], now)
+
+
+def _existing(ids: list[int]) -> dict[int, dict[str, tuple[int, str, datetime]]]:
+    """The planned reminders these patients have: key -> (id, status, due time), by patient."""
+    found = defaultdict(dict)
+    for r in db.session.execute(
+        select(Reminder.id, Reminder.patient_id, Reminder.idempotency_key, Reminder.status, Reminder.due_at)
+        .where(among(Reminder.patient_id, ids), Reminder.kind.in_(PLANNED_KINDS))
+    ):
+        found[r.patient_id][r.idempotency_key] = (r.id, r.status, r.due_at)
+    return found
+
+
+def differences(wanted: dict[int, dict[str, Planned]], existing: dict) -> tuple[list, list, list]:
+    """What to write so the rows `existing` match the plan `wanted` (both by patient): rows to
+    insert (tuples in bulk.COLUMNS order), ids to cancel, and {row_id, new_due} moves. A row no
+    longer pending is never re-planned (sent or cancelled stays so)."""
+    inserts, cancels, moves = [], [], []
+    for patient_id, planned in wanted.items():
+        have = existing.get(patient_id, {})
+        for key, (row_id, status, due_at) in have.items():
+            if status != "pending":
+                continue
+            if key not in planned:
+                cancels.append(row_id)
+            elif due_at != planned[key].due_at:
+                moves.append({"row_id": row_id, "new_due": planned[key].due_at})
+        inserts.extend((key, patient_id, item.appointment_id, item.recipient_id, item.kind, item.channel,
+                        item.for_date, item.due_at) for key, item in planned.items() if key not in have)
+    return inserts, cancels, moves
 
 
 def checked_in(patient: Patient, day: date, now: datetime) -> None:
@@ -135,7 +167,6 @@ def checked_in(patient: Patient, day: date, now: datetime) -> None:
         _CANCEL_NUDGE, {"b_patient_id": patient.id, "b_day": day, "b_now": now})
 
 
-_reminders = Reminder.__table__
 _CANCEL_NUDGE = (
     update(_reminders)
     .where(_reminders.c.patient_id == bindparam("b_patient_id"), _reminders.c.kind == "daily_nudge",
@@ -158,11 +189,6 @@ def sweep_scope(now: datetime):
         .where(or_(Patient.id.in_(upcoming), Patient.id.in_(recent), Patient.id.in_(pending)))
         .where(User.role == "patient")
     )
-
-
-def sweep_patients(now: datetime) -> list[Patient]:
-    """Patients the rules may still owe something (see sweep_scope)."""
-    return list(db.session.scalars(select(Patient).where(Patient.id.in_(sweep_scope(now)))))
 
 
 def enqueue_invite(patient: Patient, now: datetime) -> Reminder | None:

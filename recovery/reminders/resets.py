@@ -8,8 +8,6 @@ Each attempt carries a fresh link and ends the previous reset link, so only the 
 link works; a printed invitation is left alone.
 """
 
-from email.utils import parseaddr
-
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -19,15 +17,15 @@ from ..extensions import db
 from ..models import Patient, Reminder, User
 from ..services.accounts import issue_reset_token
 from ..urls import external_url
+from . import mail, smtp
 from .bulk import among
-from .channels import single_email
-from .mail import Outgoing, message_id
+from .channels import Unreachable, email
 
 KIND = "password_reset"
 TABLE = Reminder.__table__
 
 
-def compose(user: User, language: str, token: str, key: str, now) -> Outgoing:
+def compose(user: User, language: str, token: str, key: str, now):
     """The reset e-mail in the user's language, its Message-ID derived from the outbox key."""
     config = current_app.config
     context = {"name": user.display_name, "link": external_url("auth.set_password", token=token),
@@ -36,10 +34,7 @@ def compose(user: User, language: str, token: str, key: str, now) -> Outgoing:
         subject = _("Reset your Recovery password")
         text = render_template("email/password_reset.txt", **context)
         html = render_template("email/password_reset.html", subject=subject, **context)
-    message = single_email(subject, user.email, message_id(key), now, text, html)
-    data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # SMTP's line ends
-    return Outgoing(message["From"], user.email, message["Message-ID"], data,
-                    (parseaddr(message["From"])[1], (user.email,)))
+    return mail.email(subject, user.email, key, now, text, html)
 
 
 def deliver(run, ids: list[int]) -> list[int]:
@@ -66,14 +61,22 @@ def deliver(run, ids: list[int]) -> list[int]:
             db.session.commit()
             run.report.dropped.append(row.id)
             continue
-        if run.mailer.down:  # unreachable: wait for the next run, no attempt counted
+        if getattr(run.connection("smtp", smtp.Mailer), "down", False):  # no new link for nothing
             run.defer([row.id])
             continue
         try:
             message = compose(user, row.preferred_language or "en", issue_reset_token(user, run.now),
                               row.idempotency_key, run.now)
             db.session.commit()  # the link exists before the e-mail names it
-            run.mailer.send(message)
+            email.hand_over(run, message)
+        except Unreachable as error:  # wait for the next run; an attempt only if this one tried
+            db.session.rollback()
+            if error.tried:
+                run._failed_attempt(row, error)
+                db.session.commit()
+            else:
+                run.defer([row.id])
+            continue
         except Exception as error:  # noqa: BLE001 - any failure is retried, never lost
             db.session.rollback()
             run._failed_attempt(row, error)

@@ -51,7 +51,7 @@ class PatientFacts:
     patient_id: int
     timezone: str
     reminder_time: time
-    email_enabled: bool  # has an e-mail address and has not opted out
+    channels: tuple[str, ...]  # the patient-facing channels they can be reached on (channels.reachable_on)
     active: bool  # account active and not discharged
     procedure_at: datetime | None
     procedure_recorded_at: datetime | None
@@ -67,9 +67,9 @@ class Planned(NamedTuple):
     kind: str
     channel: str
     due_at: datetime
-    appointment_id: int | None = None
-    for_date: date | None = None
-    recipient_id: int | None = None  # a clinician, for the clinic channel
+    appointment_id: int | None
+    for_date: date | None
+    recipient_id: int | None  # a clinician, for the clinic channel
 
 
 def hold_for_quiet_hours(due: datetime, tz: ZoneInfo, policy: Policy) -> datetime:
@@ -91,58 +91,61 @@ def plan(facts: PatientFacts, now: datetime, policy: Policy = Policy()) -> list[
     if not facts.active or facts.procedure_at is None:
         return []
     tz = ZoneInfo(facts.timezone)
-    channels = ("email", "in_app") if facts.email_enabled else ("in_app",)
-    owed: list[Planned] = []
-    check_day = _check_72h(facts, now, tz, channels, policy, owed)
-    _follow_ups(facts, now, tz, channels, policy, owed)
-    _visit_summaries(facts, now, policy, owed)
-    _nudges(facts, now, tz, channels, policy, check_day, owed)
-    return owed
+    check, check_day = _check_72h(facts, now, tz, policy)
+    return [*check, *_follow_ups(facts, now, tz, policy), *_visit_summaries(facts, now, policy),
+            *_nudges(facts, now, tz, policy, check_day)]
 
 
-def _patient(owed, kind, ref, channels, due, appointment_id=None, for_date=None, pid=0):
-    for channel in channels:
-        owed.append(Planned(f"{kind}:{pid}:{ref}:{channel}", kind, channel, due, appointment_id, for_date))
+def _patient(facts: PatientFacts, kind: str, ref: str, due: datetime, appointment_id: int | None,
+             for_date: date | None) -> list[Planned]:
+    """One patient reminder on each channel the patient is reachable on."""
+    return [Planned(f"{kind}:{facts.patient_id}:{ref}:{channel}", kind, channel, due, appointment_id,
+                    for_date, None) for channel in facts.channels]
 
 
-def _check_72h(facts, now, tz, channels, policy, owed) -> date | None:
-    """72 h: ask; 12 h later: ask again; 24 h later: staff call task and clinician alert."""
+def _check_72h(facts, now, tz, policy) -> tuple[list[Planned], date | None]:
+    """72 h: ask; 12 h later: ask again; 24 h later: staff call task and clinician alert.
+    Also the local day the first ask falls on (that day needs no nudge besides)."""
     check = next((a for a in facts.appointments if a.kind == "check_72h"), None)
     if check is None or check.status in ("completed", "cancelled"):
-        return None
+        return [], None
     due = check.scheduled_for
     if facts.procedure_recorded_at and facts.procedure_recorded_at > due + policy.late_record_cutoff:
-        return None  # recorded after the fact: too late to remind anyone
+        return [], None  # recorded after the fact: too late to remind anyone
     ref = f"a{check.id}r{check.revision}"
     first = hold_for_quiet_hours(due, tz, policy)
+    owed = []
     if now < due + policy.escalate_after:  # once the window has closed, only staff can act
-        _patient(owed, "check_72h", ref, channels, first, check.id, pid=facts.patient_id)
         repeat = hold_for_quiet_hours(due + policy.repeat_after, tz, policy)
-        _patient(owed, "check_72h_repeat", ref, channels, repeat, check.id, pid=facts.patient_id)
+        owed += _patient(facts, "check_72h", ref, first, check.id, None)
+        owed += _patient(facts, "check_72h_repeat", ref, repeat, check.id, None)
     owed.append(Planned(f"escalation:{facts.patient_id}:{ref}:staff", "escalation", "staff",
-                        due + policy.escalate_after, check.id))
-    return first.astimezone(tz).date()
+                        due + policy.escalate_after, check.id, None, None))
+    return owed, first.astimezone(tz).date()
 
 
-def _follow_ups(facts, now, tz, channels, policy, owed) -> None:
+def _follow_ups(facts, now, tz, policy) -> list[Planned]:
     """Two days before, and on the morning of, each scheduled follow-up still ahead."""
+    owed = []
     for visit in facts.appointments:
         if visit.kind != "follow_up" or visit.status != "scheduled" or visit.scheduled_for <= now:
             continue
         ref = f"a{visit.id}r{visit.revision}"
         before = hold_for_quiet_hours(visit.scheduled_for - policy.follow_up_before, tz, policy)
         if before >= visit.updated_at and before < visit.scheduled_for:
-            _patient(owed, "follow_up_before", ref, channels, before, visit.id, pid=facts.patient_id)
+            owed += _patient(facts, "follow_up_before", ref, before, visit.id, None)
         morning = at_local(visit.scheduled_for.astimezone(tz).date(), policy.follow_up_morning, tz)
         if visit.updated_at <= morning < visit.scheduled_for:
-            _patient(owed, "follow_up_morning", ref, channels, morning, visit.id, pid=facts.patient_id)
+            owed += _patient(facts, "follow_up_morning", ref, morning, visit.id, None)
+    return owed
 
 
-def _visit_summaries(facts, now, policy, owed) -> None:
+def _visit_summaries(facts, now, policy) -> list[Planned]:
     """At 08:00 clinic time the day before each scheduled follow-up, an e-mail to each
     responsible clinician linking to the visit summary; a visit booked later than that hears
     at booking time. The key holds the visit's revision: a move re-plans it, a cancel drops it."""
     clinic = ZoneInfo(policy.clinic_timezone)
+    owed = []
     for visit in facts.appointments:
         if visit.kind != "follow_up" or visit.status != "scheduled" or visit.scheduled_for <= now:
             continue
@@ -152,7 +155,8 @@ def _visit_summaries(facts, now, policy, owed) -> None:
             continue
         for clinician_id in facts.clinician_ids:
             key = f"visit_summary:{facts.patient_id}:a{visit.id}r{visit.revision}:u{clinician_id}:clinic"
-            owed.append(Planned(key, "visit_summary", "clinic", due, visit.id, recipient_id=clinician_id))
+            owed.append(Planned(key, "visit_summary", "clinic", due, visit.id, None, clinician_id))
+    return owed
 
 
 def nudge_days(policy: Policy = Policy()) -> list[int]:
@@ -180,15 +184,17 @@ def _nudge_due_between(day: date, clock: time, tz: ZoneInfo, quiet_start: time, 
     return hold_for_quiet_hours(at_local(day, clock, tz), tz, quiet)
 
 
-def _nudges(facts, now, tz, channels, policy, check_day, owed) -> None:
+def _nudges(facts, now, tz, policy, check_day) -> list[Planned]:
     """The daily nudge at the patient's chosen time, for today and the next few days only."""
     day0 = procedure_day(facts.procedure_at, tz)
     first = recovery_day(facts.procedure_at, now, tz)  # today; a nudge for a past day is no use
     last = first + policy.nudge_horizon_days
     days = _nudge_days(policy)
+    owed = []
     for n in days[bisect_left(days, first):bisect_right(days, last)]:
         day = day0 + timedelta(days=n)
         if day in facts.checkin_dates or day == check_day:
             continue
         due = _nudge_due(day, facts.reminder_time, tz, policy)
-        _patient(owed, "daily_nudge", f"d{day.isoformat()}", channels, due, None, day, pid=facts.patient_id)
+        owed += _patient(facts, "daily_nudge", f"d{day.isoformat()}", due, None, day)
+    return owed

@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Patient, Reminder
-from ..reminders.channels import CHECKIN_KINDS, SUBJECTS
+from ..reminders.channels import in_app
+from ..reminders.mail import CHECKIN_KINDS, SUBJECTS
 
 # The reminders a patient reads; escalations are for staff and invitations go by e-mail only.
 INBOX_KINDS = ("check_72h", "check_72h_repeat", "follow_up_before", "follow_up_morning", "daily_nudge")
@@ -35,7 +36,7 @@ def _mine(patient: Patient):
     """The conditions every inbox query shares: this patient's sent in-app reminders."""
     return (
         Reminder.patient_id == patient.id,
-        Reminder.channel == "in_app",
+        Reminder.channel == in_app.name,
         Reminder.status == "sent",
         Reminder.kind.in_(INBOX_KINDS),
     )

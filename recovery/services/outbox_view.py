@@ -18,7 +18,8 @@ from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Patient, Reminder, User
-from ..models.reminders import CHANNELS, REMINDER_KINDS, REMINDER_STATUSES
+from ..models.reminders import REMINDER_KINDS, REMINDER_STATUSES
+from ..reminders import channels
 from ..reminders.dispatch import still_applies
 from ..reminders.rules import Policy, hold_for_quiet_hours
 from . import audit
@@ -32,7 +33,6 @@ COUNT_CAP = 10_000  # each status is counted up to this many; beyond, the page s
 SEARCH_MAX = 100
 STATUS_FILTERS = ("upcoming", "all", *REMINDER_STATUSES)  # upcoming (not sent yet) is the default
 LISTED_KINDS = tuple(k for k in REMINDER_KINDS if k != "password_reset")
-PATIENT_FACING = ("email", "in_app")  # the channels quiet hours hold (as the dispatcher does)
 # Soonest due first; ties in the order of ix_reminders_status_due (many nudges share a minute),
 # then the id, so pages never overlap.
 SOONEST = (Reminder.due_at, Reminder.kind, Reminder.channel, Reminder.patient_id, Reminder.id)
@@ -145,7 +145,7 @@ def parse_query(data) -> OutboxQuery:
     values = {
         "q": q,
         "kind": fields.filter("kind", LISTED_KINDS),
-        "channel": fields.filter("channel", CHANNELS),
+        "channel": fields.filter("channel", channels.names()),
         "status": status,
         "due_from": fields.day("from", required=False),
         "due_to": fields.day("to", required=False),
@@ -260,7 +260,7 @@ def timing(reminder: Reminder, now: datetime, rules: Policy, clinic: ZoneInfo) -
     zone = ZoneInfo(reminder.patient.timezone)
     retry = reminder.next_attempt_at if reminder.next_attempt_at and reminder.next_attempt_at > now else None
     at = max(reminder.due_at, retry or reminder.due_at, now)  # the soonest the dispatcher may send it
-    if reminder.channel in PATIENT_FACING:
+    if channels.get(reminder.channel).patient_facing:  # quiet hours hold it, as the dispatcher does
         held = hold_for_quiet_hours(at, zone, rules)
         until = held if held > at else None
         if retry and reminder.attempts == 0 and retry.astimezone(zone).time() == rules.quiet_end:

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..display import to_local
 from ..models import Procedure
+from ..reminders.channels import LABELS as CHANNELS  # noqa: F401 - the channels registered
 
 # The codes' words are the shared vocabulary's (re-exported: the staff templates read them as labels.*).
 from ..vocabulary import (  # noqa: F401
@@ -17,7 +18,6 @@ from ..vocabulary import (  # noqa: F401
     APPOINTMENT_STATUSES,
     BOOKABLE_KINDS,
     CALL_OUTCOMES,
-    CHANNELS,
     FRACTURE_CAUSES,
     LANGUAGES,
     MEDICATION,
