@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, text
 
 from recovery.extensions import db
+from recovery.jobs import plan_all
 from recovery.models import CheckIn, Patient
-from recovery.reminders.dispatch import plan_all
 
 from . import cohort, schema_change, sweep, throughput
 from .generate import build, load

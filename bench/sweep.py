@@ -22,10 +22,11 @@ from sqlalchemy import event, func, select
 from werkzeug.security import generate_password_hash
 
 from recovery.extensions import db
+from recovery.jobs import plan_all
 from recovery.models import Reminder
 from recovery.reminders import channels
 from recovery.reminders.channels import email
-from recovery.reminders.dispatch import deliver_due, plan_all
+from recovery.reminders.dispatch import deliver_due
 
 from .generate import PASSWORD, load
 

@@ -95,7 +95,8 @@ def scheduler(name: str | None, interval: int) -> None:
 @with_appcontext
 def send_due_reminders(at, name, batch) -> None:
     """Plan and send every due reminder once, then exit (for cron or by hand)."""
-    from .reminders.dispatch import BATCH, dispatch_due
+    from .jobs import dispatch_due
+    from .reminders.dispatch import BATCH
 
     report = dispatch_due(at or utcnow(), name, batch or BATCH)
     click.echo(f"sent {len(report.sent)}, dropped {len(report.dropped)}, "

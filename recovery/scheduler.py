@@ -10,8 +10,9 @@ import signal
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from .jobs import dispatch_due
 from .models import utcnow
-from .reminders.dispatch import beat, default_worker, dispatch_due
+from .reminders.dispatch import beat, default_worker
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 30

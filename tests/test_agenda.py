@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Appointment, AuditEvent, CallTask, Reminder, utcnow
 from recovery.reminders import outbox
-from recovery.reminders.dispatch import deliver_due, dispatch_due
+from recovery.reminders.dispatch import deliver_due
 from recovery.reminders.rules import AppointmentFacts, PatientFacts, plan
 from recovery.services import agenda, appointments, calls
 from recovery.services.errors import ValidationError

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from recovery.display import local_datetime
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import AuditEvent, CallTask, utcnow
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import calls
 from recovery.services.errors import ValidationError
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Reminder, utcnow
-from recovery.reminders.dispatch import dispatch_due
 from recovery.reminders.outbox import enqueue_invite
 from recovery.reminders.rules import Policy
 from recovery.services import appointments, outbox_view

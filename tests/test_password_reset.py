@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Reminder, SetPasswordToken, utcnow
-from recovery.reminders.dispatch import dispatch_due
 from recovery.reminders.rules import Policy
 from recovery.services import accounts, enrolment, outbox_view
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import event, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Appointment, Reminder
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import inbox
 
 from .conftest import NOW

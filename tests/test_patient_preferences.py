@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import CheckIn, Reminder, utcnow
 from recovery.reminders import outbox
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import preferences
 from recovery.services.checkins import save_checkin
 from recovery.services.errors import ValidationError

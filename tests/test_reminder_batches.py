@@ -13,12 +13,13 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Reminder
 from recovery.reminders import channels, delivery, mail
 from recovery.reminders.channels import email as email_channel
 from recovery.reminders.channels import in_app
 from recovery.reminders.delivery import RETRY_AFTER_OUTAGE
-from recovery.reminders.dispatch import dispatch_due, sqlite_claim
+from recovery.reminders.dispatch import sqlite_claim
 from recovery.services import inbox
 
 from .conftest import NOW, _Sink

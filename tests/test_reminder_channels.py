@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Reminder
 from recovery.reminders import channels
-from recovery.reminders.dispatch import dispatch_due
 
 from .conftest import NOW, TEST_PASSWORD, FreshContextClient, _make_app, csrf_token, running_sink
 from .databases import fresh_database

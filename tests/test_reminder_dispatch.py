@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Alert, Appointment, CallTask, Reminder
-from recovery.reminders.dispatch import MAX_ATTEMPTS, dispatch_due
+from recovery.reminders.dispatch import MAX_ATTEMPTS
 from recovery.reminders.rules import Policy, hold_for_quiet_hours
 from recovery.services.checkins import save_checkin
 from tests.answers import checkin_answers
@@ -190,8 +191,9 @@ def test_discharge_cancels_every_pending_reminder(make_patient, make_user, smtp_
 
 def test_a_reminder_left_sending_by_a_dead_process_is_reclaimed_after_its_lease(
         make_patient, smtp_sink, monkeypatch):
+    from recovery.jobs import plan_all
     from recovery.reminders import delivery
-    from recovery.reminders.dispatch import claim, plan_all
+    from recovery.reminders.dispatch import claim
 
     _patient(make_patient)
     due = PROCEDURE + timedelta(hours=72)

@@ -155,8 +155,9 @@ class _StallingMailer:
 
 
 def test_a_worker_that_lost_its_lease_skips_the_rows_another_worker_took(app, make_patient, monkeypatch):
+    from recovery.jobs import plan_all
     from recovery.reminders import delivery
-    from recovery.reminders.dispatch import claim, deliver_due, plan_all
+    from recovery.reminders.dispatch import claim, deliver_due
 
     from .conftest import NOW
 

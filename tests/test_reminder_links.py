@@ -104,7 +104,7 @@ def test_tampered_unsubscribe_token_is_refused_without_saying_whose(client, make
 def test_the_link_in_a_real_nudge_email_opens_the_checkin(client, make_patient, smtp_sink):
     from datetime import time
 
-    from recovery.reminders.dispatch import dispatch_due
+    from recovery.jobs import dispatch_due
 
     now = utcnow()
     # A zone where it is midday now, so quiet hours never hold this test's nudge.

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask_babel import force_locale
 
-from recovery.reminders.dispatch import dispatch_due
+from recovery.jobs import dispatch_due
 from recovery.reminders.mail import SUBJECTS
 
 from .conftest import NOW

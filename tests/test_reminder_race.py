@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Reminder
-from recovery.reminders.dispatch import dispatch_due
 
 from .conftest import NOW
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from recovery.display import local_datetime
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Appointment, AuditEvent, Reminder, utcnow
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import appointments
 
 from .conftest import csrf_token

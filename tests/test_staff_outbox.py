@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import AuditEvent, Reminder, utcnow
-from recovery.reminders.dispatch import MAX_ATTEMPTS, beat, dispatch_due
+from recovery.reminders.dispatch import MAX_ATTEMPTS, beat
 from recovery.services import appointments
 
 from .conftest import csrf_token, statements

@@ -257,7 +257,7 @@ def test_a_checkin_write_raises_worsening_without_any_page_view_or_sweep(make_pa
 
 
 def test_the_scheduler_sweep_raises_missed_checkins(make_patient):
-    from recovery.reminders.dispatch import plan_all
+    from recovery.jobs import plan_all
 
     patient = make_patient(performed_at=NOW - timedelta(days=8))
     checkin(patient, NOW - timedelta(days=7), 5)

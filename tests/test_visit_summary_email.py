@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import Appointment, Reminder
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import appointments
 
 from .conftest import NOW, client_as

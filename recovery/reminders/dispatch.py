@@ -23,26 +23,17 @@ from sqlalchemy import and_, or_, select, union_all, update
 
 from ..extensions import db
 from ..models import Reminder, SchedulerHeartbeat
-from ..services import triage
-from ..services.procedures import mark_missed_72h_checks
-from . import delivery, outbox, rows, sweep
+from . import delivery, outbox, rows
 from .bulk import among
 from .delivery import MAX_ATTEMPTS, DispatchReport, lease_length
 
 log = logging.getLogger(__name__)
 BATCH = 500  # reminders claimed at a time: one re-check and one inbox transaction per batch
-__all__ = ["MAX_ATTEMPTS", "DispatchReport", "claim", "deliver_due", "dispatch_due", "lease_length",
-           "plan_all"]
+__all__ = ["MAX_ATTEMPTS", "DispatchReport", "claim", "deliver_due", "lease_length"]
 
 
 def default_worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def dispatch_due(now: datetime, worker: str | None = None, batch: int = BATCH, mailer=None) -> DispatchReport:
-    """Materialise reminders from the rules, then claim and deliver every one that is due."""
-    plan_all(now)
-    return deliver_due(now, worker, batch, mailer)
 
 
 def deliver_due(now: datetime, worker: str | None = None, batch: int = BATCH, mailer=None) -> DispatchReport:
@@ -64,14 +55,6 @@ def deliver_due(now: datetime, worker: str | None = None, batch: int = BATCH, ma
                 return report
     finally:
         run.close()
-
-
-def plan_all(now: datetime) -> None:
-    """The sweep: mark missed 72-hour checks and re-plan every patient who may be owed something."""
-    mark_missed_72h_checks(now)
-    triage.evaluate_all(now)  # silence-based alerts (missed check-ins) need the clock, not a write
-    db.session.commit()
-    sweep.sync_all(now)  # every eligible patient, in batches (as outbox.sync plans one)
 
 
 def _ready(now: datetime):

@@ -12,8 +12,8 @@ except ImportError:
     expect = None
 
 from recovery.extensions import db
+from recovery.jobs import dispatch_due
 from recovery.models import User, utcnow
-from recovery.reminders.dispatch import dispatch_due
 from recovery.services import enrolment, procedures
 from tests.conftest import _TEST_HASH, TEST_PASSWORD
 
