@@ -7,7 +7,6 @@ longer owed, and the dispatcher asks it again just before sending.
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -161,27 +160,9 @@ def _visit_summaries(facts, now, policy) -> list[Planned]:
 
 def nudge_days(policy: Policy = Policy()) -> list[int]:
     """Days after the procedure with a check-in nudge: daily to day 14, then weekly to week 12."""
-    return list(_nudge_days(policy))
-
-
-@lru_cache(maxsize=8)
-def _nudge_days(policy: Policy) -> tuple[int, ...]:
     daily = range(1, policy.daily_until_day + 1)
     weekly = range(policy.daily_until_day + 7, policy.weekly_until_day + 1, 7)
-    return (*daily, *weekly)
-
-
-def _nudge_due(day: date, clock: time, tz: ZoneInfo, policy: Policy) -> datetime:
-    """When a day's nudge goes out, cached on the quiet hours rather than the whole Policy (whose
-    hash is its twelve fields, on every call)."""
-    return _nudge_due_between(day, clock, tz, policy.quiet_start, policy.quiet_end)
-
-
-@lru_cache(maxsize=4096)
-def _nudge_due_between(day: date, clock: time, tz: ZoneInfo, quiet_start: time, quiet_end: time) -> datetime:
-    """Patients share a few zones, times and days: computed once each."""
-    quiet = Policy(quiet_start=quiet_start, quiet_end=quiet_end)
-    return hold_for_quiet_hours(at_local(day, clock, tz), tz, quiet)
+    return [*daily, *weekly]
 
 
 def _nudges(facts, now, tz, policy, check_day) -> list[Planned]:
@@ -189,12 +170,12 @@ def _nudges(facts, now, tz, policy, check_day) -> list[Planned]:
     day0 = procedure_day(facts.procedure_at, tz)
     first = recovery_day(facts.procedure_at, now, tz)  # today; a nudge for a past day is no use
     last = first + policy.nudge_horizon_days
-    days = _nudge_days(policy)
+    days = nudge_days(policy)
     owed = []
     for n in days[bisect_left(days, first):bisect_right(days, last)]:
         day = day0 + timedelta(days=n)
         if day in facts.checkin_dates or day == check_day:
             continue
-        due = _nudge_due(day, facts.reminder_time, tz, policy)
+        due = hold_for_quiet_hours(at_local(day, facts.reminder_time, tz), tz, policy)
         owed += _patient(facts, "daily_nudge", f"d{day.isoformat()}", due, None, day)
     return owed

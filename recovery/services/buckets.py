@@ -39,24 +39,18 @@ def record(procedure: Procedure, tz_name: str, local_date: date, pain: int | Non
     check-in of any kind.
 
     The check-in's own procedure decides the day (an update of today's check-in keeps the
-    procedure it was first saved against). One upsert, prebuilt per dialect and bucket.
+    procedure it was first saved against). One upsert.
     """
     day = recovery_day(procedure.performed_at, local_date, tz_name)
     bucket = None if pain is None else bucket_of_day(day)
     conn = db.session.connection()
-    cached = (conn.dialect.name, bucket.key if bucket else None, pain is not None)
-    stmt = _UPSERTS.get(cached)
-    if stmt is None:
-        stmt = _UPSERTS[cached] = _upsert(*cached)
+    stmt = _upsert(conn.dialect.name, bucket.key if bucket else None, pain is not None)
     values = {"procedure_id": procedure.id, "last_date": local_date}
     if pain is not None:
         values.update(latest_date=local_date, latest_pain=pain)
     if bucket is not None:
         values.update({f"{bucket.key}_date": local_date, f"{bucket.key}_pain": pain})
     conn.execute(stmt, values)  # the VALUES: the columns given here
-
-
-_UPSERTS: dict[tuple, object] = {}
 
 
 def _upsert(dialect_name: str, key: str | None, with_pain: bool):
