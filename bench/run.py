@@ -93,13 +93,17 @@ def run_database(kind: str, args, rows: list, notes: list) -> str:
          "< 10 s for 100,000" if args.sweep == 100_000 else "(100,000 in < 10 s)",
          result["exactly_once"] and result["total_s"] * 100_000 / max(result["due"], 1) < 10)
     _row(rows, kind, "  each delivered exactly once", str(result["exactly_once"]), "True", result["exactly_once"])
+    bare = sweep.bare_client(max(args.smtp // 4, 1000))
+    _row(rows, kind, "bare smtplib client against the same sink (ready-made messages)", f"{bare:.0f} msg/s",
+         "for reference", True)
     for dispatchers in (1, 2):
         with fresh_database(kind) as url:
             result = sweep.through_smtp(bench_app(url), url, args.smtp // 4, dispatchers)
+        target = ">= 70% of the bare client" if dispatchers == 1 else "exactly once"
+        met = result["exactly_once"] and (dispatchers == 2 or result["rate"] >= 0.7 * bare)
         _row(rows, kind, f"e-mail through aiosmtpd, {dispatchers} dispatcher process(es)",
-             f"{result['rate']:.0f} msg/s ({result['emails']:,}; {result['seconds']:.1f} s with start-up)",
-             ">= 300 msg/s",
-             result["rate"] >= 300 and result["exactly_once"])
+             f"{result['rate']:.0f} msg/s = {result['rate'] / bare:.0%} of bare ({result['emails']:,}; "
+             f"{result['seconds']:.1f} s with start-up)", target, met)
         _row(rows, kind, f"  exactly once (Message-IDs = sent rows); split {result['per_process']}",
              str(result["exactly_once"]), "True", result["exactly_once"])
     return version

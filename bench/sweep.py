@@ -116,6 +116,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _sink(port: int, ids_file: str) -> subprocess.Popen:
+    sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port), ids_file], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert sink.stdout.readline().strip() == "ready"
+    return sink
+
+
+def _received(sink: subprocess.Popen, ids_file: str) -> tuple[list[bytes], float]:
+    """Stop the sink; the Message-IDs it received and its rate from the first to the last."""
+    sink.send_signal(signal.SIGTERM)
+    sink.wait(60)
+    with open(ids_file, "rb") as f:
+        first_line, *lines = f.read().split(b"\n")
+    first, last = map(float, first_line.split())
+    received = [line for line in lines if line]
+    return received, (len(received) / (last - first) if last > first else 0.0)
+
+
+def bare_client(count: int) -> float:
+    """The rate (messages a second) a bare smtplib client reaches against the same sink: `count`
+    small ready-made messages over one connection, no database and no templates. The restated
+    target (issue 16): the dispatcher's e-mail rate at 70% of this or more, in the same run."""
+    import smtplib
+
+    port, folder = _free_port(), tempfile.mkdtemp(prefix="recovery-bench-bare-")
+    ids_file = os.path.join(folder, "ids")
+    sink = _sink(port, ids_file)
+    body = "Subject: Time for today's check-in\r\nFrom: clinic@bench.local\r\nTo: {to}\r\n" \
+           "Message-ID: <{n}@bench.local>\r\n\r\n" + "A reminder of typical length.\r\n" * 20
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        for n in range(count):
+            to = f"patient{n}@bench.local"
+            smtp.sendmail("clinic@bench.local", [to], body.format(to=to, n=n).encode())
+    received, rate = _received(sink, ids_file)
+    assert len(received) == count
+    return rate
+
+
 def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
     """Plan, then deliver with `dispatchers` processes through a real aiosmtpd server process."""
     with app.app_context():
@@ -125,9 +163,7 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
     port = _free_port()
     folder = tempfile.mkdtemp(prefix="recovery-bench-smtp-")
     ids_file = os.path.join(folder, "ids")
-    sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port), ids_file], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
-    assert sink.stdout.readline().strip() == "ready"
+    sink = _sink(port, ids_file)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": "127.0.0.1",
            "MAIL_PORT": str(port), "RECOVERY_INSTANCE_PATH": folder}
     command = [sys.executable, "-m", "flask", "--app", "recovery", "send-due-reminders",
@@ -137,12 +173,7 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
                               stderr=subprocess.PIPE, text=True) for i in range(dispatchers)]
     outputs = [p.communicate() for p in procs]
     elapsed = time.perf_counter() - start
-    sink.send_signal(signal.SIGTERM)
-    sink.wait(60)
-    with open(ids_file, "rb") as f:
-        first_line, *lines = f.read().split(b"\n")
-    first, last = map(float, first_line.split())
-    received = [line for line in lines if line]
+    received, steady = _received(sink, ids_file)
     with app.app_context():
         emails = _sent_emails()
         exactly_once = len(set(received)) == len(received) == emails and _left_due() == 0
@@ -150,7 +181,6 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
     assert all(p.returncode == 0 for p in procs), outputs
     per_process = [int(out.split("sent ")[1].split(",")[0]) for out, _ in outputs]
     # The rate counts from the first message to the last: process start-up and planning excluded.
-    steady = len(received) / (last - first) if last > first else 0.0
     return {"emails": len(received), "seconds": elapsed, "rate": steady, "wall_rate": len(received) / elapsed,
             "exactly_once": exactly_once, "per_process": per_process}
 
