@@ -150,6 +150,19 @@ def _shared_app(_schema, tmp_path_factory):
     return made
 
 
+@contextmanager
+def app_of_its_own(database_url, instance_path, **config):
+    """An app made for one test (with `config` on top of the suite's), inside its app context;
+    afterwards every table is emptied."""
+    made = _make_app(database_url, instance_path, **config)
+    made.test_client_class = FreshContextClient
+    with made.app_context():
+        yield made
+        db.session.remove()
+        empty_every_table()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(request, _schema, _shared_app, tmp_path):
     """The app for one test, inside an app context; afterwards every table is emptied.
@@ -157,13 +170,8 @@ def app(request, _schema, _shared_app, tmp_path):
     The run's shared app, with its config put back after the test (tests change settings), or
     an app of its own for a test marked `own_app` (one that adds routes to it, for example)."""
     if request.node.get_closest_marker("own_app"):
-        made = _make_app(_schema, tmp_path)
-        made.test_client_class = FreshContextClient
-        with made.app_context():
+        with app_of_its_own(_schema, tmp_path) as made:
             yield made
-            db.session.remove()
-            empty_every_table()
-            db.engine.dispose()
         return
     saved = dict(_shared_app.config)
     try:

@@ -13,7 +13,7 @@ from recovery.services import appointments, clinic_calendar
 from recovery.services.clinic_hours import HoursError, describe, parse_closed, parse_hours
 from recovery.services.errors import ValidationError
 
-from .conftest import FreshContextClient, _make_app, empty_every_table
+from .conftest import app_of_its_own
 
 CLINIC = ZoneInfo("America/Chicago")
 HOURS = "Mon-Fri 08:00-12:00,13:00-17:00; Sat 09:00-12:00"
@@ -24,13 +24,8 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 @pytest.fixture
 def app(_schema, tmp_path):
     """The usual app, but with a clinic that keeps real hours (conftest's is open around the clock)."""
-    made = _make_app(_schema, tmp_path, CLINIC_HOURS=HOURS, CLINIC_CLOSED="2026-12-25,2027-01-01")
-    made.test_client_class = FreshContextClient
-    with made.app_context():
+    with app_of_its_own(_schema, tmp_path, CLINIC_HOURS=HOURS, CLINIC_CLOSED="2026-12-25,2027-01-01") as made:
         yield made
-        db.session.remove()
-        empty_every_table()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -114,9 +114,10 @@ def sync(ids: list[int], now: datetime) -> None:
         db.session.execute(
             update(_reminders).where(_reminders.c.id == bindparam("row_id"), _reminders.c.status == "pending")
             .values(due_at=bindparam("new_due"), updated_at=now), moves)
-    for obj in list(db.session.identity_map.values()):  # reminders loaded before see the new state
-        if isinstance(obj, Reminder):
-            db.session.expire(obj)
+    if cancels or moves:  # reminders loaded before see the new state (inserts change no loaded row)
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Reminder):
+                db.session.expire(obj)
 
 
 def sync_patient(patient: Patient, now: datetime) -> None:
