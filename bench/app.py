@@ -9,18 +9,13 @@
   Recovery's own cost.
 
 Both exist only here, never in the real app. `gunicorn bench.app:app` with DATABASE_URL set.
-
-BENCH_SQLITE_BUSY_HANDLER=1 serves with plain sqlite3 connections, writers waiting in SQLite's
-own busy handler instead of Recovery's writer queue (recovery/sqlite_writers.py), for the row
-that decides whether the queue is needed (`python -m bench.throughput --writer-queue-both`).
 """
 
 import os
-import sqlite3
 
 from flask import abort, jsonify
 from flask_login import current_user
-from sqlalchemy import Column, MetaData, Table, event
+from sqlalchemy import Column, MetaData, Table
 
 from recovery import create_app
 from recovery.extensions import db
@@ -29,12 +24,6 @@ from recovery.models import CheckIn, utcnow
 from .support import BENCH_CONFIG
 
 app = create_app({**BENCH_CONFIG, "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
-if os.environ.get("BENCH_SQLITE_BUSY_HANDLER") == "1":
-    with app.app_context():
-        @event.listens_for(db.engine, "do_connect")  # after Recovery's listener, so this one wins
-        def _plain_sqlite(_dialect, _record, _cargs, cparams):
-            cparams["factory"] = sqlite3.Connection
-        db.engine.dispose()
 
 # The check-in table's columns and types, without its keys and checks: a row of the same size.
 FLOOR = Table("bench_floor_rows", MetaData(),

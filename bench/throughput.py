@@ -104,15 +104,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure(url: str, patients: list[str], workers: int, seconds: int = 10, connections: int = 16,
-            busy_handler: bool = False) -> dict:
-    """Start gunicorn on `url`, log the patients in, run wrk on the bare endpoint, then on check-ins.
-    `busy_handler`: SQLite writers wait in SQLite's busy handler, not Recovery's queue (bench/app.py)."""
+def measure(url: str, patients: list[str], workers: int, seconds: int = 10, connections: int = 16) -> dict:
+    """Start gunicorn on `url`, log the patients in, run wrk on the bare endpoint, then on check-ins."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     folder = tempfile.mkdtemp(prefix="recovery-bench-web-")
-    env = {**os.environ, "DATABASE_URL": url, "RECOVERY_INSTANCE_PATH": folder,
-           "BENCH_SQLITE_BUSY_HANDLER": "1" if busy_handler else "0"}
+    env = {**os.environ, "DATABASE_URL": url, "RECOVERY_INSTANCE_PATH": folder}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
          "--bind", f"127.0.0.1:{port}", "bench.app:app"], env=env, cwd=REPO,
@@ -182,8 +179,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--logged-in", type=int, default=64)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--writer-queue-both", action="store_true",
-                        help="on SQLite, also measure with writers in SQLite's busy handler (no queue)")
+    parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
     args = parser.parse_args()
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
     for kind in [k for k in kinds if args.only in (None, k)]:
@@ -196,18 +192,15 @@ def main() -> None:
                 db.session.remove()
                 db.engine.dispose()
             emails = [f"patient{i}@bench.local" for i in range(1, min(args.patients, args.logged_in) + 1)]
-            ways = [False, True] if kind == "sqlite" and args.writer_queue_both else [False]
-            for busy_handler in ways:  # one after the other, on the same data and machine
-                label = f"{kind}{' (busy handler, no writer queue)' if busy_handler else ''}"
-                results = [measure(url, emails, args.workers, args.seconds, busy_handler=busy_handler)
-                           for _ in range(args.web_runs)]
-                mid = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
-                for name in ("bare", "floor", "checkin"):
-                    r = mid[name]
-                    print(f"{label} {name:<8} {r['rps']:7.0f} rps  p50 {r['p50_ms']:7.1f} ms  "
-                          f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}  app CPU {r['cpu_ms']:.1f} ms/request",
-                          flush=True)
-                print(f"{label} check-in / floor {statistics.median(r['ratio'] for r in results):.0%}", flush=True)
+            results = [measure(url, emails, args.workers, args.seconds, args.connections)
+                       for _ in range(args.web_runs)]
+            mid = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
+            for name in ("bare", "floor", "checkin"):
+                r = mid[name]
+                print(f"{kind:<10} {name:<8} {r['rps']:7.0f} rps  p50 {r['p50_ms']:7.1f} ms  "
+                      f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}  app CPU {r['cpu_ms']:.1f} ms/request",
+                      flush=True)
+            print(f"{kind:<10} check-in / floor {statistics.median(r['ratio'] for r in results):.0%}", flush=True)
 
 
 if __name__ == "__main__":
