@@ -149,11 +149,15 @@ def durable(kind: str):
         return
     from sqlalchemy import create_engine
 
-    admin = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    # The cluster's superuser (scripts/with-postgres.sh exports it): only it may change fsync.
+    admin = create_engine(os.environ.get("RECOVERY_PG_ADMIN_URL", os.environ["TEST_DATABASE_URL"]),
+                          isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         before = conn.exec_driver_sql("SHOW fsync").scalar()
         conn.exec_driver_sql("ALTER SYSTEM SET fsync = on")
         conn.exec_driver_sql("SELECT pg_reload_conf()")
+        time.sleep(0.5)  # the backends read the reloaded setting
+        assert conn.exec_driver_sql("SHOW fsync").scalar() == "on", "fsync did not turn on"
     try:
         yield
     finally:
