@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from recovery.extensions import db
 from recovery.models import CheckIn
 from recovery.services import patient_list
+from recovery.services.cohort import refresh_expected_bands
 from recovery.services.patient_list import ListQuery
 
 from .generate import PASSWORD, build, load
@@ -71,6 +72,8 @@ def main(kind: str = "sqlite") -> None:
                 cohort = build(patients, now)
                 clinician = next(u for u in cohort["users"] if u[3] == "clinician")
                 load(db.engine, cohort)
+                refresh_expected_bands(now)  # as the running scheduler keeps them
+                db.session.commit()
                 db.session.remove()
             client = _signed_in(app, clinician[1])
             with app.app_context():

@@ -1,7 +1,10 @@
-"""The scheduler process: APScheduler runs one sweep job; all reminder state lives in the outbox.
+"""The scheduler process: APScheduler runs the reminder sweep every 30 seconds (all reminder
+state lives in the outbox) and stores the cohort's expected-recovery bands every
+BAND_REFRESH_MINUTES, so the patient charts read them instead of the whole cohort.
 
-APScheduler 3 cannot share a job store between processes, so each scheduler keeps its one
-job in memory; the outbox's atomic claims make two of them safe together.
+APScheduler 3 cannot share a job store between processes, so each scheduler keeps its jobs
+in memory; the outbox's atomic claims make two of them safe together, and two band refreshes
+store the same rows (the later one wins).
 """
 
 import logging
@@ -13,9 +16,11 @@ from flask import Flask
 from .jobs import dispatch_due
 from .models import utcnow
 from .reminders.dispatch import beat, default_worker
+from .services.cohort import refresh_expected_bands
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 30
+BAND_REFRESH_MINUTES = 10
 
 
 def run_once(app: Flask, worker: str) -> None:
@@ -34,12 +39,30 @@ def run_once(app: Flask, worker: str) -> None:
             db.session.rollback()
 
 
+def refresh_bands(app: Flask) -> None:
+    """Store the expected-recovery bands as the cohort gives them now (errors are logged)."""
+    with app.app_context():
+        from .extensions import db
+
+        try:
+            refresh_expected_bands(utcnow())
+            db.session.commit()
+        except Exception:  # the stored bands (or the computed ones) serve until the next run
+            log.exception("expected-band refresh failed")
+            db.session.rollback()
+
+
 def build(app: Flask, worker: str | None = None, interval: int = INTERVAL_SECONDS) -> BlockingScheduler:
-    """A BlockingScheduler with the sweep job: coalesced, one at a time, generous misfire grace."""
+    """A BlockingScheduler with the sweep job and the band refresh, each coalesced, one at a time,
+    with a generous misfire grace, both run first at start-up."""
     worker = worker or default_worker()
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         run_once, "interval", seconds=interval, args=(app, worker), id="sweep",
+        coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow(),
+    )
+    scheduler.add_job(
+        refresh_bands, "interval", minutes=BAND_REFRESH_MINUTES, args=(app,), id="bands",
         coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow(),
     )
     return scheduler

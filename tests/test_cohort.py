@@ -303,13 +303,37 @@ def test_the_expected_band_comes_from_the_cohort_where_a_bucket_has_20_patients(
     raw = Raw()
     generate(raw, 150, seed=5, clinicians=clinicians)
     stats = cohort.cohort_statistics(cohort.CohortFilters(procedure_type="kyphoplasty"), CLINIC_TZ)
-    band = cohort.expected_band_for("kyphoplasty", CLINIC_TZ)
+    band = cohort.compute_expected_band("kyphoplasty", CLINIC_TZ)
     assert "cohort" in band.sources and "default" in band.sources  # early days are thinly logged
     for point, low, high, source in zip(stats.series[0].points, band.low, band.high, band.sources, strict=True):
         if point.n >= 20:
             assert (source, low, high) == ("cohort", point.q1, point.q3)
         else:
             assert (source, (low, high)) == ("default", bands.default_band_at(point.day))
+
+
+def test_pages_use_the_band_the_scheduler_stored_and_compute_one_only_until_then(clinicians):
+    """expected_band_for (every patient chart) reads the band refresh_expected_bands stored, so
+    it costs one row however big the cohort; with none stored yet it computes the cohort's."""
+    from recovery.models import ExpectedBand
+
+    raw = Raw()
+    generate(raw, 150, seed=5, clinicians=clinicians)
+    live = cohort.compute_expected_band("kyphoplasty")
+    assert cohort.expected_band_for("kyphoplasty") == live  # nothing stored yet
+    cohort.refresh_expected_bands(NOW)
+    db.session.commit()
+    stored = db.session.get(ExpectedBand, "kyphoplasty")
+    assert stored.computed_at == NOW and cohort.expected_band_for("kyphoplasty") == live
+    assert db.session.get(ExpectedBand, "vertebroplasty") is not None  # every type
+    generate(raw, 60, seed=9, clinicians=clinicians, start=150)  # the cohort changes; pages keep the stored band
+    assert cohort.expected_band_for("kyphoplasty") == live
+    later = cohort.compute_expected_band("kyphoplasty")
+    assert later != live  # (the new patients did move it)
+    cohort.refresh_expected_bands(NOW + timedelta(minutes=10))  # until the next refresh
+    db.session.commit()
+    assert cohort.expected_band_for("kyphoplasty") == later
+    assert db.session.get(ExpectedBand, "kyphoplasty").computed_at == NOW + timedelta(minutes=10)
 
 
 def test_the_cohort_figure_takes_the_statistics_as_they_are(clinicians):

@@ -1,4 +1,5 @@
-"""The scheduler runs as its own process: it starts, beats, and stops cleanly on SIGTERM."""
+"""The scheduler runs as its own process: it starts, beats, stores the expected bands, and stops
+cleanly on SIGTERM."""
 
 import os
 import signal
@@ -9,7 +10,7 @@ import time
 from sqlalchemy import select
 
 from recovery.extensions import db
-from recovery.models import SchedulerHeartbeat
+from recovery.models import PROCEDURE_TYPES, ExpectedBand, SchedulerHeartbeat
 
 
 def test_scheduler_cli_starts_writes_a_heartbeat_and_stops_cleanly(app, tmp_path):
@@ -27,6 +28,12 @@ def test_scheduler_cli_starts_writes_a_heartbeat_and_stops_cleanly(app, tmp_path
             beat = db.session.scalar(select(SchedulerHeartbeat).where(SchedulerHeartbeat.name == "sched-test"))
             time.sleep(0.2)  # waiting on a real process, not on the job's logic
         assert beat is not None, "no heartbeat from the scheduler process"
+        stored = set()  # the band refresh runs at start-up too
+        while stored != set(PROCEDURE_TYPES) and time.monotonic() < deadline and proc.poll() is None:
+            db.session.expire_all()
+            stored = set(db.session.scalars(select(ExpectedBand.procedure_type)))
+            time.sleep(0.2)
+        assert stored == set(PROCEDURE_TYPES), "the scheduler stored no expected bands"
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=30)

@@ -12,6 +12,7 @@ from .checkins import (
     AlertNote,
     CheckIn,
     CheckInRevision,
+    ExpectedBand,
     procedure_buckets,
 )
 from .clinic import ClinicCalendar, ClosedDate, OpeningHours
@@ -61,5 +62,5 @@ __all__ = [
     "recovery_day_within",
     "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
-    "ClinicCalendar", "ClosedDate", "OpeningHours",
+    "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
 ]

@@ -117,6 +117,19 @@ procedure_buckets = Table(
 )
 
 
+class ExpectedBand(db.Model):
+    """Each procedure type's expected-recovery band as last computed from the whole cohort
+    (services/cohort.refresh_expected_bands, run by the scheduler every few minutes), so a
+    patient's chart reads one row instead of the cohort's check-ins. Derived data: a type with
+    no row yet is computed when asked."""
+
+    __tablename__ = "expected_bands"
+
+    procedure_type: Mapped[str] = mapped_column(String(20), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    band: Mapped[dict] = mapped_column(JSON)  # {"days": [...], "low": [...], "high": [...], "sources": [...]}
+
+
 class CheckInRevision(db.Model):
     """An earlier version of a check-in, kept when the same day's check-in is submitted again."""
 

@@ -28,11 +28,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..bands import MIN_POINT_N, expected_band
+from ..bands import MIN_POINT_N, Band, expected_band
 from ..extensions import db
 from ..models import (
     FRACTURE_CAUSES,
     PROCEDURE_TYPES,
+    ExpectedBand,
     Patient,
     Procedure,
     User,
@@ -258,9 +259,35 @@ def _point(bucket: Bucket, values: list[int]) -> Point:
     return Point(bucket, len(values), float(statistics.median(values)), float(q1), float(q3))
 
 
-def expected_band_for(procedure_type: str, clinic_tz: str | None = None, min_patients: int = 20):
-    """The expected-recovery band for one procedure type: the cohort's quartiles where it is
-    large enough, the documented default elsewhere (see bands.expected_band)."""
+def expected_band_for(procedure_type: str) -> Band:
+    """The expected-recovery band for one procedure type, as last stored by
+    refresh_expected_bands (at most scheduler.BAND_REFRESH_MINUTES old while a scheduler runs),
+    or computed now if none is stored yet."""
+    row = db.session.get(ExpectedBand, procedure_type)
+    if row is None:
+        return compute_expected_band(procedure_type)
+    band = row.band
+    return Band(tuple(band["days"]), tuple(band["low"]), tuple(band["high"]), tuple(band["sources"]))
+
+
+def compute_expected_band(procedure_type: str, clinic_tz: str | None = None, min_patients: int = 20) -> Band:
+    """The band from the whole cohort now: its quartiles where it is large enough, the documented
+    default elsewhere (see bands.expected_band). Reads every procedure of the type."""
     stats = cohort_statistics(CohortFilters(procedure_type=procedure_type), clinic_tz)
     return expected_band(stats.series[0].points, min_patients)
+
+
+def refresh_expected_bands(now: datetime) -> None:
+    """Store each procedure type's band as computed now (the scheduler's job, every
+    scheduler.BAND_REFRESH_MINUTES): a patient's chart then costs one row, not the cohort's work."""
+    for kind in PROCEDURE_TYPES:
+        band = compute_expected_band(kind)
+        values = {"days": list(band.days), "low": list(band.low), "high": list(band.high),
+                  "sources": list(band.sources)}
+        row = db.session.get(ExpectedBand, kind)
+        if row is None:
+            db.session.add(ExpectedBand(procedure_type=kind, computed_at=now, band=values))
+        else:
+            row.computed_at, row.band = now, values
+    db.session.flush()
 
