@@ -49,6 +49,22 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_STARTTLS": os.environ.get("MAIL_USE_STARTTLS", "false").lower() == "true",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Recovery <recovery@clinic.example>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Texts through Twilio's Programmable Messaging API (reminders/channels/sms.py): no text is
+        # planned unless the account, its token and a sender (a number, or a messaging service)
+        # are set. TWILIO_API_BASE points the channel at `flask sms-sink` in development.
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM": os.environ.get("TWILIO_FROM"),
+        "TWILIO_MESSAGING_SERVICE_SID": os.environ.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_API_BASE": os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
+        "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
+        # Who texts say they are from (CLINIC_NAME when unset): two segments hold 134 characters
+        # once any letter is outside GSM-7 (an accent), the link included.
+        "SMS_CLINIC_NAME": os.environ.get("SMS_CLINIC_NAME"),
+        # The region a mobile number typed without a country code is read in (ISO 3166 code).
+        "CLINIC_COUNTRY": os.environ.get("CLINIC_COUNTRY", "US"),
+        # Twilio's webhooks (inbound texts, status callbacks), per client address.
+        "SMS_WEBHOOK_RATE_LIMIT": os.environ.get("SMS_WEBHOOK_RATE_LIMIT", "1200 per minute"),
         # Weeks after the procedure the clinic aims to see each patient for a follow-up (worklist).
         "FOLLOW_UP_WINDOW_WEEKS": os.environ.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
