@@ -73,3 +73,13 @@ def texting_patient(make_patient, now: datetime, **overrides):
     patient = make_patient(**fields)
     db.session.commit()
     return patient
+
+
+def nudged(patient, now: datetime) -> None:
+    """A check-in text sent to the patient an hour before `now` (a score replies to it)."""
+    from recovery.models import Reminder
+
+    db.session.add(Reminder(idempotency_key=f"daily_nudge:{patient.id}:test:sms", patient_id=patient.id,
+                            kind="daily_nudge", channel="sms", due_at=now - timedelta(hours=1), status="sent",
+                            sent_at=now - timedelta(hours=1)))
+    db.session.commit()

@@ -21,7 +21,7 @@ from recovery.models import (
 )
 from recovery.services.triage import triage_list
 
-from .sms_helpers import ACCOUNT, MOBILE, TOKEN, sign, texting_patient
+from .sms_helpers import ACCOUNT, MOBILE, TOKEN, nudged, sign, texting_patient
 
 INBOUND = "http://localhost/sms/inbound"
 
@@ -48,14 +48,6 @@ def _reply(response) -> str:
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _nudged(patient, now):
-    """A check-in text sent to the patient an hour ago (a score replies to it)."""
-    db.session.add(Reminder(idempotency_key=f"daily_nudge:{patient.id}:test:sms", patient_id=patient.id,
-                            kind="daily_nudge", channel="sms", due_at=now - timedelta(hours=1), status="sent",
-                            sent_at=now - timedelta(hours=1)))
-    db.session.commit()
 
 
 def test_the_signature_is_checked_over_the_url_and_every_parameter(app, client, twilio, make_patient):
@@ -121,7 +113,7 @@ def test_help_answers_with_the_clinics_name_and_phone(app, client, twilio, make_
 def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(app, client, twilio, make_patient):
     now = utcnow()
     patient = texting_patient(make_patient, now - timedelta(days=3))
-    _nudged(patient, now)
+    nudged(patient, now)
     first = twilio(client, "4", sid="SM-score")
     again = twilio(client, "4", sid="SM-score")  # Twilio retried the same message
     reply = _reply(first)
@@ -141,7 +133,7 @@ def test_a_reply_that_is_not_a_score_is_kept_and_the_patient_told_how_to_answer(
                                                                                 make_patient, body):
     now = utcnow()
     patient = texting_patient(make_patient, now - timedelta(days=3))
-    _nudged(patient, now)
+    nudged(patient, now)
     reply = _reply(twilio(client, body))
     assert "0 to 10" in reply
     assert _count(CheckIn) == 0
@@ -174,7 +166,7 @@ def test_status_callbacks_are_recorded_once_each_and_a_permanent_failure_asks_st
                                                                                     make_patient):
     now = utcnow()
     patient = texting_patient(make_patient, now - timedelta(days=3))
-    _nudged(patient, now)
+    nudged(patient, now)
     reminder = db.session.scalar(select(Reminder).where(Reminder.channel == "sms", Reminder.status == "sent"))
     answers = [_status(client, reminder.id, "SM-a", s).status_code for s in ("queued", "sent", "sent", "delivered",
                                                                            "delivered")]
@@ -191,4 +183,5 @@ def test_status_callbacks_are_recorded_once_each_and_a_permanent_failure_asks_st
     assert patient.sms_paused_at is not None
     (task,) = db.session.scalars(select(CallTask).where(CallTask.reason == "fix_mobile")).all()
     assert task.patient_id == patient.id
-    assert db.session.get(ReminderDelivery, rows[-1].id + 1).error_code == 30003
+    (failure,) = db.session.scalars(select(ReminderDelivery).where(ReminderDelivery.provider_id == "SM-b")).all()
+    assert (failure.status, failure.error_code) == ("undelivered", 30003)
