@@ -12,13 +12,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import LANGUAGES, NAME_MAX, RECORD_NUMBER_MAX, Appointment, Patient, SetPasswordToken, User
-from ..reminders import outbox
+from ..reminders import outbox, texts
 from . import audit, triage
 from .accounts import create_user, find_user, issue_set_password_token
 from .errors import NotFound, ValidationError
 from .validate import Fields
 
 RECORD_NUMBER = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+SMS_CONSENT_GIVEN = ("verbal", "written")  # how staff saw the patient agree to texts
 
 
 def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
@@ -31,6 +32,8 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
     phone = fields.phone("phone")
     caregiver_name = fields.text("caregiver_name", NAME_MAX)
     caregiver_phone = fields.phone("caregiver_phone", required=False)
+    mobile = fields.mobile("mobile", current_app.config["CLINIC_COUNTRY"])
+    consent = fields.choice("sms_consent", SMS_CONSENT_GIVEN, required=False)
     language = fields.choice("preferred_language", LANGUAGES, default="en")
     tz = fields.timezone("timezone", current_app.config["CLINIC_TIMEZONE"])
     clinician_id = fields.integer("clinician_id", 1, 2**31 - 1, required=False)
@@ -43,6 +46,8 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
         fields.fail("date_of_birth", _l("Please enter a date of birth in the past."))
     if email and find_user(email):
         fields.fail("email", _l("An account with this e-mail already exists."))
+    if consent and not mobile and "mobile" not in fields.errors:
+        fields.fail("sms_consent", _l("Enter the mobile number the patient agreed to get texts on."))
     clinician = _clinician(fields, clinician_id)
     fields.done()
 
@@ -62,6 +67,14 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
                 timezone=tz,
                 clinician=clinician,
                 created_at=now,
+                mobile=mobile,
+                # Consent on record: when, how and by whom. Texts by default for a patient who has
+                # no e-mail; with one, e-mail stays the default and the patient may add texts.
+                sms_consent_at=now if consent else None,
+                sms_consent_method=consent,
+                sms_consent_by_id=actor.id if consent else None,
+                sms_reminders=bool(consent) and not email,
+                sms_opted_out=bool(mobile) and texts.opted_out(mobile),
             )
             db.session.add(patient)
     except IntegrityError:

@@ -74,6 +74,9 @@ def _enrol_form(form, errors):
         clinicians=clinicians,
         languages=forms.LANGUAGES,
         timezones=vocabulary.timezone_options(form.get("timezone")),
+        sms_consent_options=[("", _("Not asked, or declined: no texts")),
+                             ("verbal", _("Agreed to texts, told staff (verbal)")),
+                             ("written", _("Agreed to texts in writing"))],
     )
 
 
