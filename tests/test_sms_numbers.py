@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from recovery.extensions import db
 from recovery.models import Patient, SmsOptOut, utcnow
+from recovery.reminders import texts
 
 from .conftest import csrf_token
 from .test_staff_enrolment import ENROL, enrolment
@@ -99,3 +100,28 @@ def test_a_malformed_number_in_settings_is_refused_by_its_field(app, client, log
     assert patient.mobile == "+12195550132" and not patient.sms_reminders and patient.preferred_language == "en"
     response = _save_settings(client, mobile="", sms_reminders="yes")
     assert response.status_code == 400 and _error_next_to(response.get_data(as_text=True), "mobile")
+
+
+def test_staff_fix_a_failing_number_which_ends_the_pause(app, client, login, make_user, make_patient):
+    staff = login(make_user("staff"))
+    patient = make_patient(mobile="+12195550140", sms_consent_at=utcnow(), sms_consent_method="verbal",
+                           sms_reminders=True)
+    texts.pause(patient.id, utcnow(), "undelivered 30003")  # what a permanent failure does
+    db.session.commit()
+    assert "Texts to this patient's mobile number fail" in html_lib.unescape(client.get("/staff/").get_data(as_text=True))
+    page = client.get(f"/staff/patients/{patient.id}").get_data(as_text=True)
+    assert "Texts to this number failed and are paused" in page
+    url = f"/staff/patients/{patient.id}/texts"
+    token = csrf_token(client, f"/staff/patients/{patient.id}")
+    refused = client.post(url, data={"mobile": "219-555", "sms_consent": "verbal", "csrf_token": token},
+                          follow_redirects=True)
+    assert "mobile number" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert patient.mobile == "+12195550140" and patient.sms_paused_at is not None  # nothing changed
+    client.post(url, data={"mobile": "(219) 555-0141", "sms_consent": "written", "csrf_token": token})
+    db.session.expire_all()
+    assert patient.mobile == "+12195550141" and patient.sms_paused_at is None
+    assert patient.sms_consent_method == "written" and patient.sms_consent_by_id == staff.id
+    client.post(url, data={"mobile": "(219) 555-0141", "sms_consent": "", "csrf_token": token})
+    db.session.expire_all()
+    assert patient.sms_consent_at is None and not patient.sms_reminders  # consent withdrawn: no texts

@@ -204,6 +204,35 @@ def account_status(patient: Patient, now: datetime) -> AccountStatus:
     return AccountStatus(user.active, bool(user.password_hash), open_link(user, now))
 
 
+def update_texts(patient: Patient, data, actor: User, now: datetime) -> None:
+    """Staff set the patient's mobile number and consent to texts (after a call, say, when texts
+    to the old number failed). Saving clears a pause: staff have checked the number. Consent is
+    recorded afresh (when, how, by whom) when it is given now or the number changes; without it
+    no text goes. Refused, by field, with nothing changed: a malformed number, consent without one."""
+    fields = Fields(data)
+    mobile = fields.mobile("mobile", current_app.config["CLINIC_COUNTRY"])
+    own = ("settings",) if patient.sms_consent_method == "settings" else ()  # kept as the patient gave it
+    consent = fields.choice("sms_consent", SMS_CONSENT_GIVEN + own, required=False)
+    if consent and not mobile and "mobile" not in fields.errors:
+        fields.fail("sms_consent", _l("Enter the mobile number the patient agreed to get texts on."))
+    elif consent == "settings" and mobile != patient.mobile:
+        fields.fail("sms_consent", _l("The patient agreed to texts on their old number: ask them again."))
+    fields.done()
+    changed_number = mobile != patient.mobile
+    patient.mobile = mobile
+    patient.sms_paused_at = None
+    patient.sms_opted_out = bool(mobile) and texts.opted_out(mobile)
+    if not consent:
+        patient.sms_consent_at = patient.sms_consent_method = patient.sms_consent_by_id = None
+        patient.sms_reminders = False
+    elif changed_number or patient.sms_consent_at is None or consent != patient.sms_consent_method:
+        if patient.sms_consent_at is None:
+            patient.sms_reminders = patient.sms_reminders or not patient.email
+        patient.sms_consent_at, patient.sms_consent_method, patient.sms_consent_by_id = now, consent, actor.id
+    outbox.sync_patient(patient, now)
+    audit.record(actor, "patient.texts", patient, now)
+
+
 def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:
     """Mark a patient discharged from follow-up; their history stays."""
     if patient.discharged:
