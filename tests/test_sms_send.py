@@ -123,3 +123,21 @@ def test_429s_and_a_slow_provider_are_retried_with_the_email_backoff_and_end_vis
         assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
         assert row.status == "failed" and row.attempts == 5 and "429" in row.last_error
         assert texts(sink) == []
+
+
+def test_a_provider_that_does_not_answer_in_time_is_retried_not_lost(app, make_patient, tmp_path, smtp_sink):
+    with sms_sink(app, tmp_path, delay=1.0) as sink:
+        app.config["SMS_TIMEOUT"] = 0.2
+        patient = texting_patient(make_patient, NOW)
+        report = dispatch_due(AT)
+        row = next(r for r in _sms(patient.id) if r.kind == "check_72h")
+        assert row.status == "pending" and row.attempts == 1 and "Timeout" in row.last_error
+        assert row.id in report.retried
+        sink.delay = 0
+        app.config["SMS_TIMEOUT"] = 10
+        dispatch_due(row.next_attempt_at)
+        row = next(r for r in _sms(patient.id) if r.kind == "check_72h")
+        assert row.status == "sent" and row.attempts == 1
+        # The retry reached the sink. (The sink also kept the first request, which it finished
+        # after the channel gave up: the one case a patient can get a text twice; sms_api.py.)
+        assert texts(sink)[-1]["status_callback"].endswith(f"?r={row.id}")

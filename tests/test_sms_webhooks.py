@@ -185,3 +185,20 @@ def test_status_callbacks_are_recorded_once_each_and_a_permanent_failure_asks_st
     assert task.patient_id == patient.id
     (failure,) = db.session.scalars(select(ReminderDelivery).where(ReminderDelivery.provider_id == "SM-b")).all()
     assert (failure.status, failure.error_code) == ("undelivered", 30003)
+
+
+def test_the_webhooks_are_rate_limited_per_address(app, _schema, tmp_path):
+    from .conftest import _make_app
+
+    limited = _make_app(_schema, tmp_path / "limited", RATELIMIT_ENABLED=True, SMS_WEBHOOK_RATE_LIMIT="3 per minute",
+                        TWILIO_AUTH_TOKEN=TOKEN)
+    client = limited.test_client()
+    try:
+        codes = [client.post("/sms/inbound", data={"Body": "x"}, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+                 .status_code for _ in range(4)]
+        assert codes == [403, 403, 403, 429]  # unsigned: refused, and counted
+        other = client.post("/sms/status", data={}, environ_base={"REMOTE_ADDR": "198.51.100.2"})
+        assert other.status_code == 403
+    finally:
+        with limited.app_context():
+            db.engine.dispose()

@@ -8,6 +8,10 @@ never take a text (21211 not a valid number, 21614 not a mobile) is final too an
 patient's texts. A 429, a 5xx or a time-out is an ordinary failure, retried with the outbox's
 back-off. A server that cannot even be connected to is Unreachable: the run's other texts
 wait for the next run, untried.
+
+The one gap, as with e-mail's crash window: a time-out after the provider accepted the text
+(its answer was lost or late) is retried, and the patient then gets a second copy; Twilio's
+Messages API has no idempotency key to stop it. SMS_TIMEOUT (10 s) keeps it rare.
 """
 
 import requests
