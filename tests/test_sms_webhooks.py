@@ -2,6 +2,7 @@
 and Spanish; a numeric reply becomes today's incomplete check-in once; other texts reach the
 clinic; status callbacks are recorded once and a permanent failure asks staff to fix the number."""
 
+import html as html_lib
 from datetime import timedelta
 
 import pytest
@@ -110,7 +111,8 @@ def test_help_answers_with_the_clinics_name_and_phone(app, client, twilio, make_
     assert "help call" in _reply(twilio(client, "help", number="+12195550778"))
 
 
-def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(app, client, twilio, make_patient):
+def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(app, client, twilio, make_patient,
+                                                                               login):
     now = utcnow()
     patient = texting_patient(make_patient, now - timedelta(days=3))
     nudged(patient, now)
@@ -126,6 +128,9 @@ def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(a
     assert _count(SmsMessage) == 1
     link = reply.split(" ")[-1].removeprefix("http://localhost")
     assert client.get(link).status_code == 200  # the link opens today's check-in to finish it
+    login(patient.user)
+    home = html_lib.unescape(client.get("/patient/").get_data(as_text=True))
+    assert "The pain score you texted is saved" in home and "Your warning sign is saved" not in home
 
 
 @pytest.mark.parametrize("body", ["11", "-1", "7.5", "seven", "siete"])

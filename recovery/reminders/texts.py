@@ -90,10 +90,16 @@ def reminder_text(kind: str, language: str, link: str | None, when: str | None, 
 
 
 def reply_text(words, language: str, **values) -> str:
-    """An answer to a patient's text, in their language, within the segment limit."""
+    """An answer to a patient's text, in their language, within the segment limit when it can
+    be (an answer is never withheld for its length: a long BASE_URL is logged instead)."""
     with force_locale(language):
         phone = current_app.config["CLINIC_PHONE_DAY"]
-        return fit(str(words) % {"clinic": clinic(), "phone": phone, **values})
+        text = str(words) % {"clinic": clinic(), "phone": phone, **values}
+    try:
+        return fit(text)
+    except TooLong as error:
+        current_app.logger.warning("an answer to a text is too long (%s); set SMS_CLINIC_NAME", error)
+        return text
 
 
 def opted_out(number: str) -> bool:

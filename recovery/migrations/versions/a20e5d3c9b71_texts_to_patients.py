@@ -30,7 +30,27 @@ def _in(column, values):
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds `patients` and `checkins` to change their constraints, and dropping the old
+    copy of a table other rows refer to fails while foreign keys are enforced: they are off for
+    the rebuild and checked after. The PRAGMA is a no-op inside a transaction, so the work so far
+    is committed first (SQLite's DDL is not transactional here: alembic assumes as much)."""
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        return
+    raw = bind.connection.dbapi_connection
+    raw.commit()
+    if on:
+        broken = raw.execute('PRAGMA foreign_key_check').fetchall()
+        if broken:
+            raise RuntimeError(f'foreign keys broken by the rebuild: {broken[:5]}')
+    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    if raw.execute('PRAGMA foreign_keys').fetchone()[0] != int(on):
+        raise RuntimeError('PRAGMA foreign_keys did not change')
+
+
 def upgrade():
+    _foreign_keys(False)
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_reminders_channel'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_reminders_channel'), _in('channel', NEW_CHANNELS))
@@ -93,6 +113,7 @@ def upgrade():
     )
     with op.batch_alter_table('reminder_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reminder_deliveries_reminder_id'), ['reminder_id'], unique=False)
+    _foreign_keys(True)
 
 
 def downgrade():
@@ -101,6 +122,7 @@ def downgrade():
     if incomplete:
         raise RuntimeError(f'{incomplete} incomplete check-ins hold only a texted pain score; complete or '
                            'remove them before downgrading')
+    _foreign_keys(False)
     op.drop_table('reminder_deliveries')
     op.drop_table('sms_messages')
     op.drop_table('sms_opt_outs')
@@ -118,3 +140,4 @@ def downgrade():
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_reminders_channel'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_reminders_channel'), _in('channel', OLD_CHANNELS))
+    _foreign_keys(True)
