@@ -109,6 +109,13 @@ def test_help_answers_with_the_clinics_name_and_phone(app, client, twilio, make_
     assert app.config["CLINIC_NAME"] in reply and app.config["CLINIC_PHONE_DAY"] in reply
     assert "llame" in reply  # in the patient's language
     assert "help call" in _reply(twilio(client, "help", number="+12195550778"))
+    assert "llame" in _reply(twilio(client, "AYUDA", number="+12195550779"))  # Spanish, from the word
+
+
+def test_spanish_start_resumes_in_spanish(app, client, twilio):
+    assert "no recibirá" in _reply(twilio(client, "BASTA", number="+12195550780"))
+    assert "activos" in _reply(twilio(client, "COMENZAR", number="+12195550780"))
+    assert db.session.get(SmsOptOut, "+12195550780") is None
 
 
 def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(app, client, twilio, make_patient,
