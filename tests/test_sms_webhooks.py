@@ -75,8 +75,10 @@ def test_the_signature_is_checked_over_the_url_and_every_parameter(app, client, 
 
 @pytest.mark.parametrize(("stop", "language"), [
     ("STOP", "en"), ("stop", "en"), ("Unsubscribe", "en"), ("QUIT", "en"), ("OPTOUT", "en"), ("Revoke", "en"),
-    ("please stop texting me", "en"), ("No more texts!", "en"), ("PARA", "es"), ("Basta", "es"),
+    ("please stop texting me", "en"), ("No more texts!", "en"), ("don't text me", "en"),
+    ("Don’t text me again", "en"), ("PARA", "es"), ("Basta", "es"),
     ("cancelar", "es"), ("no más mensajes por favor", "es"), ("dejen de enviar mensajes", "es"),
+    ("ya no quiero recibir mensajes", "es"),
 ])
 def test_stop_and_plain_requests_opt_the_number_out_until_start(app, client, twilio, stop, language):
     reply = _reply(twilio(client, stop, number="+12195550777"))  # a number no patient has
@@ -84,6 +86,13 @@ def test_stop_and_plain_requests_opt_the_number_out_until_start(app, client, twi
     assert ("START" in reply) and (("no recibirá" in reply) if language == "es" else ("no more texts" in reply))
     assert "on again" in _reply(twilio(client, "START", number="+12195550777"))
     assert db.session.get(SmsOptOut, "+12195550777") is None
+
+
+@pytest.mark.parametrize("body", ["I don't have pain today, text me tomorrow", "Can you stop by the pharmacy?",
+                                  "No more pain since Tuesday!", "para mañana tengo cita"])
+def test_a_text_that_only_mentions_stopping_is_not_an_opt_out(app, client, twilio, body):
+    twilio(client, body, number="+12195550781")
+    assert db.session.get(SmsOptOut, "+12195550781") is None
 
 
 def test_an_opt_out_reaches_the_patient_and_their_pending_texts(app, client, twilio, make_patient):

@@ -35,10 +35,12 @@ HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 SPANISH_WORDS = {"PARA", "BASTA", "CANCELAR", "ALTO", "COMENZAR", "REANUDAR", "AYUDA"}
 # Revocation "by any reasonable means" (FCC): plain requests, in English and Spanish.
 STOP_REQUESTS = re.compile(
-    r"\b(stop|quit|cease|end|no more|don'?t|do not|never)\b.{0,30}\b(text|texts|texting|messages?|sms)\b"
+    r"\b(stop|quit|cease|end)\s+(texting|sending|messaging|the texts|these texts|texts|messages)\b"
+    r"|\bno more (texts?|messages?|sms)\b|\b(don['’]?t|do not|never)\s+(text|message|sms)\s+me\b"
     r"|\bunsubscribe\b|\bopt me out\b|\btake me off\b"
     r"|\bno m[aá]s (mensajes|textos|sms)\b|\bdej(en|e|ar) de (enviar|mandar|escribir)"
-    r"|\bno (me )?(env[ií]en|manden|escriban)\b|\bya no quiero\b.{0,30}\b(mensajes|textos)\b",
+    r"|\bno (me )?(env[ií]en|manden|escriban) (m[aá]s )?(mensajes|textos)"
+    r"|\bya no quiero (recibir )?(mensajes|textos)\b",
     re.IGNORECASE)
 SPANISH_HINT = re.compile(r"\b(mensajes|textos|env[ií]en|manden|quiero|dejen)\b", re.IGNORECASE)
 SCORE = re.compile(r"\d{1,2}")
