@@ -125,3 +125,11 @@ def test_staff_fix_a_failing_number_which_ends_the_pause(app, client, login, mak
     client.post(url, data={"mobile": "(219) 555-0141", "sms_consent": "", "csrf_token": token})
     db.session.expire_all()
     assert patient.sms_consent_at is None and not patient.sms_reminders  # consent withdrawn: no texts
+
+
+def test_settings_say_when_the_number_opted_out(app, client, login, make_patient):
+    patient = make_patient(mobile="+12195550133", sms_consent_at=utcnow(), sms_consent_method="verbal",
+                           sms_reminders=True, sms_opted_out=True)
+    login(patient.user)
+    page = html_lib.unescape(client.get("/patient/settings").get_data(as_text=True))
+    assert "reply START to any text" in page
