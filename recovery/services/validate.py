@@ -233,7 +233,7 @@ class Fields:
         value = self.raw(name) or default
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
+        except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too long for a file
             self.fail(name, _l("Please choose a valid time zone."))
             return None
         return value
