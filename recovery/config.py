@@ -154,6 +154,9 @@ def check(config) -> None:
     config["FOLLOW_UP_WINDOW"] = check_follow_up_window(config.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"))
     for key, default in API_RATE_LIMITS.items():
         check_rate_limit(key, config.get(key, default), default)
+    check_rate_limit("SMS_WEBHOOK_RATE_LIMIT", config.get("SMS_WEBHOOK_RATE_LIMIT", "1200 per minute"),
+                     "1200 per minute")
+    config["CLINIC_COUNTRY"] = check_country(config.get("CLINIC_COUNTRY", "US"))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -163,6 +166,18 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_country(value) -> str:
+    """CLINIC_COUNTRY as the two-letter region mobile numbers without a country code are read in."""
+    import phonenumbers
+
+    region = str(value or "").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"CLINIC_COUNTRY must be the clinic's two-letter country code (for example US, MX or ES), "
+            f"not {value!r}.")
+    return region
 
 
 def check_base_url(value) -> str:

@@ -133,3 +133,16 @@ def test_settings_say_when_the_number_opted_out(app, client, login, make_patient
     login(patient.user)
     page = html_lib.unescape(client.get("/patient/settings").get_data(as_text=True))
     assert "reply START to any text" in page
+
+
+def test_the_clinics_country_reads_numbers_without_a_country_code(app):
+    import pytest
+
+    from recovery.config import ConfigError, check_country
+    from recovery.services.validate import Fields
+
+    assert check_country("mx") == "MX"
+    with pytest.raises(ConfigError, match="CLINIC_COUNTRY"):
+        check_country("Mexico")
+    fields = Fields({"mobile": "55 1234 5678"})
+    assert fields.mobile("mobile", "MX") == "+525512345678" and not fields.errors
