@@ -20,6 +20,7 @@ from recovery.models import (
     SmsOptOut,
     utcnow,
 )
+from recovery.reminders import outbox
 from recovery.services.triage import triage_list
 
 from .sms_helpers import ACCOUNT, MOBILE, TOKEN, nudged, sign, texting_patient
@@ -97,12 +98,21 @@ def test_a_text_that_only_mentions_stopping_is_not_an_opt_out(app, client, twili
 
 def test_an_opt_out_reaches_the_patient_and_their_pending_texts(app, client, twilio, make_patient):
     patient = texting_patient(make_patient, utcnow())
+
+    def pending_texts() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.patient_id == patient.id, Reminder.channel == "sms", Reminder.status == "pending"))
+
+    outbox.sync_patient(patient, utcnow())
+    db.session.commit()
+    assert pending_texts() > 0
     twilio(client, "STOP")
     db.session.expire_all()
-    assert patient.sms_opted_out
+    assert patient.sms_opted_out and pending_texts() == 0  # cancelled at once
     twilio(client, "START")
     db.session.expire_all()
-    assert not patient.sms_opted_out
+    assert not patient.sms_opted_out and pending_texts() > 0
 
 
 def test_twilios_own_opt_out_handling_is_recorded_without_a_second_confirmation(app, client, twilio):

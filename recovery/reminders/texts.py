@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import CallTask, Patient, SmsOptOut
+from ..models import CallTask, Patient, Reminder, SmsOptOut
+from . import outbox
 
 MAX_SEGMENTS = 2
 GSM7 = set(
@@ -107,18 +108,34 @@ def opted_out(number: str) -> bool:
 
 
 def opt_out(number: str, now: datetime, source: str, keyword: str | None = None) -> None:
-    """Record that `number` wants no texts; every patient with it stops at once (their pending
-    texts are cancelled when the dispatcher re-checks them)."""
+    """Record that `number` wants no texts; every patient with it stops at once: their pending
+    texts are cancelled now (and any already claimed, when the dispatcher re-checks them)."""
     if db.session.get(SmsOptOut, number) is None:
         db.session.add(SmsOptOut(number=number, opted_out_at=now, source=source,
                                  keyword=(keyword or "")[:64] or None))
-    db.session.execute(update(Patient).where(Patient.mobile == number).values(sms_opted_out=True))
+    _resync(number, now, sms_opted_out=True)
 
 
-def opt_in(number: str) -> None:
-    """START: the number may be texted again."""
+def opt_in(number: str, now: datetime) -> None:
+    """START: the number may be texted again. The texts its STOP cancelled that are still ahead
+    come back (they were never sent), and the rules then settle them as for any change."""
     db.session.execute(delete(SmsOptOut).where(SmsOptOut.number == number))
-    db.session.execute(update(Patient).where(Patient.mobile == number).values(sms_opted_out=False))
+    _resync(number, now, revive=True, sms_opted_out=False)
+
+
+def _resync(number: str, now: datetime, revive: bool = False, **values) -> None:
+    ids = list(db.session.scalars(update(Patient).where(Patient.mobile == number).values(**values)
+                                  .returning(Patient.id).execution_options(synchronize_session=False)))
+    if not ids:
+        return
+    if revive:
+        db.session.execute(update(Reminder).where(
+            Reminder.patient_id.in_(ids), Reminder.channel == "sms", Reminder.status == "cancelled",
+            Reminder.last_error == "no longer applies", Reminder.due_at > now)
+            .values(status="pending", last_error=None, updated_at=now)
+            .execution_options(synchronize_session=False))
+    db.session.expire_all()  # the patients' (and reminders') rows changed under the session
+    outbox.sync(ids, now)
 
 
 def pause(patient_id: int, now: datetime, reason: str) -> None:
@@ -128,6 +145,7 @@ def pause(patient_id: int, now: datetime, reason: str) -> None:
     if patient is None or patient.sms_paused_at is not None:
         return
     patient.sms_paused_at = now
+    outbox.sync_patient(patient, now)  # their pending texts are cancelled now
     open_task = db.session.scalar(select(CallTask.id).where(
         CallTask.patient_id == patient_id, CallTask.reason == "fix_mobile", CallTask.closed_at.is_(None)))
     if open_task is None:

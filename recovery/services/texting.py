@@ -106,7 +106,7 @@ def _handle(message: SmsMessage, patient: Patient | None, opt_out_type: str, lan
         if opt_out_type == "STOP":
             texts.opt_out(number, now, "twilio", word)
         elif opt_out_type == "START":
-            texts.opt_in(number)
+            texts.opt_in(number, now)
         return None
     if word in STOP_WORDS or STOP_REQUESTS.search(body):
         message.kind = "stop"
@@ -114,7 +114,7 @@ def _handle(message: SmsMessage, patient: Patient | None, opt_out_type: str, lan
         return texts.reply_text(texts.STOPPED, language)
     if word in START_WORDS:
         message.kind = "start"
-        texts.opt_in(number)
+        texts.opt_in(number, now)
         return texts.reply_text(texts.STARTED, language)
     if word in HELP_WORDS:
         message.kind = "help"
