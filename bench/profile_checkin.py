@@ -39,25 +39,26 @@ def _logged_in(app, email: str):
     return client, _token(client, "/patient/checkin")
 
 
-def _time_write_lock() -> list[float]:
-    """Record, in ms, how long each SQLite write transaction holds the writers' file lock."""
-    from recovery.sqlite_writers import WriterQueueConnection
+def _time_write_lock(engine) -> list[float]:
+    """Record, in ms, how long each SQLite write transaction started with BEGIN IMMEDIATE (as a
+    check-in starts: database.begin_write) holds the write lock, to its commit or rollback."""
+    from sqlalchemy import event
 
     held: list[float] = []
-    take, drop = WriterQueueConnection._before, WriterQueueConnection._release
+    started: dict[int, float] = {}
 
-    def before(self, sql):
-        had = self._holder is not None
-        take(self, sql)
-        if not had and self._holder is not None:
-            self._taken_at = time.perf_counter()
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin(conn, _cursor, statement, *_args):
+        if statement.strip().upper() == "BEGIN IMMEDIATE":
+            started[id(conn.connection.dbapi_connection)] = time.perf_counter()
 
-    def release(self):
-        if self._holder is not None:
-            held.append((time.perf_counter() - self._taken_at) * 1000)
-        drop(self)
+    def _end(conn):
+        begun = started.pop(id(conn.connection.dbapi_connection), None)
+        if begun is not None:
+            held.append((time.perf_counter() - begun) * 1000)
 
-    WriterQueueConnection._before, WriterQueueConnection._release = before, release
+    event.listen(engine, "commit", _end)
+    event.listen(engine, "rollback", _end)
     return held
 
 
@@ -86,7 +87,10 @@ def main() -> None:
 
         for n in range(len(sessions)):  # warm up: caches, and every patient has today's row
             post(n)
-        held = _time_write_lock()
+        with app.app_context():
+            from recovery.extensions import db
+
+            held = _time_write_lock(db.engine) if db.engine.dialect.name == "sqlite" else []
         profile = cProfile.Profile()
         start = time.process_time()
         if not args.plain:

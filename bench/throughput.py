@@ -149,11 +149,15 @@ def durable(kind: str):
         return
     from sqlalchemy import create_engine
 
-    admin = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    # The cluster's superuser (scripts/with-postgres.sh exports it): only it may change fsync.
+    admin = create_engine(os.environ.get("RECOVERY_PG_ADMIN_URL", os.environ["TEST_DATABASE_URL"]),
+                          isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         before = conn.exec_driver_sql("SHOW fsync").scalar()
         conn.exec_driver_sql("ALTER SYSTEM SET fsync = on")
         conn.exec_driver_sql("SELECT pg_reload_conf()")
+        time.sleep(0.5)  # the backends read the reloaded setting
+        assert conn.exec_driver_sql("SHOW fsync").scalar() == "on", "fsync did not turn on"
     try:
         yield
     finally:
@@ -179,6 +183,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--logged-in", type=int, default=64)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
     args = parser.parse_args()
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
     for kind in [k for k in kinds if args.only in (None, k)]:
@@ -191,7 +196,8 @@ def main() -> None:
                 db.session.remove()
                 db.engine.dispose()
             emails = [f"patient{i}@bench.local" for i in range(1, min(args.patients, args.logged_in) + 1)]
-            results = [measure(url, emails, args.workers, args.seconds) for _ in range(args.web_runs)]
+            results = [measure(url, emails, args.workers, args.seconds, args.connections)
+                       for _ in range(args.web_runs)]
             mid = sorted(results, key=lambda r: r["ratio"])[len(results) // 2]
             for name in ("bare", "floor", "checkin"):
                 r = mid[name]

@@ -1,5 +1,9 @@
 """Figures from plain data: plotly figures as JSON-ready dicts, with no request and no database.
 
+The dicts are plotly.js's figure format (data traces and a layout), written directly: building
+them through plotly's Python figure objects validated every property and cost about 70 ms for a
+patient's chart (bench/NOTES.md); the browser's plotly.js is what draws and checks them.
+
 A page puts a figure in `<script type="application/json" id="...">{{ figure|tojson }}</script>`
 next to `<div data-chart="that id"></div>`; static/charts.js draws every such pair with the
 plotly.min.js served from the installed package at /static/vendor/plotly.min.js (vendor.py),
@@ -10,9 +14,6 @@ The expected-recovery band and the minimum counts are statistics, in recovery/ba
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .bands import MIN_POINT_N, Band
 
@@ -58,17 +59,30 @@ def _text(text: Mapping | None) -> dict:
     return {**DEFAULT_TEXT, **{k: v for k, v in (text or {}).items()}}
 
 
-def _band_traces(band: Band, name: str, colour: str, row=None) -> list:
-    edge = {"x": list(band.days), "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+def _scatter(**properties) -> dict:
+    """A scatter trace (lines and/or markers)."""
+    return {"type": "scatter", **properties}
+
+
+def _band_traces(band: Band, name: str, colour: str, **axes) -> list:
+    edge = {"x": list(band.days), "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", **axes}
     return [
-        go.Scatter(**edge, y=list(band.low), showlegend=False, name=f"{name} (low)"),
-        go.Scatter(**edge, y=list(band.high), fill="tonexty", fillcolor=colour, name=name),
+        _scatter(**edge, y=list(band.low), showlegend=False, name=f"{name} (low)"),
+        _scatter(**edge, y=list(band.high), fill="tonexty", fillcolor=colour, name=name),
     ]
+
+
+def _title(text) -> dict:
+    return {"title": {"text": text}}
+
+
+# Plotly's "none" template, as plotly's Python objects wrote it: no styling beyond plotly.js's own.
+_NO_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}
 
 
 def _layout(**extra) -> dict:
     return {
-        "template": "none", "autosize": True, "height": 440, "hovermode": "closest",
+        "template": _NO_TEMPLATE, "autosize": True, "height": 440, "hovermode": "closest",
         "font": {"family": "system-ui, sans-serif", "size": 13},
         "margin": {"l": 56, "r": 16, "t": 32, "b": 48},
         "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
@@ -76,46 +90,53 @@ def _layout(**extra) -> dict:
     }
 
 
+# The patient chart's two rows sharing the day axis: pain on top (70%), walking below (30%), with
+# 7% of the height between them.
+_GAP = 0.07
+_WALKING_TOP = 0.3 * (1 - _GAP)
+_PAIN_BOTTOM = _WALKING_TOP + _GAP
+
+
 def patient_figure(points: Sequence[DayPoint], baseline: int | None, markers: Sequence[Marker] = (),
                    band: Band | None = None, text: Mapping | None = None) -> dict:
     """Pain now and worst pain by day with baseline, band, events and red flags; walking below."""
     t = _text(text)
     last = max([7, *(p.day for p in points), *(m.day for m in markers)])
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.7, 0.3])
-    if band is not None:
-        for trace in _band_traces(band, t["band"], COLOURS["band"]):
-            fig.add_trace(trace, row=1, col=1)
+    pain, walking = {"xaxis": "x", "yaxis": "y"}, {"xaxis": "x2", "yaxis": "y2"}
+    data = _band_traces(band, t["band"], COLOURS["band"], **pain) if band is not None else []
     if baseline is not None:
-        fig.add_trace(go.Scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
-                                 line={"color": COLOURS["baseline"], "dash": "dash"}), row=1, col=1)
+        data.append(_scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
+                             line={"color": COLOURS["baseline"], "dash": "dash"}, **pain))
     for key, dash in (("pain_now", "solid"), ("worst_pain", "dot")):
         given = [p for p in points if getattr(p, key) is not None]  # an unanswered day is skipped
-        fig.add_trace(go.Scatter(x=[p.day for p in given], y=[getattr(p, key) for p in given],
-                                 mode="lines+markers", name=t[key],
-                                 line={"color": COLOURS[key], "dash": dash}), row=1, col=1)
+        data.append(_scatter(x=[p.day for p in given], y=[getattr(p, key) for p in given],
+                             mode="lines+markers", name=t[key], line={"color": COLOURS[key], "dash": dash},
+                             **pain))
     flagged = [p for p in points if p.red_flags]
     if flagged:
-        fig.add_trace(go.Scatter(
+        data.append(_scatter(
             x=[p.day for p in flagged], y=[_flag_y(p) for p in flagged], mode="markers", name=t["red_flag"],
             marker={"symbol": "triangle-up", "size": 14, "color": COLOURS["red_flag"]},
-            hovertext=["; ".join(p.red_flags) for p in flagged], hoverinfo="text+x",
-        ), row=1, col=1)
+            hovertext=["; ".join(p.red_flags) for p in flagged], hoverinfo="text+x", **pain,
+        ))
     walked = [p for p in points if p.walking_level is not None]
-    fig.add_trace(go.Scatter(x=[p.day for p in walked], y=[p.walking_level for p in walked],
-                             mode="lines+markers", name=t["walking"],
-                             line={"color": COLOURS["walking"], "shape": "hv"}), row=2, col=1)
-    fig.update_layout(**_layout(
+    data.append(_scatter(x=[p.day for p in walked], y=[p.walking_level for p in walked],
+                         mode="lines+markers", name=t["walking"],
+                         line={"color": COLOURS["walking"], "shape": "hv"}, **walking))
+    days = {"range": [-0.5, last + 0.5], "dtick": 7 if last > 21 else 1, "zeroline": False}
+    layout = _layout(
         height=520,
         shapes=[_vline(m.day) for m in markers],
         annotations=[_event_label(m) for m in markers] + [_flag_label(p) for p in flagged],
-    ))
-    fig.update_xaxes(range=[-0.5, last + 0.5], dtick=7 if last > 21 else 1, zeroline=False)
-    fig.update_xaxes(title_text=t["day_axis"], row=2, col=1)
-    fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2, row=1, col=1)
-    fig.update_yaxes(title_text=t["walking"], range=[-0.3, 4.3], tickvals=[0, 1, 2, 3, 4],
-                     ticktext=list(t["walking_levels"]), row=2, col=1)
-    fig.update_yaxes(automargin=True)  # the walking words are wider than the left margin
-    return fig.to_plotly_json()
+        xaxis={"anchor": "y", "domain": [0.0, 1.0], "matches": "x2", "showticklabels": False, **days},
+        yaxis={"anchor": "x", "domain": [_PAIN_BOTTOM, _PAIN_BOTTOM + 0.7 * (1 - _GAP)],
+               **_title(t["pain_axis"]), "range": [-0.3, 10.3], "dtick": 2, "automargin": True},
+        xaxis2={"anchor": "y2", "domain": [0.0, 1.0], **days, **_title(t["day_axis"])},
+        yaxis2={"anchor": "x2", "domain": [0.0, _WALKING_TOP], **_title(t["walking"]), "range": [-0.3, 4.3],
+                "tickvals": [0, 1, 2, 3, 4], "ticktext": list(t["walking_levels"]),
+                "automargin": True},  # the walking words are wider than the left margin
+    )
+    return {"data": data, "layout": layout}
 
 
 def _vline(day: float) -> dict:
@@ -166,7 +187,7 @@ def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
     procedure on a proportional axis (n in the hover). A point resting on fewer than MIN_POINT_N
     patients is left out of the line and the band (a gap), drawn apart as a hollow marker."""
     t = _text(text)
-    fig = go.Figure()
+    data = []
     ticks: dict[int, str] = {}
     for s in series:
         name = str(t.get(s.name) or getattr(s, "label", s.name))  # text may name the types
@@ -176,10 +197,10 @@ def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
         drawn = [p if p.n >= MIN_POINT_N else None for p in s.points]
         edge = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "legendgroup": s.name,
                 "showlegend": False, "connectgaps": False}
-        fig.add_trace(go.Scatter(**edge, y=[p and p.q1 for p in drawn], name=f"{name} Q1"))
-        fig.add_trace(go.Scatter(**edge, y=[p and p.q3 for p in drawn], name=f"{name} {t['iqr']}",
-                                 fill="tonexty", fillcolor=FILLS.get(s.name, "rgba(0,0,0,0.1)")))
-        fig.add_trace(go.Scatter(
+        data.append(_scatter(**edge, y=[p and p.q1 for p in drawn], name=f"{name} Q1"))
+        data.append(_scatter(**edge, y=[p and p.q3 for p in drawn], name=f"{name} {t['iqr']}",
+                             fill="tonexty", fillcolor=FILLS.get(s.name, "rgba(0,0,0,0.1)")))
+        data.append(_scatter(
             x=x, y=[p and p.median for p in drawn], mode="lines+markers", name=f"{name} ({t['median']})",
             legendgroup=s.name, line={"color": colour}, connectgaps=False,
             customdata=[[p.n, p.q1, p.q3, str(p.label)] for p in s.points],
@@ -189,19 +210,21 @@ def cohort_figure(series: Iterable, text: Mapping | None = None) -> dict:
         ))
         few = [p for p in s.points if 0 < p.n < MIN_POINT_N]
         if few:
-            fig.add_trace(go.Scatter(
+            data.append(_scatter(
                 x=[p.day for p in few], y=[p.median for p in few], mode="markers", legendgroup=s.name,
                 name=f"{name}: {t['too_few']}", marker={"color": colour, "symbol": "circle-open", "size": 9},
                 customdata=[[p.n, str(p.label)] for p in few],
                 hovertemplate=(f"{name}<br>%{{customdata[1]}}: {t['median']} %{{y}}<br>"
                                f"n = %{{customdata[0]}} {t['patients']} ({t['too_few']})<extra></extra>"),
             ))
-    fig.update_layout(**_layout())
     days = sorted(ticks)
-    fig.update_xaxes(title_text=t["day_axis"], type="linear", range=[-1, max(days, default=84) + 2],
-                     tickmode="array", tickvals=days, ticktext=[ticks[d] for d in days], zeroline=False)
-    fig.update_yaxes(title_text=t["pain_axis"], range=[-0.3, 10.3], dtick=2)
-    return fig.to_plotly_json()
+    layout = _layout(
+        xaxis={**_title(t["day_axis"]), "type": "linear", "range": [-1, max(days, default=84) + 2],
+               "tickmode": "array", "tickvals": days, "ticktext": [ticks[d] for d in days],
+               "zeroline": False},
+        yaxis={**_title(t["pain_axis"]), "range": [-0.3, 10.3], "dtick": 2},
+    )
+    return {"data": data, "layout": layout}
 
 
 def _tick(day: int, t: Mapping) -> str:
@@ -215,19 +238,19 @@ def patient_progress_figure(points: Sequence[DayPoint], baseline: int | None = N
     t = _text(text)
     points = [p for p in points if p.pain_now is not None]  # a day without a pain answer is no point
     last = max([7, *(p.day for p in points)])
-    fig = go.Figure()
-    if band is not None:
-        fig.add_traces(_band_traces(band, t["band"], COLOURS["band"]))
+    data = _band_traces(band, t["band"], COLOURS["band"]) if band is not None else []
     if baseline is not None:
-        fig.add_trace(go.Scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
-                                 line={"color": COLOURS["baseline"], "dash": "dash"}))
-    fig.add_trace(go.Scatter(x=[p.day for p in points], y=[p.pain_now for p in points], mode="lines+markers",
-                             name=t["your_pain"], line={"color": COLOURS["pain_now"], "width": 3},
-                             marker={"size": 10}))
+        data.append(_scatter(x=[0, last], y=[baseline, baseline], mode="lines", name=t["baseline"],
+                             line={"color": COLOURS["baseline"], "dash": "dash"}))
+    data.append(_scatter(x=[p.day for p in points], y=[p.pain_now for p in points], mode="lines+markers",
+                         name=t["your_pain"], line={"color": COLOURS["pain_now"], "width": 3},
+                         marker={"size": 10}))
     # Room under the axis title for the legend, which wraps to two lines on a phone.
-    fig.update_layout(**_layout(height=360, dragmode=False, margin={"l": 72, "r": 16, "t": 24, "b": 96},
-                                legend={"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"}))
-    fig.update_xaxes(title_text=t["your_day_axis"], range=[-0.5, last + 0.5], fixedrange=True)
-    fig.update_yaxes(range=[-0.3, 10.3], tickvals=[0, 2, 4, 6, 8, 10], fixedrange=True, automargin=True,
-                     ticktext=[t["no_pain"], "2", "4", "6", "8", t["worst"]])
-    return {**fig.to_plotly_json(), "config": {"displayModeBar": False}}  # charts.js passes it on
+    layout = _layout(
+        height=360, dragmode=False, margin={"l": 72, "r": 16, "t": 24, "b": 96},
+        legend={"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"},
+        xaxis={**_title(t["your_day_axis"]), "range": [-0.5, last + 0.5], "fixedrange": True},
+        yaxis={"range": [-0.3, 10.3], "tickvals": [0, 2, 4, 6, 8, 10], "fixedrange": True, "automargin": True,
+               "ticktext": [t["no_pain"], "2", "4", "6", "8", t["worst"]]},
+    )
+    return {"data": data, "layout": layout, "config": {"displayModeBar": False}}  # charts.js passes it on

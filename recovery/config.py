@@ -161,7 +161,7 @@ def check(config) -> None:
 
     try:
         ZoneInfo(config["CLINIC_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise ConfigError(
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."

@@ -6,18 +6,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .sqlite_writers import WriterQueueConnection
-
 
 def configure_engine(engine: Engine) -> None:
-    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection, and queue the
-    writers of a database file on a file lock (see sqlite_writers)."""
+    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection: a writer that
+    finds the database locked waits in SQLite's own busy handler, up to 5 s. (A queue of writers
+    on a file lock was measured against it and was not needed: bench/NOTES.md.)"""
     if engine.dialect.name != "sqlite":
         return
-
-    @event.listens_for(engine, "do_connect")
-    def _queue_writers(_dialect, _record, cargs, cparams):
-        cparams.setdefault("factory", WriterQueueConnection)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):

@@ -32,14 +32,19 @@ trap cleanup EXIT
 
 as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >/dev/null
 if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGROOT/server.log" -w -t 30 \
-    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGROOT -c fsync=off -c max_connections=200" start >/dev/null; then
+    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $PGROOT -c max_connections=200" start >/dev/null; then
   cat "$PGROOT/server.log" >&2
   echo "PostgreSQL did not start" >&2
   exit 1
 fi
-"$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -q \
+# No fsync for a throwaway cluster, set in postgresql.auto.conf rather than on the command line so
+# that a benchmark can turn it back on (bench.throughput.durable).
+"$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 -q -o /dev/null \
+  -c "ALTER SYSTEM SET fsync = off" -c "SELECT pg_reload_conf()" \
   -c "CREATE ROLE recovery LOGIN PASSWORD 'recovery' CREATEDB" \
   -c "CREATE DATABASE recovery OWNER recovery"
 export TEST_DATABASE_URL="postgresql+psycopg://recovery:recovery@127.0.0.1:$PGPORT/recovery"
+# The cluster's superuser, for benchmarks that change server settings (bench.throughput turns fsync on).
+export RECOVERY_PG_ADMIN_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT"
 "$@"

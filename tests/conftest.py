@@ -39,6 +39,20 @@ TEST_PASSWORD = "correct-horse-battery-9"
 # Hashed once, and cheaply: the product hashes with scrypt (about 60 ms a check on purpose), which
 # every form login in the suite would pay. The hashing itself is tested where passwords are set.
 _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def product_dummy_hash():
+    """A sign-in to an unknown account checks a dummy hash, so it costs what a wrong password
+    costs (services/accounts.py). The test accounts' hashes are cheap (_TEST_HASH), so for the
+    run the dummy is as cheap as they are; yields the product's own, for the test that checks it
+    is as dear as a real one (tests/test_login_throttle.py)."""
+    from recovery.services import accounts
+
+    real = accounts._DUMMY_HASH
+    accounts._DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="pbkdf2:sha256:1000")
+    yield real
+    accounts._DUMMY_HASH = real
 # A fixed instant for service tests that pass `now` explicitly (09:00 in Chicago).
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -176,7 +176,7 @@ def test_figures_carry_no_fixed_width_so_they_resize():
 
 
 @pytest.mark.parametrize(("module", "allowed", "own"), [
-    (charts, {"collections", "dataclasses", "plotly"}, {"bands"}),
+    (charts, {"collections", "dataclasses"}, {"bands"}),
     (bands, {"collections", "dataclasses"}, set()),
 ])
 def test_charts_and_bands_are_pure_they_import_neither_flask_nor_the_database(module, allowed, own):
@@ -200,3 +200,21 @@ def test_event_labels_close_together_are_stacked_in_rows_so_none_overlaps():
     assert rows == 2 and [p["yshift"] for p in placed] == [0, 13, 0]
     apart, rows = charts.stack_event_labels(labels[:1] + labels[2:], (-0.5, 84.5), 560, 10)
     assert rows == 1 and [p["yshift"] for p in apart] == [0, 0]
+
+
+@pytest.mark.parametrize("build", [
+    lambda: charts.patient_figure(POINTS, baseline=8, markers=[Marker(3, "72-hour check", "check_72h")], band=BAND),
+    lambda: charts.patient_figure([], baseline=None),
+    lambda: charts.patient_progress_figure(POINTS, baseline=8, band=BAND),
+    lambda: charts.cohort_figure([Series("kyphoplasty", [Point(0, "Day 0", 9, 6.5, 6.25, 6.75),
+                                                         Point(7, "Week 1", 2, 5.0, 4.5, 5.5)])]),
+], ids=["patient", "patient-empty", "progress", "cohort"])
+def test_every_figure_is_one_plotly_accepts(build):
+    """The figures are written as plain dicts; plotly's own schema (its Python validators, which the
+    app does not load) accepts every property of each."""
+    import plotly.graph_objects as go
+
+    figure = build()
+    assert set(figure.get("config", {})) <= {"displayModeBar"}  # charts.js passes the config on
+    checked = go.Figure({k: v for k, v in figure.items() if k != "config"})  # raises on a wrong property
+    assert len(checked.data) == len(figure["data"]) > 0

@@ -75,7 +75,8 @@ def test_missing_secret_key_is_a_clear_error(monkeypatch, tmp_path):
         create_app()
 
 
-def test_unknown_clinic_timezone_is_a_clear_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "x" * 5000], ids=["unknown", "too-long-for-a-file-name"])
+def test_unknown_clinic_timezone_is_a_clear_error(tmp_path, monkeypatch, zone):
     monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="CLINIC_TIMEZONE"):
-        create_app({"SECRET_KEY": "x", "CLINIC_TIMEZONE": "Mars/Olympus"})
+        create_app({"SECRET_KEY": "x", "CLINIC_TIMEZONE": zone})

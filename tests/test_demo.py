@@ -127,10 +127,24 @@ def _seed(now=NOW) -> str:
     return summary
 
 
-def test_seed_demo_makes_a_plausible_cohort_through_the_cli(app, runner):
+def test_seed_demo_makes_a_plausible_cohort_through_the_cli_and_the_demo_logins_work(app, client, runner,
+                                                                                    monkeypatch):
+    """One seed through the CLI, then what a newcomer sees: a plausible cohort, every demo account
+    with the one password hash computed once, and the three demo logins opening their homes."""
+    calls = []
+    real = demo.generate_password_hash
+
+    def counting(password):
+        calls.append(password)
+        return real(password)
+
+    monkeypatch.setattr(demo, "generate_password_hash", counting)
+    demo._password_hash.cache_clear()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Demo cohort ready" in result.output
+    assert calls == ["recovery-demo"]
+    assert len(set(db.session.scalars(select(User.password_hash)))) == 1
     now = utcnow()
     patients = db.session.scalars(select(Patient)).all()
     assert len(patients) >= 40
@@ -166,10 +180,6 @@ def test_seed_demo_makes_a_plausible_cohort_through_the_cli(app, runner):
     for patient_id, day in days:
         by_patient.setdefault(patient_id, []).append(day)
     assert any(any((b - a).days > 1 for a, b in zip(d, d[1:], strict=False)) for d in by_patient.values())
-
-
-def test_the_three_demo_logins_can_sign_in(app, client, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
     for email, home in DEMO_LOGINS.items():
         response = client.post("/login", data={"login": email, "password": "recovery-demo",
                                                "csrf_token": csrf_token(client, "/login")})
@@ -184,7 +194,9 @@ def test_the_three_demo_logins_can_sign_in(app, client, runner):
 
 
 def test_seeding_twice_gives_identical_content_and_no_duplicates(app):
-    _seed()
+    assert "Demo cohort ready" in demo.seed(NOW, if_empty=True)  # an empty database is seeded
+    db.session.commit()
+    _expect_follow_ups_past_and_ahead_with_their_reminders(NOW)
     counts, content = _row_counts(), _content()
     _seed()
     assert _row_counts() == counts
@@ -227,12 +239,6 @@ def test_seed_demo_refuses_a_database_with_real_patients_and_writes_nothing(app,
     assert _row_counts() == before
 
 
-def test_if_empty_seeds_an_empty_database(app, runner):
-    result = runner.invoke(args=["seed-demo", "--if-empty"])
-    assert result.exit_code == 0 and "Demo cohort ready" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Patient)) >= 40
-
-
 def test_if_empty_skips_a_database_that_already_has_users(app, runner, make_user):
     make_user("clinician")
     before = _row_counts()
@@ -242,30 +248,18 @@ def test_if_empty_skips_a_database_that_already_has_users(app, runner, make_user
     assert _row_counts() == before
 
 
-def test_all_demo_accounts_share_one_password_hash_computed_once(app, monkeypatch):
-    calls = []
-    real = demo.generate_password_hash
-
-    def counting(password):
-        calls.append(password)
-        return real(password)
-
-    monkeypatch.setattr(demo, "generate_password_hash", counting)
-    demo._password_hash.cache_clear()
-    _seed()
-    assert calls == ["recovery-demo"]
-    hashes = set(db.session.scalars(select(User.password_hash)))
-    assert len(hashes) == 1
+def test_the_demo_books_follow_ups_past_and_ahead_with_their_reminders_seeded_on_a_sunday_night(app):
+    now = NOW.replace(day=22, hour=3)  # NOW, a Friday afternoon, in test_seeding_twice_...
+    _seed(now)
+    _expect_follow_ups_past_and_ahead_with_their_reminders(now)
 
 
-@pytest.mark.parametrize("now", [NOW, NOW.replace(day=22, hour=3)], ids=["friday", "sunday-night"])
-def test_the_demo_books_follow_ups_past_and_ahead_with_their_reminders(app, now):
+def _expect_follow_ups_past_and_ahead_with_their_reminders(now):
     from zoneinfo import ZoneInfo
 
     from recovery.models import CallTask
     from recovery.services import calls, worklist
 
-    _seed(now)
     clinic = ZoneInfo("America/Chicago")
     today = now.astimezone(clinic).date()
     visits = db.session.scalars(select(Appointment).where(Appointment.kind != "check_72h")).all()

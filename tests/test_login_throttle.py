@@ -197,6 +197,16 @@ def test_unknown_wrong_and_waiting_look_the_same_and_each_checks_one_hash(client
     assert "paused for" not in pages["wrong"][1]  # no lock is promised or threatened
 
 
+def test_an_unknown_account_checks_a_hash_as_dear_as_a_real_accounts(product_dummy_hash):
+    """The dummy an unknown login is checked against is made the way the product hashes every
+    password (the run's test accounts use a cheap hash, and so does the run's dummy)."""
+    from werkzeug.security import generate_password_hash
+
+    method = generate_password_hash("a-password-set-by-the-product-1").split("$")[0]
+    assert method.startswith("scrypt:")  # werkzeug's dear default
+    assert product_dummy_hash.split("$")[0] == method
+
+
 def _error_text(html: str) -> str:
     import re
 

@@ -109,9 +109,11 @@ def test_reminder_time_outside_the_day_is_refused_and_nothing_changes(client, pa
     assert _snapshot(patient) == before
 
 
-def test_unknown_time_zone_is_refused(client, patient):
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "x" * 5000, "../../etc/passwd"],
+                         ids=["unknown", "too-long-for-a-file-name", "a-path"])
+def test_unknown_time_zone_is_refused(client, patient, zone):
     before = _snapshot(patient)
-    response = _save(client, timezone="Mars/Olympus_Mons", reminder_time="09:00")
+    response = _save(client, timezone=zone, reminder_time="09:00")
     assert response.status_code == 400
     assert _error_next_to(_text(response), "timezone") == "Please choose a valid time zone."
     assert _snapshot(patient) == before

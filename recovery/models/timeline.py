@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, false, or_, true
-from sqlalchemy.orm import aliased
 
 from .procedures import Procedure
 
@@ -27,11 +26,16 @@ def current_procedure(procedures):
                default=None)
 
 
+# Another procedure of the same patient, for is_current's correlated subquery: one table alias
+# (an immutable construct) shared by every statement, not a new ORM alias for each.
+_later = Procedure.__table__.alias("later_procedure").c
+
+
 def is_current(procedure=Procedure):
     """SQL: true where `procedure` (Procedure or an alias of it) is its patient's current one.
 
     No later procedure of the same patient exists: a short range of ix_procedures_patient_performed."""
-    later = aliased(Procedure)
+    later = _later
     return ~exists().where(
         later.patient_id == procedure.patient_id,
         later.performed_at >= procedure.performed_at,

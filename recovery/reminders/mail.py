@@ -49,7 +49,9 @@ def email(subject: str, to: str, key: str, now: datetime, text: str, html: str |
         message = MIMEMultipart("alternative")
         message.attach(MIMEText(text, "plain", "utf-8"))
         message.attach(MIMEText(html, "html", "utf-8"))
-    message["Subject"] = Header(subject, "utf-8")
+    # An ASCII subject goes as it is; only another one needs RFC 2047 encoding (a Header), whose
+    # length calculations were a quarter of flattening each English reminder.
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
     message["Message-ID"] = message_id(key)

@@ -33,8 +33,11 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ROOT = Path(__file__).resolve().parents[2]
-# Journeys save what they saw here (ignored by git); `make screenshots` refreshes docs/screenshots.
-SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / "build" / "screenshots"))
+# With BROWSER_SCREENSHOTS=FOLDER set, journeys save every step they saw there (a full-page
+# picture costs about a third of a journey's time, so `make test` saves only the last page of
+# each tab of a failed test, in build/screenshots). `make screenshots` refreshes docs/screenshots.
+EVERY_STEP = os.environ.get("BROWSER_SCREENSHOTS")
+SHOTS = Path(EVERY_STEP or ROOT / "build" / "screenshots")
 SERIOUS = {"serious", "critical"}
 
 
@@ -165,11 +168,18 @@ def mail(live_server):
         yield sink
 
 
+def _route(path: str) -> str:
+    """A page's route: its path with each number as <id> (/clinic/patients/<id>/summary)."""
+    return re.sub(r"/\d+(?=/|$)", "/<id>", urlsplit(path).path)
+
+
 class Journey:
     """One person's browser tab: goes to pages, scans each with axe, keeps screenshots.
 
     `scan()` runs axe on the page as it is now; `visited` collects every document the tab
-    loaded, so the test's end can prove that no page went unscanned.
+    loaded, so the test's end can prove that no page went unscanned. `open()` goes to a page
+    without scanning it, for a test that lays out many pages of one kind: it counts as scanned
+    only if the tab scanned the same route (the path with its numbers as <id>) already.
     """
 
     def __init__(self, page, base_url, name, axe_source, inject_with_tag):
@@ -195,6 +205,13 @@ class Journey:
         words = message.text
         if "Content Security Policy" in words or "Content-Security-Policy" in words:
             self.console_problems.append(f"CSP: {words}")
+
+    def open(self, path: str):
+        """Open a page of a route this tab has scanned (see the class); returns the page."""
+        assert _route(path) in {_route(p) for p in self.scanned}, f"scan a {_route(path)} page first"
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("load")
+        return self.page
 
     def go(self, path: str, label: str | None = None):
         """Open a page of the app, then scan it."""
@@ -225,9 +242,12 @@ class Journey:
         self.shot(label or path.strip("/").replace("/", "-") or "home")
         return page
 
-    def shot(self, label: str):
-        """Save what the person sees now under build/screenshots/<journey>/."""
+    def shot(self, label: str, always: bool = False):
+        """Save what the person sees now under SHOTS/<journey>/ (each step only with
+        BROWSER_SCREENSHOTS set, unless `always`)."""
         self.shots += 1
+        if not (EVERY_STEP or always):
+            return
         folder = SHOTS / self.name
         folder.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^a-z0-9-]+", "-", label.lower()).strip("-")
@@ -235,7 +255,8 @@ class Journey:
 
     def finish(self):
         """The checks every journey ends with."""
-        unscanned = sorted(self.visited - self.scanned)
+        routes = {_route(p) for p in self.scanned}
+        unscanned = sorted(p for p in self.visited if _route(p) not in routes)
         assert not unscanned, f"pages visited but never scanned with axe: {unscanned}"
         assert not self.violations, "serious accessibility problems:\n" + "\n".join(self.violations)
         assert not self.console_problems, "console:\n" + "\n".join(self.console_problems)
@@ -264,8 +285,19 @@ def journey(browser, live, axe_source, request):
 
     yield open_tab
     try:
+        failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
         for _context, tab in opened:
+            if failed:  # what each person saw last, for the one reading the failure
+                tab.shot("failed-here", always=True)
             tab.finish()
     finally:
         for context, _tab in opened:
             context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so `journey` knows at teardown if the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
