@@ -145,7 +145,8 @@ def test_a_score_in_reply_to_a_nudge_is_recorded_once_as_an_incomplete_checkin(a
     first = twilio(client, "4", sid="SM-score")
     again = twilio(client, "4", sid="SM-score")  # Twilio retried the same message
     reply = _reply(first)
-    assert "pain 4" in reply and "/c/" in reply  # a link to finish it
+    assert "your answer is saved" in reply and "/c/" in reply  # a link to finish it
+    assert "4" not in reply.split("/c/")[0]  # the score is not repeated back (no clinical detail)
     assert _reply(again) == ""
     (checkin,) = db.session.scalars(select(CheckIn)).all()
     assert checkin.pain_now == 4 and not checkin.complete

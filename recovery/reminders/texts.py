@@ -39,7 +39,8 @@ FIRST_NOTICE = _l("Reply STOP to stop, HELP for help.")
 HELP = _l("%(clinic)s: for help call %(phone)s. Reply STOP to stop texts.")
 STOPPED = _l("%(clinic)s: you will get no more texts. Reply START to get them again.")
 STARTED = _l("%(clinic)s: texts are on again. Reply STOP to stop, HELP for help.")
-SCORE_SAVED = _l("%(clinic)s: thank you, pain %(score)s saved for today. Finish your check-in: %(link)s")
+# The score is not repeated back: a text carries no clinical detail, the patient's own neither.
+SCORE_SAVED = _l("%(clinic)s: thank you, your answer is saved. Finish today's check-in: %(link)s")
 HOW_TO_ANSWER = _l("%(clinic)s: to record your pain now, reply with one whole number from 0 to 10, "
                    "or use the link in our last text.")
 NOT_WATCHED = _l("%(clinic)s: this number is not watched around the clock; for an emergency call 911.")

@@ -127,7 +127,7 @@ def _handle(message: SmsMessage, patient: Patient | None, opt_out_type: str, lan
                 message.kind, message.checkin_id = "pain", checkin.id
                 day = checkins.local_today(patient, now)
                 (token,) = links.issue_checkin_links([(patient.id, day)], now, nbytes=16)
-                return texts.reply_text(texts.SCORE_SAVED, language, score=stripped,
+                return texts.reply_text(texts.SCORE_SAVED, language,
                                         link=external_url("links.checkin", token=token))
         elif LOOKS_LIKE_A_SCORE.fullmatch(stripped):
             message.kind = "bad_score"
