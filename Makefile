@@ -6,6 +6,11 @@ FLASK := $(VENV)/bin/flask --app recovery
 HOST ?= 127.0.0.1
 PORT ?= 5000
 MAIL_PORT ?= 8025
+SMS_PORT ?= 8026
+# The SMS sink's account (any values: nothing reaches Twilio); real credentials go in the
+# environment or instance/config.py, never in the repository.
+SMS_SINK_ENV := TWILIO_ACCOUNT_SID=ACdevsink00000000000000000000000000 TWILIO_AUTH_TOKEN=dev-sink-token \
+  TWILIO_FROM=+12195550100 TWILIO_API_BASE=http://127.0.0.1:$(SMS_PORT)
 
 .PHONY: run serve bench test test-sqlite test-postgres setup-db lint clean chromium audit translations screenshots
 
@@ -29,14 +34,18 @@ setup-db: $(VENV)/.runtime instance/config.py
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
 
-# The SMTP sink (mail lands in instance/mail/) and $(1) reminder scheduler(s) in the background,
+# The SMTP sink (mail lands in instance/mail/), the SMS sink (texts land in instance/sms/; a
+# patient's reply: curl -d From=+1... -d Body=5 http://127.0.0.1:$(SMS_PORT)/_sink/reply)
+# and $(1) reminder scheduler(s) in the background,
 # then the web server command $(2) in front; Ctrl-C stops them all. `run` and `serve` share it.
 define with_sink_and_schedulers
 	@echo "Reminder e-mails go to a local SMTP sink on 127.0.0.1:$(MAIL_PORT) and are saved in instance/mail/"
+	@echo "Texts go to a local SMS sink on 127.0.0.1:$(SMS_PORT) and are saved in instance/sms/"
 	@echo ""
 	@trap 'trap "" EXIT INT TERM; kill 0' EXIT INT TERM; \
-	export MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT); \
+	export MAIL_PORT=$(MAIL_PORT) BASE_URL=http://$(HOST):$(PORT) $(SMS_SINK_ENV); \
 	$(FLASK) smtp-sink --port $(MAIL_PORT) & \
+	$(FLASK) sms-sink --port $(SMS_PORT) & \
 	for i in $$(seq 1 $(1)); do $(FLASK) scheduler --name "scheduler-$$i" & done; \
 	$(2)
 endef

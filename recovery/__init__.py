@@ -77,9 +77,10 @@ def register_blueprints(app: Flask) -> None:
     from .links import bp as links_bp
     from .patient import bp as patient_bp
     from .staff import bp as staff_bp
+    from .texting import bp as texting_bp
     from .vendor import bp as vendor_bp
 
-    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp):
+    for bp in (auth_bp, patient_bp, clinic_bp, staff_bp, links_bp, vendor_bp, account_bp, api_bp, texting_bp):
         app.register_blueprint(bp)
 
 

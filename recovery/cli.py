@@ -128,6 +128,46 @@ def smtp_sink(port: int, maildir: str | None, delay: float) -> None:
     serve(port, maildir or os.path.join(current_app.instance_path, "mail"), delay)
 
 
+def _number_codes(values: tuple[str, ...], option: str) -> dict[str, int]:
+    pairs = {}
+    for value in values:
+        number, _, code = value.partition("=")
+        if not number or not code.isdigit():
+            raise click.BadParameter(f"{value!r}: use NUMBER=CODE, e.g. +12195550123=30003",
+                                     param_hint=option)
+        pairs[number] = int(code)
+    return pairs
+
+
+@click.command("sms-sink")
+@click.option("--port", default=8026, show_default=True)
+@click.option("--folder", default=None, help="Folder to save texts in (default instance/sms).")
+@click.option("--delay", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait before answering each message (a slow provider).")
+@click.option("--throttle-every", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Answer 429 Too Many Requests to every Nth message (0: never).")
+@click.option("--fail", multiple=True, metavar="NUMBER=CODE",
+              help="Report this number's texts undelivered/failed with this Twilio error code (e.g. 30003).")
+@click.option("--refuse", multiple=True, metavar="NUMBER=CODE",
+              help="Refuse texts to this number with this Twilio error code (21610: opted out).")
+@click.option("--inbound-url", default=None,
+              help="Where /_sink/reply posts a patient's text (default BASE_URL/sms/inbound).")
+@click.option("--no-callbacks", is_flag=True, help="Post no status callbacks.")
+@with_appcontext
+def sms_sink(port, folder, delay, throttle_every, fail, refuse, inbound_url, no_callbacks) -> None:
+    """A local stand-in for Twilio's messaging API: saves texts, posts status callbacks (development only)."""
+    from .devsms import Sink, serve
+
+    config = current_app.config
+    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+        raise click.ClickException("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (any values, for the sink)")
+    sink = Sink(folder or os.path.join(current_app.instance_path, "sms"), config["TWILIO_ACCOUNT_SID"],
+                config["TWILIO_AUTH_TOKEN"], inbound_url or f"{config['BASE_URL']}/sms/inbound", delay=delay,
+                throttle_every=throttle_every, fail=_number_codes(fail, "--fail"),
+                refuse=_number_codes(refuse, "--refuse"), callbacks=not no_callbacks)
+    serve(port, sink)
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @with_appcontext
@@ -172,4 +212,4 @@ def _revision(info) -> str:
 
 
 commands = [init_db, create_user, deactivate_user, seed_demo, scheduler, send_due_reminders,
-            rebuild_cohort_summary, smtp_sink, backup, restore]
+            rebuild_cohort_summary, smtp_sink, sms_sink, backup, restore]

@@ -49,6 +49,22 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_STARTTLS": os.environ.get("MAIL_USE_STARTTLS", "false").lower() == "true",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Recovery <recovery@clinic.example>"),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "20")),
+        # Texts through Twilio's Programmable Messaging API (reminders/channels/sms.py): no text is
+        # planned unless the account, its token and a sender (a number, or a messaging service)
+        # are set. TWILIO_API_BASE points the channel at `flask sms-sink` in development.
+        "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID"),
+        "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN"),
+        "TWILIO_FROM": os.environ.get("TWILIO_FROM"),
+        "TWILIO_MESSAGING_SERVICE_SID": os.environ.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "TWILIO_API_BASE": os.environ.get("TWILIO_API_BASE", "https://api.twilio.com"),
+        "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
+        # Who texts say they are from (CLINIC_NAME when unset): two segments hold 134 characters
+        # once any letter is outside GSM-7 (an accent), the link included.
+        "SMS_CLINIC_NAME": os.environ.get("SMS_CLINIC_NAME"),
+        # The region a mobile number typed without a country code is read in (ISO 3166 code).
+        "CLINIC_COUNTRY": os.environ.get("CLINIC_COUNTRY", "US"),
+        # Twilio's webhooks (inbound texts, status callbacks), per client address.
+        "SMS_WEBHOOK_RATE_LIMIT": os.environ.get("SMS_WEBHOOK_RATE_LIMIT", "1200 per minute"),
         # Weeks after the procedure the clinic aims to see each patient for a follow-up (worklist).
         "FOLLOW_UP_WINDOW_WEEKS": os.environ.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
@@ -138,6 +154,9 @@ def check(config) -> None:
     config["FOLLOW_UP_WINDOW"] = check_follow_up_window(config.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"))
     for key, default in API_RATE_LIMITS.items():
         check_rate_limit(key, config.get(key, default), default)
+    check_rate_limit("SMS_WEBHOOK_RATE_LIMIT", config.get("SMS_WEBHOOK_RATE_LIMIT", "1200 per minute"),
+                     "1200 per minute")
+    config["CLINIC_COUNTRY"] = check_country(config.get("CLINIC_COUNTRY", "US"))
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -147,6 +166,18 @@ def check(config) -> None:
             f"CLINIC_TIMEZONE {config['CLINIC_TIMEZONE']!r} is not an IANA time zone "
             "(for example America/Chicago)."
         ) from None
+
+
+def check_country(value) -> str:
+    """CLINIC_COUNTRY as the two-letter region mobile numbers without a country code are read in."""
+    import phonenumbers
+
+    region = str(value or "").strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"CLINIC_COUNTRY must be the clinic's two-letter country code (for example US, MX or ES), "
+            f"not {value!r}.")
+    return region
 
 
 def check_base_url(value) -> str:

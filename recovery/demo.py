@@ -202,6 +202,7 @@ def _demo_patient(staff, clinician, now, diary) -> None:
         "display_name": "Pat Morgan", "record_number": "DEMO-0001",
         "date_of_birth": date(day.year - 74, 5, 14), "phone": "(219) 555-0142",
         "caregiver_name": "Chris Morgan", "caregiver_phone": "(219) 555-0143",
+        "mobile": "(219) 555-0144", "sms_consent": "verbal",  # texts too (to the SMS sink under make run)
         "preferred_language": "en", "timezone": _clinic_tz(),
     })
     _record(patient, staff, performed, {

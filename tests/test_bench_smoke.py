@@ -22,3 +22,10 @@ def test_the_sweep_scenario_delivers_every_due_reminder_exactly_once(app):
     result = sweep_bench.in_memory(app, 25)
     assert result["due"] > 0 and result["sent"] > 0
     assert result["exactly_once"] is True
+
+
+def test_the_text_bench_sends_every_text_once_through_the_sink(app):
+    from bench import sms as sms_bench
+
+    result = sms_bench.through_sms(app, app.config["SQLALCHEMY_DATABASE_URI"], 10, dispatchers=2)
+    assert result["texts"] == 20 and result["exactly_once"] is True

@@ -9,7 +9,7 @@ import pytest
 import recovery
 
 ROOT = Path(recovery.__file__).parent
-BLUEPRINTS = {"account", "api", "auth", "clinic", "links", "patient", "staff"}
+BLUEPRINTS = {"account", "api", "auth", "clinic", "links", "patient", "staff", "texting"}
 # The app factory registers the blueprints, and its error handlers answer /api in the API's format.
 APP_LEVEL = {"recovery", "recovery.errors"}
 

@@ -95,7 +95,7 @@ def test_the_channel_constraint_lists_exactly_the_registered_channels(app):
         (constraint,) = [c for c in Reminder.__table__.constraints if c.name == "ck_reminders_channel"]
         return str(constraint.sqltext)
 
-    assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic')"  # the migrations' text
+    assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic', 'sms')"  # the migrations' text
     with registered(Pager()):
-        assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic', 'pager')"
-    assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic')"
+        assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic', 'sms', 'pager')"
+    assert check() == "channel IN ('email', 'in_app', 'staff', 'clinic', 'sms')"

@@ -29,7 +29,7 @@ PATIENT_FACING = [
     "recovery/reminders", "recovery/errors.py", "recovery/services/validate.py",
     "recovery/services/checkins.py", "recovery/services/preferences.py", "recovery/services/accounts.py",
     "recovery/services/alerts.py", "recovery/services/figures.py", "recovery/services/inbox.py",
-    "recovery/services/passwords.py", "recovery/security",
+    "recovery/services/passwords.py", "recovery/services/texting.py", "recovery/security",
 ]
 
 

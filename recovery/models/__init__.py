@@ -19,10 +19,12 @@ from .clinic import ClinicCalendar, ClosedDate, OpeningHours
 from .people import (
     EMAIL_MAX,
     LANGUAGES,
+    MOBILE_MAX,
     NAME_MAX,
     PHONE_MAX,
     RECORD_NUMBER_MAX,
     ROLES,
+    SMS_CONSENT_METHODS,
     Patient,
     SetPasswordToken,
     User,
@@ -40,6 +42,7 @@ from .procedures import (
 )
 from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
+from .sms import SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
 from .timeline import (
     current_procedure,
     is_current,
@@ -63,4 +66,5 @@ __all__ = [
     "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
     "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
+    "MOBILE_MAX", "SMS_BODY_MAX", "SMS_CONSENT_METHODS", "ReminderDelivery", "SmsMessage", "SmsOptOut",
 ]

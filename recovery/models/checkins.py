@@ -30,6 +30,8 @@ ALERT_NOTE_MAX = 1000  # a clinician's note on an alert
 # Every answer a complete check-in has (the note is optional). NULL is "not answered", never "no".
 ANSWERS = ("pain_now", "worst_pain", "walking_level", "minutes_upright", "medication",
            "sleep_disturbed") + RED_FLAGS
+INCOMPLETE_HAS_REASON = ("complete OR pain_now IS NOT NULL OR "
+                         + " OR ".join(f"{f} IS TRUE" for f in RED_FLAGS))
 
 
 class CheckIn(db.Model):
@@ -44,11 +46,11 @@ class CheckIn(db.Model):
         CheckConstraint("minutes_upright BETWEEN 0 AND 1440", name="minutes_upright"),
         CheckConstraint("medication IN ('none', 'otc', 'prescription')", name="medication"),
         CheckConstraint(f"note IS NULL OR length(note) <= {NOTE_MAX}", name="note"),
-        # A complete check-in has every answer; an incomplete one exists only to keep a red flag.
+        # A complete check-in has every answer; an incomplete one exists only to keep a red flag,
+        # or the pain score a patient texted in reply to a nudge (services/texting.py).
         CheckConstraint("NOT complete OR (" + " AND ".join(f"{a} IS NOT NULL" for a in ANSWERS) + ")",
                         name="complete_answers"),
-        CheckConstraint("complete OR " + " OR ".join(f"{f} IS TRUE" for f in RED_FLAGS),
-                        name="incomplete_has_red_flag"),
+        CheckConstraint(INCOMPLETE_HAS_REASON, name="incomplete_has_reason"),
         # The cohort, triage and chart queries read one procedure's check-ins in date order.
         Index("ix_checkins_procedure_day", "procedure_id", "local_date"),
     )

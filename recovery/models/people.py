@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, true
+from sqlalchemy import CheckConstraint, ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocabulary
@@ -18,6 +18,9 @@ EMAIL_MAX = 254
 NAME_MAX = 120
 RECORD_NUMBER_MAX = 32
 PHONE_MAX = 32
+MOBILE_MAX = 16  # E.164: "+" and at most 15 digits
+# How a patient's consent to texts was given (recorded with when and by whom).
+SMS_CONSENT_METHODS = ("verbal", "written", "settings")
 
 
 class User(UserMixin, db.Model):
@@ -79,6 +82,8 @@ class Patient(db.Model):
     __table_args__ = (
         CheckConstraint("preferred_language IN ('en', 'es')", name="language"),
         CheckConstraint("reminder_time BETWEEN '08:00:00' AND '20:30:00.000000'", name="reminder_time"),
+        CheckConstraint("sms_consent_method IS NULL OR "
+                        "sms_consent_method IN ('verbal', 'written', 'settings')", name="sms_consent_method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,11 +104,24 @@ class Patient(db.Model):
     # Reminder preferences: e-mail on/off and the local time of the daily nudge (08:00-20:30).
     email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     reminder_time: Mapped[time] = mapped_column(default=time(18, 0), server_default="18:00:00")
+    # Texts (reminders/channels/sms.py): an optional mobile number in E.164, for texts only (the
+    # required `phone` is for calls and is often a landline); consent with when, how and by whom;
+    # the patient's choice of texts; `sms_opted_out` mirrors the number's row in sms_opt_outs
+    # (kept by reminders/texts.py, so reachability reads the patient's row alone); `sms_paused_at`
+    # is set when the provider reported the number permanently undeliverable (staff fix it).
+    mobile: Mapped[str | None] = mapped_column(String(MOBILE_MAX), index=True)
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_consent_method: Mapped[str | None] = mapped_column(String(16))
+    sms_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sms_reminders: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[user_id])
     clinician: Mapped[User | None] = relationship(foreign_keys=[clinician_id])
+    sms_consent_by: Mapped[User | None] = relationship(foreign_keys=[sms_consent_by_id])
     procedures: Mapped[list["Procedure"]] = relationship(  # noqa: F821
         back_populates="patient", order_by="[Procedure.performed_at, Procedure.id]"
     )

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Reminder
 from . import channels, outbox, resets, rows
 from .bulk import among
-from .channels import Unreachable
+from .channels import Refused, Unreachable
 from .rules import hold_for_quiet_hours
 
 log = logging.getLogger(__name__)
@@ -215,6 +215,12 @@ class Run:
                         later = later[1:]
                     self.defer([r.id for r in later if r.id in self.held])
                     return
+                except Refused as error:  # for good: failed now, never retried
+                    if error.settle is not None:
+                        error.settle(self.now)
+                    self._failed_attempt(row, error, final=True)
+                    db.session.commit()
+                    continue
                 except Exception as error:  # noqa: BLE001 - any delivery failure is retried, never lost
                     self._failed_attempt(row, error)
                     db.session.commit()
@@ -253,11 +259,12 @@ class Run:
         db.session.commit()
         self.report.deferred += ids
 
-    def _failed_attempt(self, row, error: Exception, was: str = "sending") -> None:
-        """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS show it as failed."""
+    def _failed_attempt(self, row, error: Exception, was: str = "sending", final: bool = False) -> None:
+        """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS (or a `final`
+        refusal) show it as failed."""
         attempts = row.attempts + 1
         values = {"attempts": attempts, "last_error": _describe(error), "sent_at": None}
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= MAX_ATTEMPTS or final:
             self._update([row.id], was, status="failed", **values)
             self.report.failed.append(row.id)
         else:

@@ -17,6 +17,7 @@ from flask_limiter.util import get_remote_address
 from ..config import check_rate_limit
 
 LIMITED_VIEWS = ("auth.login", "auth.forgot_password", "auth.start")
+WEBHOOK_VIEWS = ("sms.inbound", "sms.status")  # Twilio's: SMS_WEBHOOK_RATE_LIMIT per address
 # The API's limits: the kind of key -> its config key.
 API_LIMITS = {"address": "API_RATE_LIMIT_PER_ADDRESS", "token": "API_RATE_LIMIT"}
 
@@ -30,6 +31,12 @@ def init_app(app: Flask) -> None:
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(
                 lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"]
+            )(view)
+    for endpoint in WEBHOOK_VIEWS:
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(
+                lambda: app.config["SMS_WEBHOOK_RATE_LIMIT"], methods=["POST"]
             )(view)
     app.extensions["recovery_limiter"] = limiter
     app.extensions["recovery_api_limits"] = {

@@ -18,6 +18,7 @@ from .validate import Fields
 REASONS = {
     "missed_72h": _l("Missed the 72-hour check-in"),
     "missed_visit": _l("Did not come to a booked visit: call to rebook"),
+    "fix_mobile": _l("Texts to this patient's mobile number fail: check the number (texts are paused)"),
 }
 MISSED_VISIT_DEADLINE = timedelta(hours=24)
 

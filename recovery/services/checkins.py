@@ -189,6 +189,45 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     return CheckInResult(checkin.id, created, red_flags, checkin.complete, left)
 
 
+def save_texted_pain(patient: Patient, pain: int, now: datetime) -> CheckIn | None:
+    """Today's "pain now" from a patient's text reply (0-10), kept as an incomplete check-in:
+    every other answer unknown, the red flags unanswered (NULL, never "no"), to be finished
+    through a link. A check-in already complete today is left as it is (None is returned)."""
+    if not 0 <= pain <= 10:
+        raise ValidationError({"pain_now": str(_l("Pain must be a whole number from 0 to 10."))})
+    procedure = patient.current_procedure
+    if procedure is None or patient.discharged:
+        return None
+    day = local_today(patient, now)
+    begin_write(db.session)
+    checkin = todays_checkin(patient, day)
+    if checkin is not None and checkin.complete:
+        return None
+    created = False
+    if checkin is None:
+        checkin = CheckIn(patient_id=patient.id, procedure_id=procedure.id, local_date=day, created_at=now,
+                          updated_at=now, is_72h_check=False, pain_now=pain, complete=False,
+                          **{name: None for name in ANSWERS if name != "pain_now"})
+        try:
+            with db.session.begin_nested():
+                db.session.add(checkin)
+            created = True
+        except IntegrityError:  # a check-in saved meanwhile: update it below
+            checkin = todays_checkin(patient, day)
+            if checkin.complete:
+                return None
+    if not created:
+        values = {name: None for name in SCORED + RED_FLAGS}
+        values["pain_now"] = pain
+        _update(checkin, values, {}, now, None)
+    db.session.flush()
+    of_row = (procedure if checkin.procedure_id == procedure.id
+              else db.session.get(Procedure, checkin.procedure_id))
+    buckets.record(of_row, patient.timezone, day, checkin.pain_now)
+    triage.evaluate_patient(patient, now, procedure=procedure)
+    return checkin
+
+
 def incomplete_today(patient: Patient, now: datetime) -> bool:
     """Is today's check-in saved but incomplete (a red flag kept with answers missing)?"""
     return bool(db.session.scalar(select(CheckIn.id).where(

@@ -12,13 +12,14 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import db
 from ..models import LANGUAGES, NAME_MAX, RECORD_NUMBER_MAX, Appointment, Patient, SetPasswordToken, User
-from ..reminders import outbox
+from ..reminders import outbox, texts
 from . import audit, triage
 from .accounts import create_user, find_user, issue_set_password_token
 from .errors import NotFound, ValidationError
 from .validate import Fields
 
 RECORD_NUMBER = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+SMS_CONSENT_GIVEN = ("verbal", "written")  # how staff saw the patient agree to texts
 
 
 def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
@@ -31,6 +32,8 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
     phone = fields.phone("phone")
     caregiver_name = fields.text("caregiver_name", NAME_MAX)
     caregiver_phone = fields.phone("caregiver_phone", required=False)
+    mobile = fields.mobile("mobile", current_app.config["CLINIC_COUNTRY"])
+    consent = fields.choice("sms_consent", SMS_CONSENT_GIVEN, required=False)
     language = fields.choice("preferred_language", LANGUAGES, default="en")
     tz = fields.timezone("timezone", current_app.config["CLINIC_TIMEZONE"])
     clinician_id = fields.integer("clinician_id", 1, 2**31 - 1, required=False)
@@ -43,6 +46,8 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
         fields.fail("date_of_birth", _l("Please enter a date of birth in the past."))
     if email and find_user(email):
         fields.fail("email", _l("An account with this e-mail already exists."))
+    if consent and not mobile and "mobile" not in fields.errors:
+        fields.fail("sms_consent", _l("Enter the mobile number the patient agreed to get texts on."))
     clinician = _clinician(fields, clinician_id)
     fields.done()
 
@@ -62,6 +67,14 @@ def enrol_patient(data, actor: User, now: datetime) -> tuple[Patient, str]:
                 timezone=tz,
                 clinician=clinician,
                 created_at=now,
+                mobile=mobile,
+                # Consent on record: when, how and by whom. Texts by default for a patient who has
+                # no e-mail; with one, e-mail stays the default and the patient may add texts.
+                sms_consent_at=now if consent else None,
+                sms_consent_method=consent,
+                sms_consent_by_id=actor.id if consent else None,
+                sms_reminders=bool(consent) and not email,
+                sms_opted_out=bool(mobile) and texts.opted_out(mobile),
             )
             db.session.add(patient)
     except IntegrityError:
@@ -189,6 +202,35 @@ def account_status(patient: Patient, now: datetime) -> AccountStatus:
     """The state of a patient's login, for the staff page."""
     user = patient.user
     return AccountStatus(user.active, bool(user.password_hash), open_link(user, now))
+
+
+def update_texts(patient: Patient, data, actor: User, now: datetime) -> None:
+    """Staff set the patient's mobile number and consent to texts (after a call, say, when texts
+    to the old number failed). Saving clears a pause: staff have checked the number. Consent is
+    recorded afresh (when, how, by whom) when it is given now or the number changes; without it
+    no text goes. Refused, by field, with nothing changed: a malformed number, consent without one."""
+    fields = Fields(data)
+    mobile = fields.mobile("mobile", current_app.config["CLINIC_COUNTRY"])
+    own = ("settings",) if patient.sms_consent_method == "settings" else ()  # kept as the patient gave it
+    consent = fields.choice("sms_consent", SMS_CONSENT_GIVEN + own, required=False)
+    if consent and not mobile and "mobile" not in fields.errors:
+        fields.fail("sms_consent", _l("Enter the mobile number the patient agreed to get texts on."))
+    elif consent == "settings" and mobile != patient.mobile:
+        fields.fail("sms_consent", _l("The patient agreed to texts on their old number: ask them again."))
+    fields.done()
+    changed_number = mobile != patient.mobile
+    patient.mobile = mobile
+    patient.sms_paused_at = None
+    patient.sms_opted_out = bool(mobile) and texts.opted_out(mobile)
+    if not consent:
+        patient.sms_consent_at = patient.sms_consent_method = patient.sms_consent_by_id = None
+        patient.sms_reminders = False
+    elif changed_number or patient.sms_consent_at is None or consent != patient.sms_consent_method:
+        if patient.sms_consent_at is None:
+            patient.sms_reminders = patient.sms_reminders or not patient.email
+        patient.sms_consent_at, patient.sms_consent_method, patient.sms_consent_by_id = now, consent, actor.id
+    outbox.sync_patient(patient, now)
+    audit.record(actor, "patient.texts", patient, now)
 
 
 def discharge_patient(patient: Patient, actor: User, now: datetime) -> None:

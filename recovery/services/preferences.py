@@ -1,14 +1,16 @@
-"""A patient's own reminder preferences: e-mail on or off, the nudge's time, time zone, language."""
+"""A patient's own reminder preferences: texts, e-mail or both (and the mobile number texts go
+to), the nudge's time, time zone, language."""
 
 from datetime import datetime, time
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import LANGUAGES, Patient
-from ..reminders import outbox
+from ..reminders import outbox, texts
 from . import buckets, checkins
 from .validate import Fields
 
@@ -26,6 +28,8 @@ def current_values(patient: Patient) -> dict[str, str]:
     """The patient's preferences as the strings the settings form posts."""
     return {
         "email_reminders": "yes" if patient.email_reminders else "no",
+        "mobile": patient.mobile or "",
+        "sms_reminders": "yes" if patient.sms_reminders else "no",
         "reminder_time": patient.reminder_time.strftime("%H:%M"),
         "timezone": patient.timezone,
         "preferred_language": patient.preferred_language,
@@ -43,7 +47,12 @@ def update_preferences(patient: Patient, data, now: datetime) -> list[str]:
     reminder_time = _reminder_time(fields)
     zone = _timezone(fields)
     language = fields.choice("preferred_language", LANGUAGES)
+    mobile = patient.mobile
+    if "mobile" in data:
+        mobile = fields.mobile("mobile", current_app.config["CLINIC_COUNTRY"])
+    sms_reminders = _sms_reminders(fields, data, patient, mobile)
     fields.done()
+    _texts(patient, mobile, sms_reminders, now)
 
     wanted = {
         "email_reminders": email_reminders,
@@ -63,6 +72,29 @@ def update_preferences(patient: Patient, data, now: datetime) -> list[str]:
     # Pending reminders move to the new time or zone (or lose their e-mail copy) at once.
     outbox.sync_patient(patient, now)
     return changed
+
+
+def _sms_reminders(fields: Fields, data, patient: Patient, mobile: str | None) -> bool:
+    if "sms_reminders" not in data:
+        return patient.sms_reminders and bool(mobile)
+    wanted = fields.boolean("sms_reminders")
+    if wanted and not mobile and "mobile" not in fields.errors:
+        fields.fail("mobile", _l("Enter your mobile number to get your reminders by text."))
+    return bool(wanted) and bool(mobile)
+
+
+def _texts(patient: Patient, mobile: str | None, sms_reminders: bool, now: datetime) -> None:
+    """The mobile number and the choice of texts; choosing texts here is the patient's consent
+    (recorded with when, how and by whom) when none is on record. A new number starts afresh:
+    its own opt-out (if it ever sent STOP), no pause."""
+    if mobile != patient.mobile:
+        patient.mobile = mobile
+        patient.sms_paused_at = None
+        patient.sms_opted_out = bool(mobile) and texts.opted_out(mobile)
+    if sms_reminders and patient.sms_consent_at is None:
+        patient.sms_consent_at, patient.sms_consent_method = now, "settings"
+        patient.sms_consent_by_id = patient.user_id
+    patient.sms_reminders = sms_reminders
 
 
 def _email_reminders(fields: Fields, patient: Patient) -> bool:

@@ -163,6 +163,28 @@ class Fields:
             return None
         return value
 
+    def mobile(self, name, region: str):
+        """An optional mobile number, read in `region` (the clinic's country) unless it starts with
+        + and a country code, returned in E.164 ("+13125550123"); None when blank."""
+        import phonenumbers
+
+        value = self.text(name, PHONE_MAX)
+        if value is None:
+            return None
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            self.fail(name, _l("Please enter a mobile number that can get texts, such as (312) 555-0123 "
+                               "or +1 312 555 0123."))
+            return None
+        if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            self.fail(name, _l("This is not a mobile number: texts need a mobile."))
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
     def day(self, name, required=True):
         """A calendar day from EARLIEST_DAY to LATEST_DAY."""
         value = self.raw(name)

@@ -49,6 +49,13 @@ AGENDA_REMINDER_STATES = {
     "failed": _l("failed"),
     "cancelled": _l("not sent (cancelled)"),
 }
+# How staff saw the patient agree to texts ("" for no consent); "settings" is the patient's own,
+# offered only to keep it as it is.
+SMS_CONSENT_OPTIONS = [("", _l("Not asked, or declined: no texts")),
+                       ("verbal", _l("Agreed to texts, told staff (verbal)")),
+                       ("written", _l("Agreed to texts in writing"))]
+SMS_CONSENT_OWN = ("settings", _l("Agreed in their Settings in Recovery"))
+
 # What each audit event records, in words (an action not listed here is shown as its code).
 AUDIT_ACTIONS = {
     "patient.view": _l("Viewed the patient's record"),
@@ -57,6 +64,7 @@ AUDIT_ACTIONS = {
     "patient.invite_link": _l("Issued a set-password link"),
     "patient.reset_link": _l("Issued a password-reset link"),
     "patient.discharge": _l("Discharged the patient"),
+    "patient.texts": _l("Changed the mobile number or consent to texts"),
     "procedure.record": _l("Recorded a procedure"),
     "procedure.correct": _l("Corrected a procedure"),
     "checkin.phone_entry": _l("Entered a check-in taken by phone"),

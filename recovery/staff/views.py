@@ -74,6 +74,7 @@ def _enrol_form(form, errors):
         clinicians=clinicians,
         languages=forms.LANGUAGES,
         timezones=vocabulary.timezone_options(form.get("timezone")),
+        sms_consent_options=forms.SMS_CONSENT_OPTIONS,
     )
 
 
@@ -234,6 +235,22 @@ def _checkin_form(patient, form, errors, now, saved=None):
         **_guidance(reported),
         medication=forms.MEDICATION,
     )
+
+
+@bp.route("/patients/<int:patient_id>/texts", methods=["POST"])
+def texts(patient_id: int):
+    """Set the patient's mobile number and consent to texts (a pause for a failing number ends)."""
+    patient = patient_or_404(patient_id)
+    try:
+        enrolment.update_texts(patient, request.form, current_user, utcnow())
+    except ValidationError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message)
+    else:
+        db.session.commit()
+        flash(_("Texts for %(name)s are updated.", name=patient.name))
+    return redirect(url_for("staff.patient", patient_id=patient_id) + "#texts")
 
 
 @bp.route("/patients/<int:patient_id>/discharge", methods=["POST"])

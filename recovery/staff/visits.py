@@ -40,6 +40,8 @@ def patient_page(
         patient=patient,
         appointments=procedures.patient_appointments(patient),
         account=enrolment.account_status(patient, now),
+        sms_consent_options=forms.SMS_CONSENT_OPTIONS + (
+            [forms.SMS_CONSENT_OWN] if patient.sms_consent_method == "settings" else []),
         reminders=outbox_view.upcoming_for(patient),
         visit_form=visit_form or {},
         visit_errors=visit_errors or {},

@@ -15,6 +15,7 @@ PROCEDURE_EDIT = "/staff/procedures/<int:procedure_id>/edit"
 LINK = "/staff/patients/<int:patient_id>/link"
 CHECKIN = "/staff/patients/<int:patient_id>/checkin"
 DISCHARGE = "/staff/patients/<int:patient_id>/discharge"
+TEXTS = "/staff/patients/<int:patient_id>/texts"
 BOOK = "/staff/patients/<int:patient_id>/appointments"
 RESCHEDULE = "/staff/appointments/<int:appointment_id>/reschedule"
 CANCEL = "/staff/appointments/<int:appointment_id>/cancel"
@@ -84,6 +85,8 @@ ROWS = [
     Row(AUDIT, "GET", "/staff/audit?patient={patient_a}&from=2020-01-01", only("staff")),
     Row(AUDIT, "GET", f"/staff/audit?patient=NO-SUCH&user={UNKNOWN}&from=2021-01-01&to=2020-01-01",
         only("staff", 400)),
+    Row(TEXTS, "POST", f"/staff/patients/{UNKNOWN}/texts", only("staff", 404)),
+    Row(TEXTS, "POST", "/staff/patients/{patient_a}/texts", only("staff", 302)),
     Row(DISCHARGE, "POST", f"/staff/patients/{UNKNOWN}/discharge", only("staff", 404)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),  # again

@@ -1,7 +1,7 @@
 """each procedure type's expected-recovery band, stored by the scheduler for the patient charts
 
 Revision ID: a7e3c1b5d9f2
-Revises: 5c1e7b9d2f40
+Revises: a20e5d3c9b71
 Create Date: 2026-12-03 19:40:00
 
 A patient's chart drew the band from the whole cohort on every page view (the cohort page's work
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c1b5d9f2'
-down_revision = '5c1e7b9d2f40'
+down_revision = 'a20e5d3c9b71'
 branch_labels = None
 depends_on = None
 

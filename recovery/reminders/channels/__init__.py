@@ -17,7 +17,8 @@ A channel is a module (or any object) with:
   session (check-in links): they are committed before any hand-over;
 - `hand_over(run, item)`: deliver one item; raise to have it retried with back-off. A channel
   whose service cannot be reached raises Unreachable: its other rows wait for the next run,
-  with no attempt counted. `run.connection(key, open)` keeps one connection per run.
+  with no attempt counted. A hand-over its service refused for good raises Refused: the row
+  fails at once, never retried. `run.connection(key, open)` keeps one connection per run.
 
 Registering a channel (`register`) is all it takes for the rules to plan it, the dispatcher to
 deliver it, the pages to name it and the CHECK constraint on `reminders.channel` to allow it
@@ -42,6 +43,16 @@ class Unreachable(Exception):  # noqa: N818 - reads as what happened: the servic
     def __init__(self, message: str, tried: bool):
         super().__init__(message)
         self.tried = tried
+
+
+class Refused(Exception):  # noqa: N818 - reads as what happened: the service refused for good
+    """The service refused this hand-over for good (a number that opted out, or can never take
+    a message): the row fails at once. `code`: the service's error code; `settle(now)`: what
+    to record about it (in the session, committed with the failure), if anything."""
+
+    def __init__(self, message: str, code: int | None = None, settle=None):
+        super().__init__(message)
+        self.code, self.settle = code, settle
 
 
 def register(channel) -> None:
@@ -88,9 +99,9 @@ def reachable_on(contact) -> tuple[str, ...]:
 
 
 def _register_builtins() -> None:
-    from . import clinic, email, in_app, staff
+    from . import clinic, email, in_app, sms, staff
 
-    for channel in (email, in_app, staff, clinic):  # the constraint's order since the first migration
+    for channel in (email, in_app, staff, clinic, sms):  # the constraint's order in the migrations
         register(channel)
 
 

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "missed_checkins": _l("Missed check-ins"),
     "missed_72h": _l("Missed the 72-hour check"),
     "persistent_pain": _l("Not responding at weeks 5-7"),
+    "text_message": _l("Sent a text: read it on the patient page"),
 }
 
 

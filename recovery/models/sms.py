@@ -1,0 +1,66 @@
+"""Texts: opt-outs per number, the texts patients send us, and delivery events per reminder."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .people import MOBILE_MAX
+from .types import UTCDateTime, utcnow
+
+SMS_BODY_MAX = 1600  # Twilio's longest message body, in characters
+
+
+class SmsOptOut(db.Model):
+    """A number that asked for no more texts (STOP and its synonyms, a plain request, Twilio's
+    own opt-out handling, or a send Twilio refused as opted out). Kept per number, whether or
+    not a patient has it: a number opted out before it was enrolled stays opted out."""
+
+    __tablename__ = "sms_opt_outs"
+
+    number: Mapped[str] = mapped_column(String(MOBILE_MAX), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(16))  # keyword, request, twilio, refused
+    keyword: Mapped[str | None] = mapped_column(String(64))  # what the text said, shortened
+
+
+class SmsMessage(db.Model):
+    """One text a number sent to the clinic (the inbound webhook), handled once per MessageSid,
+    with what it was taken as and the answer we sent back, if any."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (Index("ix_sms_messages_from_received", "from_number", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(MOBILE_MAX))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # pain (a score recorded), bad_score (a reply that was not one), text (kept for the clinic),
+    # stop, start, help.
+    kind: Mapped[str] = mapped_column(String(16))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    reply: Mapped[str | None] = mapped_column(Text)  # our answer (TwiML), None when we sent none
+    notice: Mapped[bool] = mapped_column(default=False)  # the reply was the "not watched" notice
+
+    patient = relationship("Patient")
+
+
+class ReminderDelivery(db.Model):
+    """A provider's report on one reminder's message (Twilio status callbacks: queued, sent,
+    delivered, undelivered, failed), once per (message, status) however often it is repeated."""
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "status", name="uq_reminder_deliveries_provider_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    provider_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    error_code: Mapped[int | None]
