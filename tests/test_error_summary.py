@@ -6,10 +6,11 @@ import re
 import pytest
 from wtforms import Form, StringField
 
+from recovery import short_codes
 from recovery.error_summary import Problem, problems
 from recovery.extensions import db
 from recovery.models import CheckIn, utcnow
-from recovery.services import accounts, short_codes
+from recovery.services import accounts
 
 from .conftest import csrf_token
 from .pages import inline_javascript

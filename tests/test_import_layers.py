@@ -103,9 +103,8 @@ def test_every_blueprint_has_one_shape(name):
 @pytest.mark.no_test_database
 def test_the_reminder_engine_calls_no_clinical_service():
     """Services call the engine after their writes (outbox.sync); the scheduler's job
-    (recovery/jobs.py) runs the clinical checks and then the engine. The engine itself reaches
-    into services only for the account links it mails (set-password tokens and their short
-    codes), which still live with the accounts."""
-    reached = {t.split(".")[2] for m, t in EDGES
-               if _area(m) == "reminders" and _area(t) == "services" and len(t.split(".")) > 2}
-    assert reached <= {"accounts", "short_codes"}
+    (recovery/jobs.py) runs the clinical checks and then the engine. The engine itself never
+    reaches into services: the set-password links it mails (and their short codes) live below
+    both (recovery/set_password_links.py, recovery/short_codes.py)."""
+    reached = sorted((m, t) for m, t in EDGES if _area(m) == "reminders" and _area(t) == "services")
+    assert reached == []

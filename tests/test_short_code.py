@@ -4,9 +4,10 @@ import math
 import re
 from datetime import timedelta
 
+from recovery import short_codes
 from recovery.extensions import db
 from recovery.models import SetPasswordToken, SignInFailure, utcnow
-from recovery.services import accounts, short_codes
+from recovery.services import accounts
 
 from .conftest import csrf_token
 

@@ -93,7 +93,7 @@ def test_patient_page_shows_whether_the_invite_is_pending_or_expired(client, mak
 
 
 def test_the_letter_carries_a_qr_code_and_the_grouped_short_code(client, make_user, login, make_patient):
-    from recovery.services import short_codes
+    from recovery import short_codes
 
     login(make_user("staff"))
     patient = make_patient()

@@ -149,7 +149,7 @@ class SetPasswordToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # An HMAC of the short code typed at /start (services/short_codes); same row, same fate.
+    # An HMAC of the short code typed at /start (recovery/short_codes); same row, same fate.
     code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(16))  # invite or reset
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

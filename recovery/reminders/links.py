@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..models import CheckinLink, Patient
@@ -34,29 +34,15 @@ def issue_checkin_link(patient: Patient, for_date: date, now: datetime) -> str:
     db.session.flush()
     return token
 
-_INSERT_PG = text("""INSERT INTO checkin_links (patient_id, token_hash, for_date, created_at, expires_at)
-    SELECT *, CAST(:now AS timestamp), CAST(:expires AS timestamp)
-    FROM unnest(CAST(:patient AS int[]), CAST(:hash AS varchar[]), CAST(:day AS date[]))""").bindparams(
-    # the two times are stored as the columns store them (UTC, naive)
-    bindparam("now", type_=CheckinLink.__table__.c.created_at.type),
-    bindparam("expires", type_=CheckinLink.__table__.c.expires_at.type))
-
-
 def issue_checkin_links(wanted: list[tuple[int, date]], now: datetime, nbytes: int = 32) -> list[str]:
     """issue_checkin_link for many (patient id, day) pairs at once: one multi-row insert.
     `nbytes`: the token's randomness (texts carry 16 bytes, 22 characters: a text's room is short)."""
     tokens = [secrets.token_urlsafe(nbytes) for _ in wanted]
     if wanted:
         expires = now + timedelta(hours=CHECKIN_LINK_HOURS)
-        if db.engine.dialect.name == "postgresql":  # psycopg's executemany sends a statement a row
-            db.session.execute(_INSERT_PG, {
-                "patient": [p for p, _ in wanted], "hash": [_hash(t) for t in tokens],
-                "day": [d for _, d in wanted],
-                "now": now, "expires": expires})
-        else:  # SQLite's executemany steps one prepared statement
-            db.session.execute(insert(CheckinLink.__table__), [
-                {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
-                 "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
+        db.session.execute(insert(CheckinLink.__table__), [
+            {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
+             "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
     return tokens
 
 

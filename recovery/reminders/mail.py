@@ -18,8 +18,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from .. import short_codes
 from ..display import local_datetime
-from ..services import short_codes
 from ..urls import external_url
 
 SUBJECTS = {

@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ..extensions import db
 from ..models import Appointment, CheckIn, Patient, Procedure, User, is_current
@@ -212,13 +212,9 @@ def enqueue_reset(user_id: int | None, now: datetime) -> None:
     It is addressed to the user (recipient_id) and to no patient: no patient page lists it, and
     quiet hours do not hold it (the person asking is waiting for it).
     """
-    db.session.execute(_INSERT_RESET, {
-        "key": f"reset:{secrets.token_hex(16)}", "recipient_id": user_id, "now": now,
-        "status": "pending" if user_id is not None else "cancelled",
-        "last_error": None if user_id is not None else "no active account has this address"})
-
-
-_INSERT_RESET = insert(_reminders).values(
-    idempotency_key=bindparam("key"), recipient_id=bindparam("recipient_id"), kind="password_reset",
-    channel="email", due_at=bindparam("now"), status=bindparam("status"), attempts=0,
-    last_error=bindparam("last_error"), created_at=bindparam("now"), updated_at=bindparam("now"))
+    db.session.add(Reminder(
+        idempotency_key=f"reset:{secrets.token_hex(16)}", recipient_id=user_id, kind="password_reset",
+        channel="email", due_at=now, status="pending" if user_id is not None else "cancelled",
+        last_error=None if user_id is not None else "no active account has this address",
+        created_at=now, updated_at=now))
+    db.session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Patient, Reminder, User
-from ..services.accounts import issue_reset_token
+from ..set_password_links import issue_reset_token
 from ..urls import external_url
 from . import mail, smtp
 from .bulk import among

@@ -1,19 +1,24 @@
 """Accounts: creating users, checking passwords, and one-time set-password links."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import short_codes
 from ..extensions import db
 from ..models import EMAIL_MAX, NAME_MAX, ROLES, SetPasswordToken, SignInFailure, User
 from ..reminders import outbox
-from . import short_codes, user_sessions
+from ..set_password_links import (  # noqa: F401  (issue_*: re-exported)
+    hash_token,
+    issue_reset_token,
+    issue_set_password_token,
+    revoke,
+)
+from . import user_sessions
 from .errors import ValidationError
 from .passwords import MIN_PASSWORD_LENGTH, check_password_policy  # noqa: F401  (re-exported)
 from .validate import Fields
@@ -154,50 +159,14 @@ def deactivate(user: User, now: datetime) -> None:
     """Close an account: it cannot sign in, its sessions end at once, its links stop working."""
     user.active = False
     user_sessions.end_all(user, now)
-    _revoke(user, now)
+    revoke(user, now)
     db.session.flush()
-
-
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_set_password_token(
-    user: User, now: datetime, purpose="invite", created_by=None, revoke_others=True,
-    valid_for: timedelta | None = None,
-) -> str:
-    """Create a one-time link token; unless told otherwise, earlier unused tokens stop working."""
-    if revoke_others:
-        _revoke(user, now)
-    token = secrets.token_urlsafe(32)
-    valid_for = valid_for or timedelta(hours=current_app.config["INVITE_VALID_HOURS"])
-    db.session.add(
-        SetPasswordToken(
-            user_id=user.id,
-            token_hash=_hash_token(token),
-            code_hash=short_codes.code_hash(short_codes.code_for(token)),
-            purpose=purpose,
-            created_at=now,
-            expires_at=now + valid_for,
-            created_by_id=created_by.id if created_by else None,
-        )
-    )
-    db.session.flush()
-    return token
-
-
-def _revoke(user: User, now: datetime, *conditions) -> None:
-    """End the user's unused set-password links (those matching `conditions`)."""
-    db.session.execute(
-        update(SetPasswordToken)
-        .where(SetPasswordToken.user_id == user.id, SetPasswordToken.used_at.is_(None), *conditions)
-        .values(used_at=now).execution_options(synchronize_session="fetch"))
 
 
 def token_user(token: str, now: datetime) -> User | None:
     """The user a valid, unused, unexpired token belongs to, else None."""
     row = db.session.scalar(
-        select(SetPasswordToken).where(SetPasswordToken.token_hash == _hash_token(token or ""))
+        select(SetPasswordToken).where(SetPasswordToken.token_hash == hash_token(token or ""))
     )
     if row is None or row.used_at is not None or row.expires_at <= now or not row.user.active:
         return None
@@ -215,7 +184,7 @@ def set_password_with_token(token: str, password: str, confirm: str, now: dateti
     user = token_user(token, now)
     if user is None:
         raise ValidationError({"token": str(_l("This link has expired or was already used."))})
-    return _spend_and_set(user, SetPasswordToken.token_hash == _hash_token(token), password, confirm, now)
+    return _spend_and_set(user, SetPasswordToken.token_hash == hash_token(token), password, confirm, now)
 
 
 def _spend_and_set(user: User, which, password: str, confirm: str, now: datetime) -> User:
@@ -291,18 +260,5 @@ def request_password_reset(email: str, now: datetime) -> None:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > EMAIL_MAX:
         email = ""  # the form refuses these; the same two statements all the same
-    user_id = db.session.scalar(_ACTIVE_BY_EMAIL, {"email": email})
+    user_id = db.session.scalar(select(User.id).where(User.email == email, User.active.is_(True)))
     outbox.enqueue_reset(user_id, now)
-
-
-_ACTIVE_BY_EMAIL = select(User.id).where(User.email == bindparam("email"), User.active.is_(True))
-
-
-def issue_reset_token(user: User, now: datetime) -> str:
-    """The link a reset e-mail carries, valid PASSWORD_RESET_VALID_MINUTES from `now` (when it is
-    sent). Earlier links asked for this way stop working; a link staff issued (an invitation
-    or a reset they printed or handed over) keeps working: anyone can ask for a reset e-mail."""
-    _revoke(user, now, SetPasswordToken.purpose == "reset", SetPasswordToken.created_by_id.is_(None))
-    minutes = current_app.config["PASSWORD_RESET_VALID_MINUTES"]
-    return issue_set_password_token(user, now, purpose="reset", revoke_others=False,
-                                    valid_for=timedelta(minutes=minutes))

@@ -22,10 +22,10 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .. import unsaved, vocabulary
+from .. import short_codes, unsaved, vocabulary
 from ..extensions import db
 from ..models import LEVELS, RED_FLAGS, utcnow
-from ..services import audit, enrolment, procedures, short_codes
+from ..services import audit, enrolment, procedures
 from ..services.alerts import EMERGENCY_FLAGS, FLAG_LABELS
 from ..services.checkins import (
     WALKING_LEVELS,

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import User
-from ...services import accounts  # (a module: accounts plans its e-mails through the outbox)
+from ...set_password_links import issue_set_password_token
 from ...urls import external_url
 from .. import links, mail, rows, smtp
 
@@ -34,7 +34,7 @@ def prepare(batch: list, now: datetime) -> list:
         try:
             token = next(tokens) if r.kind in mail.CHECKIN_KINDS else None
             if r.kind == "invite":
-                token = accounts.issue_set_password_token(db.session.get(User, r.user_id), now, "invite",
+                token = issue_set_password_token(db.session.get(User, r.user_id), now, "invite",
                                                  revoke_others=False)
             preferences = external_url("links.unsubscribe", token=sign(r.patient_id))
             messages.append(mail.reminder(r, token, preferences, now))
