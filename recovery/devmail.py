@@ -37,21 +37,30 @@ class SaveHandler:
 
 def serve(port: int, folder: str, delay: float = 0.0) -> None:
     """Run the sink on 127.0.0.1:`port` until interrupted (or SIGTERM)."""
-    import signal
+    with stopped_by_sigterm():
+        controller = Controller(SaveHandler(folder, delay), hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            slow = f", {delay:g} s a message" if delay else ""
+            print(f"SMTP sink on 127.0.0.1:{port}, saving to {folder}{slow}", flush=True)
+            wait_forever()
+        finally:
+            controller.stop()
 
-    controller = Controller(SaveHandler(folder, delay), hostname="127.0.0.1", port=port)
-    controller.start()
-    slow = f", {delay:g} s a message" if delay else ""
-    print(f"SMTP sink on 127.0.0.1:{port}, saving to {folder}{slow}", flush=True)
+
+def stopped_by_sigterm():
+    """A context for a local sink's foreground loop: SIGTERM (how `make run` stops its processes)
+    ends it like Ctrl-C, from the moment the block starts, and the block ends quietly."""
+    import signal
+    from contextlib import suppress
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
+    return suppress(KeyboardInterrupt)
+
+
+def wait_forever() -> None:
+    while True:
+        time.sleep(3600)

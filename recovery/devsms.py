@@ -223,21 +223,14 @@ def start(port: int, sink: Sink, host: str = "127.0.0.1") -> ThreadingHTTPServer
 
 def serve(port: int, sink: Sink) -> None:
     """Run the sink on 127.0.0.1:`port` until interrupted (or SIGTERM)."""
-    import signal
+    from .devmail import stopped_by_sigterm, wait_forever
 
-    server = start(port, sink)
-    slow = f", {sink.delay:g} s a message" if sink.delay else ""
-    print(f"SMS sink on 127.0.0.1:{port} (account {sink.account_sid}), saving to {sink.folder}{slow}",
-          flush=True)
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    with stopped_by_sigterm():
+        server = start(port, sink)
+        try:
+            slow = f", {sink.delay:g} s a message" if sink.delay else ""
+            print(f"SMS sink on 127.0.0.1:{port} (account {sink.account_sid}), saving to {sink.folder}{slow}",
+                  flush=True)
+            wait_forever()
+        finally:
+            server.shutdown()

@@ -80,3 +80,34 @@ def test_unknown_clinic_timezone_is_a_clear_error(tmp_path, monkeypatch, zone):
     monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="CLINIC_TIMEZONE"):
         create_app({"SECRET_KEY": "x", "CLINIC_TIMEZONE": zone})
+
+
+@pytest.mark.no_test_database  # the sinks never open the database
+@pytest.mark.parametrize(("command", "banner"), [("smtp-sink", "SMTP sink on 127.0.0.1"),
+                                                 ("sms-sink", "SMS sink on 127.0.0.1")])
+def test_the_local_sinks_start_and_stop_cleanly_on_sigterm(tmp_path, command, banner):
+    """`make run` starts the sinks and stops them with SIGTERM: they say where they listen, then
+    leave with status 0 and no traceback."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "sink-test",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite", "TWILIO_ACCOUNT_SID": "ACsinktest",
+           "TWILIO_AUTH_TOKEN": "sink-test"}
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "recovery", command, "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = process.stdout.readline()
+        assert banner in first and str(port) in first, first
+        with socket.create_connection(("127.0.0.1", port), timeout=10):
+            pass  # it listens
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, rest
+    assert "Traceback" not in rest

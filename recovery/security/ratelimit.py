@@ -26,18 +26,14 @@ def init_app(app: Flask) -> None:
     """Wrap the sign-in and reset-request views with the LOGIN_RATE_LIMIT for POSTs."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter = Limiter(get_remote_address, app=app, default_limits=[], headers_enabled=True)
-    for endpoint in LIMITED_VIEWS:
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(
-                lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"]
-            )(view)
-    for endpoint in WEBHOOK_VIEWS:
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(
-                lambda: app.config["SMS_WEBHOOK_RATE_LIMIT"], methods=["POST"]
-            )(view)
+    limits = ((LIMITED_VIEWS, "LOGIN_RATE_LIMIT"), (WEBHOOK_VIEWS, "SMS_WEBHOOK_RATE_LIMIT"))
+    for endpoints, setting in limits:
+        for endpoint in endpoints:
+            view = app.view_functions.get(endpoint)
+            if view is not None:
+                app.view_functions[endpoint] = limiter.limit(
+                    lambda setting=setting: app.config[setting], methods=["POST"]
+                )(view)
     app.extensions["recovery_limiter"] = limiter
     app.extensions["recovery_api_limits"] = {
         kind: check_rate_limit(key, app.config[key], "") for kind, key in API_LIMITS.items()
