@@ -29,3 +29,48 @@ def test_the_text_bench_sends_every_text_once_through_the_sink(app):
 
     result = sms_bench.through_sms(app, app.config["SQLALCHEMY_DATABASE_URI"], 10, dispatchers=2)
     assert result["texts"] == 20 and result["exactly_once"] is True
+
+
+def test_the_durable_floor_writes_one_row_for_a_signed_in_patient_with_a_valid_token(app, make_patient,
+                                                                                     monkeypatch, tmp_path):
+    """/bench/floor, what check-ins are measured against, does the floor's work and no less: it
+    needs the signed-in patient and a valid CSRF token, and commits one check-in-sized row."""
+    import importlib
+    import re
+    import sys
+
+    from sqlalchemy import func, select, text
+
+    from .conftest import TEST_PASSWORD
+
+    patient = make_patient()
+    db.session.commit()
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("RECOVERY_INSTANCE_PATH", str(tmp_path))
+    sys.modules.pop("bench.app", None)
+    floor_app = importlib.import_module("bench.app").app
+    try:
+        client = floor_app.test_client()
+
+        def rows() -> int:
+            with floor_app.app_context():
+                return db.session.scalar(select(func.count()).select_from(text("bench_floor_rows")))
+
+        def token(path: str) -> str:
+            html = client.get(path).get_data(as_text=True)
+            return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+        assert client.post("/bench/floor").status_code in (302, 400, 403) and rows() == 0  # nobody signed in
+        answer = client.post("/login", data={"login": patient.user.email, "password": TEST_PASSWORD,
+                                             "csrf_token": token("/login")})
+        assert answer.status_code == 302
+        assert client.post("/bench/floor", data={"csrf_token": "forged"}).status_code == 400 and rows() == 0
+        answer = client.post("/bench/floor", data={"csrf_token": token("/patient/checkin")})
+        assert answer.status_code == 302 and rows() == 1
+    finally:
+        with floor_app.app_context():
+            db.session.execute(text("DROP TABLE IF EXISTS bench_floor_rows"))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        sys.modules.pop("bench.app", None)
