@@ -7,9 +7,6 @@ shows such an incomplete check-in, its unknown answers as "not answered", never 
 import csv
 import html as html_lib
 import io
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -24,7 +21,7 @@ from recovery.services.triage.rules import Entry, Facts, persistent_pain, worsen
 
 from .api_helpers import Api
 from .conftest import NOW, csrf_token
-from .databases import fresh_database
+from .databases import flask_command, fresh_database, insert_an_old_patient
 
 FULL = {
     "pain_now": "4", "worst_pain": "6", "walking_level": "2", "minutes_upright": "20",
@@ -314,27 +311,14 @@ def test_patient_pages_show_an_incomplete_checkin(client, make_patient, login):
 def test_existing_checkins_become_complete_with_their_answers_kept(tmp_path):
     """Upgrading a database of the previous version: every check-in is complete, answers as they were."""
     def flask(url, *args):
-        env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "migration-test",
-               "DATABASE_URL": url}
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "recovery", *args], env=env,
-                              capture_output=True, text=True, timeout=120)
+        return flask_command(tmp_path, url, *args)
 
     at = NOW.replace(tzinfo=None)
     with fresh_database(tmp_path) as url:
         assert flask(url, "db", "upgrade", "b7c3d9e1f2a4").returncode == 0
         engine = create_engine(url)
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (id, email, role, active, display_name, created_at)"
-                              " VALUES (1, 'old@example.org', 'patient', true, 'Old', :at)"), {"at": at})
-            conn.execute(text(
-                "INSERT INTO patients (id, user_id, record_number, date_of_birth, phone, preferred_language,"
-                " timezone, discharged, email_reminders, reminder_time, demo, created_at) VALUES (1, 1,"
-                " 'MRN-OLD', '1950-01-01', '555', 'en', 'America/Chicago', false, true, '18:00:00', false,"
-                " :at)"), {"at": at})
-            conn.execute(text(
-                "INSERT INTO procedures (id, patient_id, type, performed_at, levels, fracture_cause,"
-                " anaesthesia, setting, cement_leakage, baseline_pain, recorded_at) VALUES (1, 1,"
-                " 'kyphoplasty', :at, 'L1', 'osteoporosis', 'local', 'outpatient', false, 8, :at)"), {"at": at})
+            insert_an_old_patient(conn, at)
             conn.execute(text(
                 "INSERT INTO checkins (patient_id, procedure_id, local_date, pain_now, worst_pain,"
                 " walking_level, minutes_upright, medication, sleep_disturbed, flag_neuro, flag_chest,"

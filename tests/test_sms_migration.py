@@ -2,41 +2,25 @@
 `checkins` while other rows refer to them; everything is kept, foreign keys stay enforced, a
 pain-only incomplete check-in is allowed after it, and the downgrade refuses to drop one."""
 
-import os
-import subprocess
-import sys
 
 from sqlalchemy import create_engine, text
 
 from .conftest import NOW
-from .databases import fresh_database
+from .databases import flask_command, fresh_database, insert_an_old_patient
 
 BEFORE = "5c1e7b9d2f40"
 
 
 def test_the_texts_migration_keeps_every_row_and_the_foreign_keys(tmp_path):
     def flask(url, *args):
-        env = {**os.environ, "RECOVERY_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "migration-test",
-               "DATABASE_URL": url}
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "recovery", *args], env=env,
-                              capture_output=True, text=True, timeout=120)
+        return flask_command(tmp_path, url, *args)
 
     at = NOW.replace(tzinfo=None)
     with fresh_database(tmp_path) as url:
         assert flask(url, "db", "upgrade", BEFORE).returncode == 0
         engine = create_engine(url)
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO users (id, email, role, active, display_name, created_at)"
-                              " VALUES (1, 'old@example.org', 'patient', true, 'Old', :at)"), {"at": at})
-            conn.execute(text(
-                "INSERT INTO patients (id, user_id, record_number, date_of_birth, phone, preferred_language,"
-                " timezone, discharged, email_reminders, reminder_time, demo, created_at) VALUES (1, 1,"
-                " 'MRN-OLD', '1950-01-01', '555', 'en', 'America/Chicago', false, true, '18:00:00', false,"
-                " :at)"), {"at": at})
-            conn.execute(text(
-                "INSERT INTO procedures (id, patient_id, type, performed_at, levels, fracture_cause,"
-                " anaesthesia, setting, cement_leakage, baseline_pain, recorded_at) VALUES (1, 1,"
-                " 'kyphoplasty', :at, 'L1', 'osteoporosis', 'local', 'outpatient', false, 8, :at)"), {"at": at})
+            insert_an_old_patient(conn, at)
             conn.execute(text(
                 "INSERT INTO checkins (id, patient_id, procedure_id, local_date, pain_now, flag_neuro,"
                 " flag_chest, flag_infection, flag_calf, is_72h_check, complete, created_at, updated_at)"
