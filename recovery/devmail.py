@@ -62,5 +62,8 @@ def stopped_by_sigterm():
 
 
 def wait_forever() -> None:
+    """Sleep until a signal's handler raises. In short naps: the kernel may hand SIGTERM to one
+    of the sink's server threads, and then the main thread only runs Python's handler when its
+    sleep ends (a sink once slept on through `make run`'s stop for an hour)."""
     while True:
-        time.sleep(3600)
+        time.sleep(0.2)

@@ -11,6 +11,24 @@ def page_count(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
+class Paged:
+    """What a page of a list knows from its number (`page`), the list's length (`total`) and
+    its page size (`page_size`, read when asked, so a test can shrink it): how many pages
+    there are, and whether it is past the last one (the page then says so, linking the last)."""
+
+    page: int
+    total: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.page_size)
+
+    @property
+    def past_end(self) -> bool:
+        return self.page > self.pages
+
+
 def parse_page(data, name: str = "page") -> int:
     """The page the URL asks for in parameter `name` (1 when it names none); ValidationError
     when it is not a whole number from 1 to MAX_PAGE."""

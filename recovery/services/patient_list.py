@@ -33,7 +33,7 @@ from ..models import (
     recovery_day_within,
 )
 from .clinic import STATUS_ORDER, PatientSummary
-from .paging import MAX_PAGE, page_count
+from .paging import MAX_PAGE, Paged, page_count
 from .responder import responder_sql
 from .triage.rules import FOLLOW_UP_FROM_DAY, MISSED_DAYS, MISSED_UNTIL_DAY, WEEKLY_MISSED_DAYS
 from .validate import Fields, contains_pattern, record_id
@@ -72,7 +72,7 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
-class PatientPage:
+class PatientPage(Paged):
     """One page of the list, with the number of matches and pages."""
 
     query: ListQuery
@@ -80,12 +80,12 @@ class PatientPage:
     total: int
 
     @property
-    def pages(self) -> int:
-        return page_count(self.total, PAGE_SIZE)
+    def page_size(self) -> int:
+        return PAGE_SIZE
 
     @property
-    def past_end(self) -> bool:
-        return self.query.page > self.pages
+    def page(self) -> int:
+        return self.query.page
 
 
 def parse_query(data, viewer: User) -> ListQuery:

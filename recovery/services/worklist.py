@@ -13,7 +13,6 @@ from sqlalchemy import and_, exists, func, select
 from ..extensions import db
 from ..models import Appointment, Patient, Procedure, User, is_current
 from . import paging
-from .paging import page_count
 
 BOOKED = ("scheduled", "completed")
 PAGE_SIZE = 50
@@ -46,7 +45,7 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class WorklistPage:
+class WorklistPage(paging.Paged):
     """One page of the worklist and the number of patients on the whole list."""
 
     entries: list[Entry]
@@ -54,12 +53,8 @@ class WorklistPage:
     page: int
 
     @property
-    def pages(self) -> int:
-        return page_count(self.total, PAGE_SIZE)
-
-    @property
-    def past_end(self) -> bool:
-        return self.page > self.pages
+    def page_size(self) -> int:
+        return PAGE_SIZE
 
 
 def parse_page(data) -> int:

@@ -11,7 +11,6 @@ from ...extensions import db
 from ...models import Alert, CheckIn, Patient, Procedure, User
 from .. import paging
 from ..alerts import FLAG_LABELS
-from ..paging import page_count
 from .rules import SEVERITY_ORDER
 
 PAGE_SIZE = 25
@@ -109,7 +108,7 @@ def severity_counts(items: list[TriageItem]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class TriagePage:
+class TriagePage(paging.Paged):
     """One page of the triage list, with the clinic's open alerts counted per severity."""
 
     items: list[TriageItem]
@@ -117,16 +116,12 @@ class TriagePage:
     page: int
 
     @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
+
+    @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, PAGE_SIZE)
-
-    @property
-    def past_end(self) -> bool:
-        return self.page > self.pages
 
 
 def parse_page(data) -> int:
