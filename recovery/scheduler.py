@@ -9,8 +9,9 @@ store the same rows (the later one wins).
 
 import logging
 import signal
+import threading
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from .jobs import dispatch_due
@@ -52,11 +53,11 @@ def refresh_bands(app: Flask) -> None:
             db.session.rollback()
 
 
-def build(app: Flask, worker: str | None = None, interval: int = INTERVAL_SECONDS) -> BlockingScheduler:
-    """A BlockingScheduler with the sweep job and the band refresh, each coalesced, one at a time,
+def build(app: Flask, worker: str | None = None, interval: int = INTERVAL_SECONDS) -> BackgroundScheduler:
+    """A scheduler (its own thread) with the sweep job and the band refresh, each coalesced, one at a time,
     with a generous misfire grace, both run first at start-up."""
     worker = worker or default_worker()
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(
         run_once, "interval", seconds=interval, args=(app, worker), id="sweep",
         coalesce=True, max_instances=1, misfire_grace_time=300, next_run_time=utcnow(),
@@ -69,14 +70,23 @@ def build(app: Flask, worker: str | None = None, interval: int = INTERVAL_SECOND
 
 
 def run(app: Flask, worker: str | None = None, interval: int = INTERVAL_SECONDS) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly."""
+    """Run until SIGTERM or SIGINT, then stop cleanly: a running sweep finishes first.
+
+    The main thread waits in short naps: the kernel may hand the signal to one of the
+    scheduler's threads, and Python runs its handler only in the main thread, once that
+    thread's wait ends (a wait until the next job kept `make run`'s stop waiting up to 30 s).
+    """
     scheduler = build(app, worker, interval)
+    stopping = threading.Event()
 
     def stop(signum, frame):
         log.info("scheduler stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler %s started, every %ss", worker or default_worker(), interval)
     scheduler.start()
+    while not stopping.wait(0.2):
+        pass
+    scheduler.shutdown(wait=True)
