@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .database import check_writable
 
     check_writable(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    from . import instruments
+
+    instruments.init_app(app)  # a questionnaire that cannot be scored stops start-up here
 
     register_extensions(app)
     if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line
