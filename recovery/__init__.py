@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import instruments
 
     instruments.init_app(app)  # a questionnaire that cannot be scored stops start-up here
+    config_module.check_outcome_schedule(app.config, app.extensions["instruments"])
 
     register_extensions(app)
     if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line
