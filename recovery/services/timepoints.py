@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from .. import vocabulary
 from ..models import COHORT_BUCKETS
 from ..models.timeline import day_start, procedure_day
 
@@ -75,11 +76,9 @@ class TimePoint:
 
 
 # Every outcome time point, in order (../shared/CLINICAL.md: a schedule that serves both trials
-# and registries). A month is 30 days, month 6 is day 182 (26 weeks) and month 12 day 365.
-TIME_POINT_LABELS = {
-    "baseline": _l("Before the procedure"), "72h": _l("72 hours"), "week1": _l("Week 1"),
-    "month1": _l("Month 1"), "month3": _l("Month 3"), "month6": _l("Month 6"), "month12": _l("Month 12"),
-}
+# and registries); their codes and words live in the vocabulary. A month is 30 days, month 6 is
+# day 182 (26 weeks) and month 12 day 365.
+TIME_POINT_LABELS = vocabulary.OUTCOME_TIME_POINTS
 # Default windows of the day-based points: (day, days before, days after).
 DEFAULT_WINDOWS = {"week1": (7, 2, 2), "month1": (30, 7, 7), "month3": (90, 14, 30),
                    "month6": (182, 14, 60), "month12": (365, 14, 60)}
