@@ -132,3 +132,41 @@ def test_baseline_is_open_until_the_procedure_and_asks_only_the_rmdq(make_patien
     # After the procedure, baseline can no longer be answered: it is the week-1 window's turn later.
     with pytest.raises(ValidationError):
         questionnaires.submit(patient, "rmdq", {"4": "yes"}, NOW + timedelta(days=3, minutes=1))
+
+
+@pytest.mark.parametrize("instrument, baseline, score, meaningful", [
+    ("rmdq", 18, 13, False),  # 5 points but 27.8%: both thresholds are needed
+    ("rmdq", 18, 12, True),   # 6 points, 33%
+    ("rmdq", 10, 6, False),   # 40% but only 4 points
+    ("rmdq", 20, 15, False),  # 5 points but 25%
+    ("odi", 50.0, 40.0, True),
+    ("odi", 50.0, 40.2, False),
+    ("eq5d5l", 12, 6, None),  # no published rule shipped
+    ("rmdq", None, 6, None),
+])
+def test_meaningful_improvement_by_instrument(instrument, baseline, score, meaningful):
+    from recovery.services.responder import meaningful_improvement
+
+    assert meaningful_improvement(instrument, baseline, score) is meaningful
+
+
+def test_the_clinician_sees_the_scores_over_time_with_change_from_baseline(client, make_patient, make_user,
+                                                                          login):
+    patient = make_patient(performed_at=NOW - timedelta(days=30))
+    performed = patient.current_procedure.performed_at
+    questionnaires.submit(patient, "rmdq", _ticks(*range(1, 19)), performed - timedelta(days=1))  # 18
+    questionnaires.submit(patient, "rmdq", _ticks(*range(1, 16)), performed + timedelta(days=7))  # 15
+    questionnaires.submit(patient, "rmdq", _ticks(*range(1, 10)), NOW)  # 9
+    questionnaires.submit(patient, "global_impression", {"change": "much_better"}, NOW)
+    db.session.commit()
+    login(make_user("clinician"))
+    page = client.get(f"/clinic/patients/{patient.id}").get_data(as_text=True)
+    table = page[page.index('data-instrument="rmdq"'):]
+    table = table[:table.index("</table>")]
+    rows = {point: table.split(f'data-point="{point}"')[1].split("</tr>")[0]
+            for point in ("baseline", "week1", "month1")}
+    assert "<td>18</td>" in rows["baseline"]
+    assert "<td>15</td>" in rows["week1"] and "<td>-3</td>" in rows["week1"] and "<td>No</td>" in rows["week1"]
+    assert "<td>9</td>" in rows["month1"] and "<td>-9</td>" in rows["month1"] and 'badge ok">Yes' in rows["month1"]
+    impression = page[page.index('data-instrument="global_impression"'):]
+    assert "Much better" in impression[:impression.index("</table>")]

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import instruments
+from .. import instruments, vocabulary
 from ..database import begin_write
 from ..extensions import db
 from ..instruments import answers as instrument_answers
@@ -23,6 +23,7 @@ from ..instruments.definitions import Instrument
 from ..models import Patient, Procedure, QuestionnaireResponse, QuestionnaireResponseRevision, User
 from .checkins import day_zone
 from .errors import NotFound, ValidationError
+from .responder import meaningful_improvement
 from .timepoints import PointStatus, TimePoint, point_open_at, statuses, window
 
 
@@ -157,3 +158,55 @@ def submit(patient: Patient, key: str, sent, now: datetime, entered_by: User | N
             response.entered_by_id = by
     db.session.flush()
     return Submitted(response.id, created, result.value)
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One answered time point of an instrument, as the clinician's page shows it."""
+
+    point: str  # the time point's code
+    label: object
+    score: float | None
+    words: str | None  # the answer chosen, for a one-question instrument (the global impression)
+    change: float | None  # score minus the baseline score; None without both
+    meaningful: bool | None  # services/responder.meaningful_improvement
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ScoreHistory:
+    key: str
+    title: str
+    baseline: float | None
+    rows: tuple[ScoreRow, ...]
+
+
+def score_history(patient: Patient) -> list[ScoreHistory]:
+    """Each instrument the patient answered for their current procedure, its scores by time point
+    in order, with the change from its baseline and whether it is a meaningful improvement."""
+    procedure = patient.current_procedure
+    if procedure is None:
+        return []
+    order = list(vocabulary.OUTCOME_TIME_POINTS)
+    responses = sorted(db.session.scalars(select(QuestionnaireResponse).where(
+        QuestionnaireResponse.procedure_id == procedure.id)), key=lambda r: order.index(r.time_point))
+    defined = catalogue()
+    histories = []
+    for key in dict.fromkeys(r.instrument for r in responses):
+        mine = [r for r in responses if r.instrument == key]
+        baseline = next((r.score for r in mine if r.time_point == "baseline"), None)
+        definition = defined.get(key)
+        rows = []
+        for r in mine:
+            words = None
+            questions = definition.questions if definition is not None else ()
+            if len(questions) == 1 and questions[0].kind == "choice":
+                option = questions[0].option(r.answers.get(questions[0].link_id))
+                words = option.display if option else None
+            after = r.time_point != "baseline" and baseline is not None and r.score is not None
+            rows.append(ScoreRow(r.time_point, vocabulary.OUTCOME_TIME_POINTS[r.time_point], r.score, words,
+                                 r.score - baseline if after else None,
+                                 meaningful_improvement(key, baseline, r.score) if after else None,
+                                 r.updated_at))
+        histories.append(ScoreHistory(key, definition.title if definition else key, baseline, tuple(rows)))
+    return histories
