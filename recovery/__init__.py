@@ -26,6 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .database import check_writable
 
     check_writable(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    from . import instruments
+
+    instruments.init_app(app)  # a questionnaire that cannot be scored stops start-up here
+    config_module.check_outcome_schedule(app.config, app.extensions["instruments"])
 
     register_extensions(app)
     if test_config is None:  # a real process (flask command, gunicorn): fail fast, in one line

@@ -67,6 +67,12 @@ def from_environment(instance_path: str) -> dict:
         "SMS_WEBHOOK_RATE_LIMIT": os.environ.get("SMS_WEBHOOK_RATE_LIMIT", "1200 per minute"),
         # Weeks after the procedure the clinic aims to see each patient for a follow-up (worklist).
         "FOLLOW_UP_WINDOW_WEEKS": os.environ.get("FOLLOW_UP_WINDOW_WEEKS", "2-6"),
+        # Outcome questionnaires (services/timepoints.py): which instruments each time point asks
+        # (unset: RMDQ at baseline, RMDQ and the global impression at every point after), and the
+        # day-based windows ("month1=30-7+7": day 30, from 7 days before to 7 after). Checked at
+        # start-up against the instruments defined (check_outcome_schedule).
+        "OUTCOME_INSTRUMENTS": os.environ.get("OUTCOME_INSTRUMENTS"),
+        "OUTCOME_WINDOWS": os.environ.get("OUTCOME_WINDOWS", ""),
         "FOLLOW_UP_REMINDER_HOURS_BEFORE": int(os.environ.get("FOLLOW_UP_REMINDER_HOURS_BEFORE", "48")),
         # How long a scheduler holds the reminders it claimed before another may take them over
         # (renewed while it keeps sending); checked at start-up (check_lease).
@@ -280,6 +286,18 @@ def check_follow_up_window(value) -> tuple[int, int]:
             f"FOLLOW_UP_WINDOW_WEEKS must be two whole numbers of weeks after the procedure, the first "
             f"not above the second (default 2-6), not {value!r}."
         ) from None
+
+
+def check_outcome_schedule(config, instruments) -> None:
+    """OUTCOME_INSTRUMENTS and OUTCOME_WINDOWS as the time points asked (config["OUTCOME_SCHEDULE"]),
+    or one line naming the setting; `instruments` are the keys of the instruments defined."""
+    from .services.timepoints import ScheduleError, parse_schedule
+
+    try:
+        config["OUTCOME_SCHEDULE"] = parse_schedule(config.get("OUTCOME_INSTRUMENTS"),
+                                                    config.get("OUTCOME_WINDOWS"), set(instruments))
+    except ScheduleError as error:
+        raise ConfigError(str(error)) from None
 
 
 def check_clinic_calendar(config) -> tuple[dict, list]:

@@ -26,6 +26,11 @@ MEDICATION = {
     "otc": _l("Over-the-counter (bought without a prescription)"),
     "prescription": _l("Prescription pain medicine"),
 }
+# The outcome questionnaires' time points, in order (services/timepoints.py has their windows).
+OUTCOME_TIME_POINTS = {
+    "baseline": _l("Before the procedure"), "72h": _l("72 hours"), "week1": _l("Week 1"),
+    "month1": _l("Month 1"), "month3": _l("Month 3"), "month6": _l("Month 6"), "month12": _l("Month 12"),
+}
 APPOINTMENT_KINDS = {
     "check_72h": _l("72-hour check"),
     "follow_up": _l("Follow-up visit"),

@@ -209,7 +209,7 @@ def test_patient_cannot_open_another_patients_checkin(client, make_patient, logi
 
 def test_the_not_watched_and_911_notice_is_on_every_patient_page(app, client, patient):
     urls = ["/patient/", "/patient/checkin", "/patient/history", "/patient/expect", "/patient/inbox",
-            "/patient/settings", "/patient/appointments"]
+            "/patient/settings", "/patient/appointments", "/patient/questionnaires/rmdq"]
     pages = [client.get(url) for url in urls]
     pages.append(_submit(client, pain_now="11"))  # the refused form
     pages.append(_submit(client, flag_calf="yes"))  # the urgent page
@@ -219,7 +219,7 @@ def test_the_not_watched_and_911_notice_is_on_every_patient_page(app, client, pa
     rules = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("patient.")}
     assert rules == {"patient.home", "patient.checkin", "patient.history", "patient.expect",
                      "patient.checkin_detail", "patient.inbox", "patient.settings",
-                     "patient.appointments", "patient.appointment_ics"}
+                     "patient.appointments", "patient.appointment_ics", "patient.questionnaire"}
     for response in pages:
         html = _text(response)
         banner = html[html.index('class="safety"'):html.index("</aside>")]

@@ -228,3 +228,15 @@ def test_flask_command_with_bad_clinic_hours_stops_with_one_line(tmp_path, monke
     monkeypatch.setenv(key, value)
     result = _flask(tmp_path, f"sqlite:///{tmp_path}/x.sqlite", "init-db")
     _assert_one_clear_line(result, f"Recovery cannot start: {key} must be ")
+
+
+@pytest.mark.no_test_database  # its own SQLite file, whatever the pass
+@pytest.mark.parametrize("key, value, message", [
+    ("OUTCOME_INSTRUMENTS", "month1=rmdq,odi", "OUTCOME_INSTRUMENTS names instrument 'odi' at month1"),
+    ("OUTCOME_WINDOWS", "month1=30+7", "OUTCOME_WINDOWS: month1 must be"),
+])
+def test_flask_command_with_a_bad_outcome_schedule_stops_with_one_line(tmp_path, monkeypatch, key, value,
+                                                                       message):
+    monkeypatch.setenv(key, value)  # the ODI is not defined: Recovery ships its scoring, not its text
+    result = _flask(tmp_path, f"sqlite:///{tmp_path}/x.sqlite", "init-db")
+    _assert_one_clear_line(result, f"Recovery cannot start: {message}")

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import alerts, audit, clinic, cohort, figures, patient_list, texting, triage
+from ..services import alerts, audit, clinic, cohort, figures, patient_list, questionnaires, texting, triage
 from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
 from . import (
@@ -48,7 +48,8 @@ def patient(patient_id: int):
     except NotFound:
         abort(404)
     page = render_template("clinic/patient.html", record=record, chart=figures.patient_chart(record),
-                           errors={}, notes={}, texts=texting.patient_messages(record.patient))
+                           errors={}, notes={}, texts=texting.patient_messages(record.patient),
+                           outcomes=questionnaires.score_history(record.patient))
     # Render first: a commit expires every loaded row, and the page would reload them one by one.
     db.session.commit()  # the audit event of this view
     return page
@@ -90,6 +91,7 @@ def acknowledge_alert(alert_id: int):
         return render_template(
             "clinic/patient.html", record=record, chart=figures.patient_chart(record),
             errors={alert_id: error.errors.get("note")}, notes={alert_id: note or ""},
+            outcomes=questionnaires.score_history(record.patient),
         ), 400
     patient_id = done.alert.patient_id
     # Worded before the commit: someone else acknowledged it first, and this note is kept beside theirs.

@@ -40,6 +40,7 @@ from .procedures import (
     Appointment,
     Procedure,
 )
+from .questionnaires import QuestionnaireResponse, QuestionnaireResponseRevision
 from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
 from .sms import SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
@@ -66,5 +67,6 @@ __all__ = [
     "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
     "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
+    "QuestionnaireResponse", "QuestionnaireResponseRevision",
     "MOBILE_MAX", "SMS_BODY_MAX", "SMS_CONSENT_METHODS", "ReminderDelivery", "SmsMessage", "SmsOptOut",
 ]

@@ -13,7 +13,7 @@ from ..checkin_form import not_saved_page, urgent_page
 from ..display import to_local
 from ..extensions import db
 from ..models import utcnow
-from ..services import calendar_files, checkins, clinic_calendar, inbox, preferences
+from ..services import calendar_files, checkins, clinic_calendar, inbox, preferences, questionnaires
 from ..services.errors import NotFound, ValidationError
 from ..services.guidance import today_notice
 from . import bp, forms, progress
@@ -48,9 +48,11 @@ def home():
     notice = today_notice(patient, now) if patient is not None else None
     # The hours the notice names are the ones staff keep on the settings page, in the patient's language.
     hours = clinic_calendar.current().describe(clinic_calendar.day_names()) if notice else None
+    opened = questionnaires.open_now(patient, now) if patient is not None else None
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
                            pain_sentence=progress.pain_sentence(summary), next_visit=visit,
-                           notice=notice, clinic_hours=hours,
+                           notice=notice, clinic_hours=hours, questionnaires_open=opened,
+                           instruments=questionnaires.catalogue(),
                            **checkin_form.choices())
 
 
@@ -124,6 +126,59 @@ def _checkin_form(patient, today, values, errors, status=200, unfinished=False):
         "patient/checkin.html", patient=patient, today=today, values=values, errors=errors,
         unfinished=unfinished, **checkin_form.choices(),
     ), status
+
+
+# A questionnaire's fields are named "item-<linkId>", so no linkId can clash with csrf_token.
+ITEM_FIELD = "item-"
+
+
+@bp.route("/questionnaires/<key>", methods=["GET", "POST"])
+def questionnaire(key: str):
+    """An outcome questionnaire open at this time point: the form, and saving the answers."""
+    patient = current_user.patient
+    now = utcnow()
+    try:
+        definition = questionnaires.instrument(key)
+    except NotFound:
+        abort(404)
+    opened = questionnaires.open_now(patient, now) if patient is not None else None
+    if opened is not None and key not in opened.point.instruments:
+        opened = None
+    response = questionnaires.current_response(patient, opened.point, key) if opened else None
+    if request.method == "GET":
+        return _questionnaire_form(definition, opened, response, _prefill(response), {})
+    if patient is None:
+        return _questionnaire_form(definition, None, None, request.form,
+                                   {"form": _("Your record is not set up yet.")}, 400)
+    sent = {name[len(ITEM_FIELD):]: request.form.getlist(name) for name in request.form
+            if name.startswith(ITEM_FIELD)}
+    try:
+        saved = questionnaires.submit(patient, key, sent, now)
+    except ValidationError as error:
+        db.session.rollback()  # nothing of a refused questionnaire is kept
+        errors = {name if name == "form" else ITEM_FIELD + name: message
+                  for name, message in error.errors.items()}
+        return _questionnaire_form(definition, opened, response, request.form, errors, 400)
+    # Worded before the commit, which expires the signed-in user the locale is read from.
+    thanks = _("Thank you. Your answers are saved.") if saved.created else _(
+        "Thank you. Your answers are updated.")
+    db.session.commit()
+    flash(thanks)
+    return redirect(url_for("patient.home"))
+
+
+def _prefill(response) -> dict[str, str]:
+    """A stored response's answers as the values its form posts."""
+    if response is None:
+        return {}
+    return {ITEM_FIELD + link: "yes" if value is True else str(value)
+            for link, value in response.answers.items()}
+
+
+def _questionnaire_form(definition, opened, response, values, errors, status=200):
+    return render_template("patient/questionnaire.html", instrument=definition, opened=opened,
+                           response=response, values=values, errors=errors, item_field=ITEM_FIELD,
+                           in_english=definition.language != str(get_locale())), status
 
 
 @bp.route("/history")

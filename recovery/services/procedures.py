@@ -25,10 +25,8 @@ from ..models import (
 from ..reminders import outbox
 from . import audit, buckets, triage
 from .errors import NotFound
+from .timepoints import CHECK_72H, CHECK_WINDOW
 from .validate import Fields
-
-CHECK_72H = timedelta(hours=72)
-CHECK_WINDOW = (timedelta(hours=60), timedelta(hours=96))
 
 
 def parse_levels(fields: Fields, name="levels") -> str | None:

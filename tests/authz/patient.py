@@ -27,6 +27,13 @@ ROWS = [
     # The 72-hour check is a check-in, not a visit: it has no calendar file.
     Row("/patient/appointments/<int:appointment_id>.ics", "GET", "/patient/appointments/{appointment_a}.ics",
         only("patient", 404)),
+    # An outcome questionnaire: the form (or "not open now") for a defined instrument, 404 for
+    # another name; an empty global impression is refused (its one question is required, and
+    # outside its window nothing is open), never a row.
+    Row("/patient/questionnaires/<key>", "GET", "/patient/questionnaires/rmdq", only("patient")),
+    Row("/patient/questionnaires/<key>", "GET", "/patient/questionnaires/sf36", only("patient", 404)),
+    Row("/patient/questionnaires/<key>", "POST", "/patient/questionnaires/global_impression",
+        only("patient", 400)),
     Row("/patient/settings", "GET", "/patient/settings", only("patient")),
     # An empty form is refused field by field (the time, zone and language are required).
     Row("/patient/settings", "POST", "/patient/settings", only("patient", 400)),

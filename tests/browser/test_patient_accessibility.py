@@ -14,7 +14,7 @@ from .world import enrol, expect, make_user, sign_in
 pytestmark = pytest.mark.browser
 
 PATIENT_PAGES = ("/patient/", "/patient/checkin", "/patient/history", "/patient/expect", "/patient/inbox",
-                 "/patient/settings")
+                 "/patient/settings", "/patient/questionnaires/rmdq", "/patient/questionnaires/global_impression")
 
 # One pass over the page in the browser: what a phone user would trip over.
 MEASURE = """() => {
@@ -88,6 +88,27 @@ def test_patient_pages_fit_a_phone_with_large_text_big_targets_and_labels(live, 
         if found:
             problems[path] = found
     assert problems == {}, "\n".join(f"{path}: {p}" for path, found in problems.items() for p in found)
+
+
+def test_the_questionnaires_fit_a_320_px_phone_at_200_percent_zoom(live, journey, patient_with_history):
+    """At 200% zoom a 320 px phone lays the page out 160 CSS px wide: every statement and answer
+    still wraps inside the screen and stays a 44 px tap target (the 72-hour point is open)."""
+    tab = journey("patient", phone=True)
+    sign_in(tab, "rosa@example.org")
+    tab.page.set_viewport_size({"width": 160, "height": 284})
+    problems = {}
+    for path in ("/patient/", "/patient/questionnaires/rmdq", "/patient/questionnaires/global_impression"):
+        page = tab.go(path)
+        found = page.evaluate(MEASURE)
+        if found:
+            problems[path] = found
+    assert problems == {}, "\n".join(f"{path}: {p}" for path, found in problems.items() for p in found)
+    page = tab.go("/patient/questionnaires/rmdq")
+    expect(page.locator("input[type=checkbox]")).to_have_count(24)
+    page.get_by_label("I only walk short distances because of my back.").check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_url(f"{live.url}/patient/")
+    expect(page.get_by_role("status")).to_have_text("Thank you. Your answers are saved.")
 
 
 def test_pain_and_warnings_carry_numbers_and_words_not_only_colour(live, journey, patient_with_history):
