@@ -42,7 +42,7 @@ from .procedures import (
 )
 from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
-from .sms import SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
+from .sms import DELIVERY_STEPS, SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
 from .timeline import (
     current_procedure,
     is_current,
@@ -66,5 +66,6 @@ __all__ = [
     "ALERT_NOTE_MAX", "CALL_NOTE_MAX", "EMAIL_MAX", "NAME_MAX", "NOTE_MAX", "NOTES_MAX", "PHONE_MAX",
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
     "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
-    "MOBILE_MAX", "SMS_BODY_MAX", "SMS_CONSENT_METHODS", "ReminderDelivery", "SmsMessage", "SmsOptOut",
+    "MOBILE_MAX", "DELIVERY_STEPS", "SMS_BODY_MAX", "SMS_CONSENT_METHODS",
+    "ReminderDelivery", "SmsMessage", "SmsOptOut",
 ]
