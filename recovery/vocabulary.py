@@ -62,6 +62,18 @@ REMINDER_STATUSES = {
     "failed": _l("Failed"),
     "cancelled": _l("Cancelled"),
 }
+# A reminder's delivery ledger (reminders/ledger.py), after it was planned and handed over (those
+# two are the reminder's own row: created_at, sent_at and provider_id): the provider's progress
+# (queued, sent), delivered, failed (a bounce or a provider's failure), opened (its link was
+# followed) and answered (the check-in it asked for was made).
+DELIVERY_STEPS = {
+    "planned": _l("Planned"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+    "opened": _l("Opened"),
+    "answered": _l("Answered"),
+}
 CALL_OUTCOMES = {
     "reached": _l("Reached the patient"),
     "left_message": _l("Left a message"),

@@ -8,7 +8,7 @@ from ..checkin_form import not_saved_page, urgent_page
 from ..extensions import db
 from ..i18n import speak_to
 from ..models import utcnow
-from ..reminders import links
+from ..reminders import ledger, links
 from ..services import checkins
 from ..services.errors import ValidationError
 from . import bp
@@ -25,9 +25,11 @@ def checkin(token: str):
     speak_to(patient)
     if not patient.user.active:  # the clinic closed the account after the e-mail went out
         return render_template("links/inactive.html"), 403
+    if ledger.opened(link, now):  # its reminder's ledger: opened, the first time only
+        db.session.commit()
     if request.method == "POST":
         try:
-            result = checkins.save_checkin(patient, request.form, now)
+            result = checkins.save_checkin(patient, request.form, now, via=link.reminder_id)
             # An incomplete check-in (a red flag with answers missing) leaves the link open to finish it.
             if result.complete and not links.use_checkin_link(link, now):
                 raise ValidationError({"form": _("This link was already used.")})

@@ -43,7 +43,7 @@ from .procedures import (
 from .questionnaires import QuestionnaireResponse, QuestionnaireResponseRevision
 from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
-from .sms import SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
+from .sms import DELIVERY_STEPS, SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
 from .timeline import (
     current_procedure,
     is_current,
@@ -68,5 +68,6 @@ __all__ = [
     "RECORD_NUMBER_MAX", "TOKEN_NAME_MAX",
     "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
     "QuestionnaireResponse", "QuestionnaireResponseRevision",
-    "MOBILE_MAX", "SMS_BODY_MAX", "SMS_CONSENT_METHODS", "ReminderDelivery", "SmsMessage", "SmsOptOut",
+    "MOBILE_MAX", "DELIVERY_STEPS", "SMS_BODY_MAX", "SMS_CONSENT_METHODS",
+    "ReminderDelivery", "SmsMessage", "SmsOptOut",
 ]

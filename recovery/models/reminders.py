@@ -55,6 +55,9 @@ class Reminder(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The message's id at the service that took it (an e-mail's Message-ID, a text's sid), set
+    # with sent_at at the hand-over: the ledger's "sent" step (reminders/ledger.py).
+    provider_id: Mapped[str | None] = mapped_column(String(64))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # in-app inbox
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -102,6 +105,9 @@ class CheckinLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reminder that carried it (its ledger's "opened" and "answered"); None for a link sent
+    # otherwise (the answer to a texted score).
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminders.id"))
 
     patient = relationship("Patient")
 

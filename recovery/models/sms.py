@@ -2,13 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import vocabulary
 from ..extensions import db
 from .people import MOBILE_MAX
 from .types import UTCDateTime, utcnow
 
+DELIVERY_STEPS = vocabulary.codes(vocabulary.DELIVERY_STEPS)
 SMS_BODY_MAX = 1600  # Twilio's longest message body, in characters
 
 
@@ -49,18 +51,27 @@ class SmsMessage(db.Model):
 
 
 class ReminderDelivery(db.Model):
-    """A provider's report on one reminder's message (Twilio status callbacks: queued, sent,
-    delivered, undelivered, failed), once per (message, status) however often it is repeated."""
+    """One step of a reminder's delivery ledger (reminders/ledger.py), after its planning and
+    hand-over (the reminder's own row holds those: created_at, sent_at, provider_id).
+
+    `step` is what it means (vocabulary.DELIVERY_STEPS); `status` what reported it: a provider's
+    status (Twilio's queued, sent, delivered, undelivered, failed), an SMTP refusal ("refused",
+    its code in `error_code`), "link" (opened) or "checkin" (answered). Each (message, status)
+    and each (reminder, step, status) is written once however often it is reported: a repeated
+    callback, a second click or a second check-in that day add nothing."""
 
     __tablename__ = "reminder_deliveries"
     __table_args__ = (
         UniqueConstraint("provider_id", "status", name="uq_reminder_deliveries_provider_status"),
+        UniqueConstraint("reminder_id", "step", "status", name="uq_reminder_deliveries_reminder_step_status"),
+        CheckConstraint(f"step IN ({', '.join(repr(s) for s in DELIVERY_STEPS)})", name="step"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"), index=True)
     channel: Mapped[str] = mapped_column(String(8))
-    provider_id: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(12))
+    provider_id: Mapped[str | None] = mapped_column(String(64))  # the provider's message id, if it reported
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     error_code: Mapped[int | None]

@@ -197,7 +197,8 @@ class Run:
         sent = update(TABLE).where(TABLE.c.id == bindparam("row_id"), TABLE.c.status == "sending",
                                    TABLE.c.claimed_by == self.worker,
                                    TABLE.c.lease_until == bindparam("lease"))  # still our claim
-        sent = sent.values(status="sent", sent_at=self.now, lease_until=None, updated_at=self.now)
+        sent = sent.values(status="sent", sent_at=self.now, provider_id=bindparam("b_provider"),
+                           lease_until=None, updated_at=self.now)
         with _marking() as conn:
             for i, (row, item) in enumerate(zip(batch, items, strict=True)):
                 if not self.still_holds(row.id, conn):
@@ -207,7 +208,7 @@ class Run:
                 try:
                     if isinstance(item, Exception):
                         raise item
-                    channel.hand_over(self, item)
+                    provider_id = channel.hand_over(self, item)
                 except Unreachable as error:  # the rest wait for the next run, no attempt counted
                     later = batch[i:]
                     if error.tried:
@@ -225,7 +226,9 @@ class Run:
                     self._failed_attempt(row, error)
                     db.session.commit()
                     continue
-                if conn.execute(sent, {"row_id": row.id, "lease": self.lease}).rowcount != 1:
+                marked = conn.execute(sent, {"row_id": row.id, "lease": self.lease,
+                                             "b_provider": str(provider_id)[:64] if provider_id else None})
+                if marked.rowcount != 1:
                     log.warning("reminder %s was sent after its lease ended", row.id)
                 self.report.sent.append(row.id)
 
@@ -263,7 +266,7 @@ class Run:
         """Back off exponentially (1, 2, 4, 8 minutes); after MAX_ATTEMPTS (or a `final`
         refusal) show it as failed."""
         attempts = row.attempts + 1
-        values = {"attempts": attempts, "last_error": _describe(error), "sent_at": None}
+        values = {"attempts": attempts, "last_error": _describe(error), "sent_at": None, "provider_id": None}
         if attempts >= MAX_ATTEMPTS or final:
             self._update([row.id], was, status="failed", **values)
             self.report.failed.append(row.id)

@@ -34,15 +34,19 @@ def issue_checkin_link(patient: Patient, for_date: date, now: datetime) -> str:
     db.session.flush()
     return token
 
-def issue_checkin_links(wanted: list[tuple[int, date]], now: datetime, nbytes: int = 32) -> list[str]:
+def issue_checkin_links(wanted: list[tuple[int, date]], now: datetime, nbytes: int = 32,
+                        reminder_ids: list[int] | None = None) -> list[str]:
     """issue_checkin_link for many (patient id, day) pairs at once: one multi-row insert.
-    `nbytes`: the token's randomness (texts carry 16 bytes, 22 characters: a text's room is short)."""
+    `nbytes`: the token's randomness (texts carry 16 bytes, 22 characters: a text's room is short).
+    `reminder_ids`: the reminder each link goes out in (the ledger's "opened" and "answered")."""
     tokens = [secrets.token_urlsafe(nbytes) for _ in wanted]
+    carriers = reminder_ids if reminder_ids is not None else [None] * len(wanted)
     if wanted:
         expires = now + timedelta(hours=CHECKIN_LINK_HOURS)
         db.session.execute(insert(CheckinLink.__table__), [
             {"patient_id": patient_id, "token_hash": _hash(token), "for_date": day, "created_at": now,
-             "expires_at": expires} for (patient_id, day), token in zip(wanted, tokens, strict=True)])
+             "expires_at": expires, "reminder_id": reminder_id}
+            for (patient_id, day), token, reminder_id in zip(wanted, tokens, carriers, strict=True)])
     return tokens
 
 

@@ -68,7 +68,7 @@ def deliver(run, ids: list[int]) -> list[int]:
             message = compose(user, row.preferred_language or "en", issue_reset_token(user, run.now),
                               row.idempotency_key, run.now)
             db.session.commit()  # the link exists before the e-mail names it
-            email.hand_over(run, message)
+            provider_id = email.hand_over(run, message)
         except Unreachable as error:  # wait for the next run; an attempt only if this one tried
             db.session.rollback()
             if error.tried:
@@ -82,7 +82,8 @@ def deliver(run, ids: list[int]) -> list[int]:
             run._failed_attempt(row, error)
             db.session.commit()
             continue
-        db.session.execute(sent.where(TABLE.c.id == row.id, TABLE.c.lease_until == run.lease))
+        db.session.execute(sent.where(TABLE.c.id == row.id, TABLE.c.lease_until == run.lease)
+                           .values(provider_id=provider_id))
         db.session.commit()
         run.report.sent.append(row.id)
     return [i for i in ids if i not in mine]

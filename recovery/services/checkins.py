@@ -22,7 +22,7 @@ from ..models import (
     Procedure,
     User,
 )
-from ..reminders import outbox
+from ..reminders import ledger, outbox
 from . import buckets, triage
 from .alerts import raise_red_flag_alerts
 from .errors import NotFound, ValidationError
@@ -72,6 +72,11 @@ def day_zone(patient: Patient, now: datetime) -> str:
 def local_today(patient: Patient, now: datetime) -> date:
     """The patient's calendar day at `now`, in their own time zone (day_zone)."""
     return now.astimezone(ZoneInfo(day_zone(patient, now))).date()
+
+
+def day_start(patient: Patient, day: date, now: datetime) -> datetime:
+    """The UTC instant the patient's local `day` began (in day_zone at `now`)."""
+    return datetime.combine(day, time(), ZoneInfo(day_zone(patient, now))).astimezone(UTC)
 
 
 def change_timezone(patient: Patient, zone: str, now: datetime) -> None:
@@ -133,8 +138,10 @@ def reported_flags(data) -> list[str]:
     return [flag for flag in RED_FLAGS if fields.boolean(flag)]
 
 
-def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None = None):
-    """Save today's check-in, or update it if one exists; return a CheckInResult.
+def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None = None,
+                 via: int | None = None):
+    """Save today's check-in, or update it if one exists; return a CheckInResult. `via`: the
+    reminder whose link the patient followed to it (the ledger credits that one with the answer).
 
     Bad or missing answers write nothing (ValidationError), with one exception: when any red
     flag is answered yes, the good answers are saved at once with the others unknown (NULL) and
@@ -177,6 +184,8 @@ def save_checkin(patient: Patient, data, now: datetime, entered_by: User | None 
     red_flags = [flag for flag in RED_FLAGS if getattr(checkin, flag)]
     if red_flags:
         raise_red_flag_alerts(checkin.id, patient.id, red_flags, now)
+    if entered_by is None:  # the patient's own check-in (one staff enter answers no reminder)
+        ledger.answered(patient.id, day_start(patient, day, now), now, via)
     settled = settle_72h_check(procedure, now)  # only a complete check-in settles it
     triage.evaluate_patient(patient, now, procedure=procedure)  # alerts on write, never on page view
     if settled:  # the 72-hour check's reminders stop, and its day may be owed a nudge again
@@ -224,6 +233,7 @@ def save_texted_pain(patient: Patient, pain: int, now: datetime) -> CheckIn | No
     of_row = (procedure if checkin.procedure_id == procedure.id
               else db.session.get(Procedure, checkin.procedure_id))
     buckets.record(of_row, patient.timezone, day, checkin.pain_now)
+    ledger.answered(patient.id, day_start(patient, day, now), now)  # a reply answers the text it replies to
     triage.evaluate_patient(patient, now, procedure=procedure)
     return checkin
 

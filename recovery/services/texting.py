@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from ..extensions import db
-from ..models import SMS_BODY_MAX, Alert, Patient, Reminder, ReminderDelivery, SmsMessage
-from ..reminders import links, mail, texts
+from ..models import SMS_BODY_MAX, Alert, Patient, Reminder, SmsMessage
+from ..reminders import ledger, links, mail, texts
 from ..urls import external_url
 from . import checkins
 
@@ -49,7 +49,7 @@ LOOKS_LIKE_A_SCORE = re.compile(
     r"|cero|uno|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce", re.IGNORECASE)
 NUDGE_WINDOW = timedelta(hours=24)  # a score replies to a check-in text sent within this
 PERMANENT_FAILURES = {30003, 30005, 30006, 21211, 21614, 21612}  # unreachable, unknown, landline, invalid
-STATUSES = ("accepted", "queued", "sending", "sent", "delivered", "undelivered", "failed", "read")
+STATUSES = tuple(ledger.PROVIDER_STEPS)  # Twilio's message statuses
 
 
 def valid_signature(url: str, params: dict, signature: str | None) -> bool:
@@ -176,11 +176,7 @@ def record_status(reminder_id, params: dict, now: datetime) -> bool:
         return False
     code = str(params.get("ErrorCode") or "")
     error_code = int(code) if code.isdigit() and len(code) < 9 else None
-    try:
-        with db.session.begin_nested():
-            db.session.add(ReminderDelivery(reminder_id=reminder.id, channel="sms", provider_id=sid,
-                                            status=status, at=now, error_code=error_code))
-    except IntegrityError:
+    if not ledger.record(reminder.id, "sms", ledger.PROVIDER_STEPS[status], status, now, sid, error_code):
         return True  # this status of this message was recorded before
     if status in ("failed", "undelivered") and reminder.patient_id is not None:
         if error_code == 21610:

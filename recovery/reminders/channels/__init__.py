@@ -15,7 +15,9 @@ A channel is a module (or any object) with:
 - `prepare(rows, now) -> list`: for each claimed row (rows.reminders), what to hand over, or
   the exception building it raised (that row's attempt fails). It may write rows in the
   session (check-in links): they are committed before any hand-over;
-- `hand_over(run, item)`: deliver one item; raise to have it retried with back-off. A channel
+- `hand_over(run, item)`: deliver one item, returning the id the service gave the message (an
+  e-mail's Message-ID, a text's sid; None for a local channel), kept as the ledger's "sent"
+  step (reminders/ledger.py); raise to have it retried with back-off. A channel
   whose service cannot be reached raises Unreachable: its other rows wait for the next run,
   with no attempt counted. A hand-over its service refused for good raises Refused: the row
   fails at once, never retried. `run.connection(key, open)` keeps one connection per run.

@@ -43,5 +43,7 @@ def _compose(row, now: datetime):
         return error
 
 
-def hand_over(run, message) -> None:
+def hand_over(run, message) -> str:
+    """Hand the e-mail to the SMTP server; its Message-ID is the ledger's provider id."""
     run.connection("smtp", smtp.Mailer).send(message)
+    return message["Message-ID"]

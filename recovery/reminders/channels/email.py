@@ -27,7 +27,8 @@ def prepare(batch: list, now: datetime) -> list:
     carry are inserted in one statement, an invitation's set-password link with it."""
     wanted = [(r.patient_id, now.astimezone(ZoneInfo(r.timezone)).date())
               for r in batch if r.kind in mail.CHECKIN_KINDS]
-    tokens = iter(links.issue_checkin_links(wanted, now))
+    carriers = [r.id for r in batch if r.kind in mail.CHECKIN_KINDS]
+    tokens = iter(links.issue_checkin_links(wanted, now, reminder_ids=carriers))
     sign = links.unsubscribe_signer()
     messages = []
     for r in batch:
@@ -43,8 +44,10 @@ def prepare(batch: list, now: datetime) -> list:
     return messages
 
 
-def hand_over(run, message) -> None:
+def hand_over(run, message) -> str:
+    """Hand the e-mail to the SMTP server; its Message-ID is the ledger's provider id."""
     run.connection("smtp", smtp.Mailer).send(message)
+    return message["Message-ID"]
 
 
 def compose(reminder_id: int, now: datetime):

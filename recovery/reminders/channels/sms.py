@@ -55,7 +55,8 @@ def prepare(batch: list, now: datetime) -> list:
     inserted in one statement."""
     wanted = [(r.patient_id, now.astimezone(ZoneInfo(r.timezone)).date())
               for r in batch if r.kind in mail.CHECKIN_KINDS]
-    tokens = iter(links.issue_checkin_links(wanted, now, nbytes=LINK_BYTES))
+    carriers = [r.id for r in batch if r.kind in mail.CHECKIN_KINDS]
+    tokens = iter(links.issue_checkin_links(wanted, now, nbytes=LINK_BYTES, reminder_ids=carriers))
     introduced = _texted_before(list({r.patient_id for r in batch}))
     items = []
     for r in batch:
@@ -74,9 +75,10 @@ def prepare(batch: list, now: datetime) -> list:
     return items
 
 
-def hand_over(run, item: Text) -> None:
+def hand_over(run, item: Text) -> str:
+    """Hand the text to the provider; its message sid is the ledger's provider id."""
     try:
-        run.connection("sms", sms_api.Client).send(item.to, item.body, item.status_callback)
+        return run.connection("sms", sms_api.Client).send(item.to, item.body, item.status_callback)
     except Refused as error:
         code, why = error.code, str(error)
         if code == sms_api.OPTED_OUT:

@@ -1,0 +1,155 @@
+"""Each reminder's delivery ledger: planned and sent (with the service's message id) for every
+channel, the provider's status callbacks (repeated ones too), opened from a real click on the
+reminder's link and answered by the real check-in it asked for, each step once."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from recovery.extensions import db
+from recovery.jobs import dispatch_due
+from recovery.models import Reminder, ReminderDelivery, utcnow
+from recovery.reminders import ledger
+from tests.answers import checkin_answers
+
+from .conftest import csrf_token
+from .sms_helpers import ACCOUNT, TOKEN, sign, sms_sink, texting_patient, texts
+
+ANSWERS = checkin_answers(form=True, pain_now=3, worst_pain=5, walking_level=3, minutes_upright=30)
+
+
+def noon_zone(now) -> str:
+    """A fixed-offset zone where `now` is between 12:00 and 13:00 (the test clock's hour is
+    random; a reminder sent in quiet hours would wait for the morning)."""
+    offset = ((12 - now.hour + 11) % 24) - 11  # hours ahead of UTC, -11..12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def _steps(reminder) -> list[str]:
+    db.session.expire_all()
+    reminder = db.session.get(Reminder, reminder.id)
+    return [s.step for s in ledger.timeline(reminder, ledger.steps_for([reminder.id])[reminder.id])]
+
+
+def _ledger_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(ReminderDelivery))
+
+
+def _check_72h(patient, channel) -> Reminder:
+    db.session.expire_all()
+    return db.session.scalar(select(Reminder).where(Reminder.patient_id == patient.id, Reminder.kind == "check_72h",
+                                                    Reminder.channel == channel))
+
+
+@pytest.fixture
+def due_now(make_patient, tmp_path):
+    """A patient with an address and a mobile number whose 72-hour check-in is due now, at noon
+    where they live."""
+    now = utcnow()
+
+    def make(**overrides):
+        performed = now - timedelta(hours=72, minutes=1)
+        return texting_patient(make_patient, performed, email=overrides.pop("email", "rosa@example.org"),
+                               tz=noon_zone(now), recorded_at=performed + timedelta(minutes=30), **overrides)
+
+    return make
+
+
+def test_every_channel_records_its_hand_over_with_the_services_message_id_once(app, due_now, smtp_sink, tmp_path):
+    with sms_sink(app, tmp_path) as sink:
+        patient = due_now()
+        dispatch_due(utcnow())
+        email, text, inbox = (_check_72h(patient, c) for c in ("email", "sms", "in_app"))
+        (mail,) = [m for m in smtp_sink.messages if "3-day check-in" in m["Subject"]]
+        assert email.provider_id == mail["Message-ID"]
+        assert text.provider_id == texts(sink)[0]["sid"]
+        assert inbox.provider_id is None  # the inbox is this database: no outside service's id
+        for reminder in (email, text, inbox):
+            assert _steps(reminder) == ["planned", "sent"]
+
+        dispatch_due(utcnow())  # a second scheduler run repeats no step and sends nothing again
+        assert len(smtp_sink.messages) == 1 and len(texts(sink)) == 1
+        assert _steps(email) == ["planned", "sent"] and _ledger_rows() == 0
+
+
+def _status(client, reminder_id, sid, status, **extra):
+    url = f"http://localhost/sms/status?r={reminder_id}"
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": ACCOUNT, **extra}
+    return client.post(f"/sms/status?r={reminder_id}", data=params,
+                       headers={"X-Twilio-Signature": sign(url, params, TOKEN)})
+
+
+def test_status_callbacks_move_the_ledger_once_however_often_they_are_repeated(app, client, due_now, smtp_sink,
+                                                                                tmp_path):
+    with sms_sink(app, tmp_path):
+        patient = due_now()
+        dispatch_due(utcnow())
+        text = _check_72h(patient, "sms")
+        sid = text.provider_id
+        answers = [_status(client, text.id, sid, s).status_code
+                   for s in ("queued", "queued", "sent", "delivered", "delivered", "delivered")]
+        assert answers == [200] * 6  # each answered 200, so Twilio stops repeating it
+        assert _steps(text) == ["planned", "sent", "delivered"]
+        assert _ledger_rows() == 3  # queued, sent, delivered: once each
+
+        other = due_now(mobile="+12195550166", email="other@example.org")
+        dispatch_due(utcnow())
+        failing = _check_72h(other, "sms")
+        for _ in range(3):
+            assert _status(client, failing.id, failing.provider_id, "undelivered", ErrorCode="30005").status_code == 200
+        db.session.expire_all()
+        (failure,) = [s for s in ledger.timeline(failing, ledger.steps_for([failing.id])[failing.id])
+                      if s.step == "failed"]
+        assert (failure.status, failure.error_code) == ("undelivered", 30005)
+        assert other.sms_paused_at is not None and patient.sms_paused_at is None
+
+
+def _link(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return re.search(r"https?://[^/\s]+(/c/[\w-]+)", body).group(1)
+
+
+def test_following_the_link_opens_and_the_checkin_answers_that_reminder_once(app, client, due_now, smtp_sink):
+    patient = due_now(mobile=None, sms_consent_at=None, sms_consent_method=None, sms_reminders=False)
+    dispatch_due(utcnow())
+    email, inbox = _check_72h(patient, "email"), _check_72h(patient, "in_app")
+    assert inbox.sent_at == email.sent_at  # two reminders asked for the same check-in at once
+    (mail,) = smtp_sink.messages
+    link = _link(mail)
+
+    assert client.get(link).status_code == 200
+    assert client.get(link).status_code == 200  # a second click: still opened once
+    assert _steps(email) == ["planned", "sent", "opened"]
+    response = client.post(link, data={**ANSWERS, "csrf_token": csrf_token(client, link)})
+    assert response.status_code == 200 and "Your check-in for today is saved" in response.get_data(as_text=True)
+
+    assert _steps(email) == ["planned", "sent", "opened", "answered"]
+    assert _steps(inbox) == ["planned", "sent"]  # the link followed was the e-mail's
+    assert _ledger_rows() == 2
+
+
+def test_a_checkin_in_the_app_answers_the_latest_reminder_sent_that_day(app, client, due_now, login):
+    now = utcnow()
+    patient = due_now(mobile=None, sms_consent_at=None, sms_consent_method=None, sms_reminders=False)
+
+    def sent(channel, ago, kind="daily_nudge"):
+        reminder = Reminder(idempotency_key=f"{kind}:{patient.id}:{channel}:{ago}", patient_id=patient.id,
+                            kind=kind, channel=channel, due_at=now - ago, status="sent", sent_at=now - ago)
+        db.session.add(reminder)
+        return reminder
+
+    yesterday, earlier, latest = sent("email", timedelta(hours=20)), sent("email", timedelta(hours=3)), \
+        sent("in_app", timedelta(hours=1))
+    db.session.commit()
+    login(patient.user)
+    url = "/patient/checkin"
+    response = client.post(url, data={**ANSWERS, "csrf_token": csrf_token(client, url)})
+    assert response.status_code in (200, 302), response.get_data(as_text=True)
+
+    assert _steps(latest) == ["planned", "sent", "answered"]
+    assert _steps(earlier) == ["planned", "sent"] and _steps(yesterday) == ["planned", "sent"]
+    again = client.post(url, data={**ANSWERS, "pain_now": "2", "csrf_token": csrf_token(client, url)})
+    assert again.status_code in (200, 302)
+    assert _ledger_rows() == 1  # the day was answered once
