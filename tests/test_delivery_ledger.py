@@ -153,3 +153,29 @@ def test_a_checkin_in_the_app_answers_the_latest_reminder_sent_that_day(app, cli
     again = client.post(url, data={**ANSWERS, "pain_now": "2", "csrf_token": csrf_token(client, url)})
     assert again.status_code in (200, 302)
     assert _ledger_rows() == 1  # the day was answered once
+
+
+def _ledger_cell(html: str, row_id: str) -> list[str]:
+    """The ledger steps shown in the table row `row_id`, as the page's words."""
+    row = re.search(rf'<tr id="{row_id}".*?</tr>', html, re.S).group(0)
+    cell = re.search(r'<td class="staff-ledger">(.*?)</td>', row, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", step).split(" ")[0] for step in re.findall(r'data-step="\w+">(.*?)</span>(?:<br>|$)',
+                                                                            cell, re.S)]
+
+
+def test_staff_see_the_timeline_in_the_outbox_and_on_the_patients_page(app, client, due_now, smtp_sink, make_user,
+                                                                         login):
+    patient = due_now(mobile=None, sms_consent_at=None, sms_consent_method=None, sms_reminders=False)
+    dispatch_due(utcnow())
+    email = _check_72h(patient, "email")
+    link = _link(smtp_sink.messages[0])
+    client.get(link)
+    client.post(link, data={**ANSWERS, "csrf_token": csrf_token(client, link)})
+
+    login(make_user("staff"))
+    outbox = client.get(f"/staff/outbox?q={patient.record_number}&status=all").get_data(as_text=True)
+    assert _ledger_cell(outbox, f"reminder-{email.id}") == ["Sent", "Opened", "Answered"]
+    page = client.get(f"/staff/patients/{patient.id}").get_data(as_text=True)
+    assert _ledger_cell(page, f"recent-reminder-{email.id}") == ["Sent", "Opened", "Answered"]
+    inbox = _check_72h(patient, "in_app")
+    assert _ledger_cell(page, f"recent-reminder-{inbox.id}") == ["Sent"]  # sent, never opened or answered

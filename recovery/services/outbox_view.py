@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager
 from ..extensions import db
 from ..models import Patient, Reminder, User
 from ..models.reminders import REMINDER_KINDS, REMINDER_STATUSES
-from ..reminders import channels
+from ..reminders import channels, ledger
 from ..reminders.dispatch import still_applies
 from ..reminders.rules import Policy, hold_for_quiet_hours
 from . import audit
@@ -83,6 +83,7 @@ class Timing:
 class Row:
     reminder: Reminder
     timing: Timing | None
+    steps: tuple = ()  # its ledger after planning: sent, delivered or failed, opened, answered
 
 
 @dataclass(frozen=True)
@@ -243,8 +244,14 @@ def list_page(query: OutboxQuery, now: datetime, clinic_zone: str, rules: Policy
     page = OutboxPage(query, [], counts, capped)
     if page.total == 0 or (page.past_end and not page.total_capped):
         return page
-    rows = [Row(r, timing(r, now, rules, clinic)) for r in db.session.scalars(page_statement(query, clinic))]
+    reminders = list(db.session.scalars(page_statement(query, clinic)))
+    ledgers = ledger.steps_for(r.id for r in reminders)  # the page's ledger in one query
+    rows = [Row(r, timing(r, now, rules, clinic), _after_planning(r, ledgers[r.id])) for r in reminders]
     return replace(page, rows=rows)
+
+
+def _after_planning(reminder: Reminder, rows) -> tuple:
+    return tuple(step for step in ledger.timeline(reminder, rows) if step.step != "planned")
 
 
 def timing(reminder: Reminder, now: datetime, rules: Policy, clinic: ZoneInfo) -> Timing | None:
@@ -272,6 +279,15 @@ def timing(reminder: Reminder, now: datetime, rules: Policy, clinic: ZoneInfo) -
     if retry:
         return Timing("retry", retry.astimezone(clinic), reminder.attempts)
     return None
+
+
+def recent_for(patient: Patient, limit: int = 10) -> list[Row]:
+    """A patient's latest reminders that went out or failed, newest first, each with its ledger."""
+    reminders = list(db.session.scalars(
+        select(Reminder).where(Reminder.patient_id == patient.id, Reminder.status.in_(("sent", "failed")))
+        .order_by(Reminder.due_at.desc(), Reminder.id.desc()).limit(limit)))
+    ledgers = ledger.steps_for(r.id for r in reminders)
+    return [Row(r, None, _after_planning(r, ledgers[r.id])) for r in reminders]
 
 
 def upcoming_for(patient: Patient, limit: int = 50) -> list[Reminder]:

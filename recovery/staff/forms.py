@@ -18,6 +18,7 @@ from ..vocabulary import (  # noqa: F401
     APPOINTMENT_STATUSES,
     BOOKABLE_KINDS,
     CALL_OUTCOMES,
+    DELIVERY_STEPS,
     FRACTURE_CAUSES,
     LANGUAGES,
     MEDICATION,

@@ -43,6 +43,7 @@ def patient_page(
         sms_consent_options=forms.SMS_CONSENT_OPTIONS + (
             [forms.SMS_CONSENT_OWN] if patient.sms_consent_method == "settings" else []),
         reminders=outbox_view.upcoming_for(patient),
+        recent_reminders=outbox_view.recent_for(patient),
         visit_form=visit_form or {},
         visit_errors=visit_errors or {},
         change_for=change_for,
