@@ -65,9 +65,9 @@ def _percentile(values: list[float], share: float) -> float:
 
 def lag(url: str, patients: int) -> dict:
     """Run the scheduler's steps over the window; the lag of every reminder due in it."""
-    port = sweep._free_port()
+    port = sweep.free_port()
     folder = tempfile.mkdtemp(prefix="recovery-bench-lag-")
-    sink = sweep._sink(port, os.path.join(folder, "ids"))
+    sink = sweep.start_sink(port, os.path.join(folder, "ids"))
     app = bench_app(url, MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     try:
         with app.app_context():
@@ -104,7 +104,7 @@ def lag(url: str, patients: int) -> dict:
                                             Reminder.status != "cancelled")).all()
             db.session.remove()
     finally:
-        sweep._received(sink, os.path.join(folder, "ids"))
+        sweep.stop_sink(sink, os.path.join(folder, "ids"))
     lags = [(handed[r.id] - r.due_at).total_seconds() for r in due if r.id in handed]
     unsent = [r for r in due if r.id not in handed]
     channels = sorted({r.channel for r in due})

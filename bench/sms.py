@@ -24,7 +24,7 @@ from recovery.jobs import plan_all
 from recovery.models import Patient, Reminder
 
 from .generate import load
-from .sweep import NOW, REPO, _free_port, overdue_cohort
+from .sweep import NOW, REPO, free_port, overdue_cohort
 
 TWILIO = {"TWILIO_ACCOUNT_SID": "ACbench00000000000000000000000000", "TWILIO_AUTH_TOKEN": "bench-token",
           "TWILIO_FROM": "+12195550100"}
@@ -49,7 +49,7 @@ def _listening(port: int) -> bool:
 
 def through_sms(app, url: str, patients: int, dispatchers: int = 2) -> dict:
     """Plan, then deliver with `dispatchers` processes through the SMS sink process."""
-    port = _free_port()
+    port = free_port()
     folder = tempfile.mkdtemp(prefix="recovery-bench-sms-")
     app.config.update(TWILIO, TWILIO_API_BASE=f"http://127.0.0.1:{port}")
     with app.app_context():

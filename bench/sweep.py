@@ -110,20 +110,20 @@ def in_memory(app, patients: int) -> dict:
             "total_s": planned + delivered, "exactly_once": exactly_once}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _sink(port: int, ids_file: str) -> subprocess.Popen:
+def start_sink(port: int, ids_file: str) -> subprocess.Popen:
     sink = subprocess.Popen([sys.executable, "-m", "bench.smtp_sink", str(port), ids_file], cwd=REPO,
                             stdout=subprocess.PIPE, text=True)
     assert sink.stdout.readline().strip() == "ready"
     return sink
 
 
-def _received(sink: subprocess.Popen, ids_file: str) -> tuple[list[bytes], float]:
+def stop_sink(sink: subprocess.Popen, ids_file: str) -> tuple[list[bytes], float]:
     """Stop the sink; the Message-IDs it received and its rate from the first to the last."""
     sink.send_signal(signal.SIGTERM)
     sink.wait(60)
@@ -140,16 +140,16 @@ def bare_client(count: int) -> float:
     target (issue 16): the dispatcher's e-mail rate at 70% of this or more, in the same run."""
     import smtplib
 
-    port, folder = _free_port(), tempfile.mkdtemp(prefix="recovery-bench-bare-")
+    port, folder = free_port(), tempfile.mkdtemp(prefix="recovery-bench-bare-")
     ids_file = os.path.join(folder, "ids")
-    sink = _sink(port, ids_file)
+    sink = start_sink(port, ids_file)
     body = "Subject: Time for today's check-in\r\nFrom: clinic@bench.local\r\nTo: {to}\r\n" \
            "Message-ID: <{n}@bench.local>\r\n\r\n" + "A reminder of typical length.\r\n" * 20
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         for n in range(count):
             to = f"patient{n}@bench.local"
             smtp.sendmail("clinic@bench.local", [to], body.format(to=to, n=n).encode())
-    received, rate = _received(sink, ids_file)
+    received, rate = stop_sink(sink, ids_file)
     assert len(received) == count
     return rate
 
@@ -160,10 +160,10 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
         load(db.engine, overdue_cohort(patients))
         plan_all(NOW)
         db.session.remove()
-    port = _free_port()
+    port = free_port()
     folder = tempfile.mkdtemp(prefix="recovery-bench-smtp-")
     ids_file = os.path.join(folder, "ids")
-    sink = _sink(port, ids_file)
+    sink = start_sink(port, ids_file)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": "127.0.0.1",
            "MAIL_PORT": str(port), "RECOVERY_INSTANCE_PATH": folder}
     command = [sys.executable, "-m", "flask", "--app", "recovery", "send-due-reminders",
@@ -173,7 +173,7 @@ def through_smtp(app, url: str, patients: int, dispatchers: int) -> dict:
                               stderr=subprocess.PIPE, text=True) for i in range(dispatchers)]
     outputs = [p.communicate() for p in procs]
     elapsed = time.perf_counter() - start
-    received, steady = _received(sink, ids_file)
+    received, steady = stop_sink(sink, ids_file)
     with app.app_context():
         emails = _sent_emails()
         exactly_once = len(set(received)) == len(received) == emails and _left_due() == 0

@@ -14,7 +14,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import urllib.parse
 import urllib.request
 
 from .generate import PASSWORD
+from .sweep import free_port
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,15 +98,9 @@ def _measured(run, pid: int) -> dict:
     return result
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure(url: str, patients: list[str], workers: int, seconds: int = 10, connections: int = 16) -> dict:
     """Start gunicorn on `url`, log the patients in, run wrk on the bare endpoint, then on check-ins."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     folder = tempfile.mkdtemp(prefix="recovery-bench-web-")
     env = {**os.environ, "DATABASE_URL": url, "RECOVERY_INSTANCE_PATH": folder}
