@@ -4,7 +4,8 @@ Reminders keep the id the service gave their message at the hand-over (an e-mail
 a text's sid); reminder_deliveries becomes the ledger of what followed, each row a `step`
 (sent, delivered, failed, opened, answered), once per (reminder, step, status), its provider id
 now optional (a followed link or a check-in has none); a check-in link remembers the reminder
-that carried it. Existing rows (Twilio's status callbacks) take the step their status means.
+that carried it; a patient's e-mail can be paused (an address the mail server refused for good).
+Existing rows (Twilio's status callbacks) take the step their status means.
 
 Revision ID: c4d8e2f6a1b3
 Revises: a7e3c1b5d9f2
@@ -28,6 +29,8 @@ STEP_OF_STATUS = ("CASE WHEN status IN ('delivered', 'read') THEN 'delivered' "
 def upgrade():
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('provider_id', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('patients', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_paused_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('checkin_links', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminder_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_checkin_links_reminder_id_reminders'), 'reminders',
@@ -58,3 +61,4 @@ def downgrade():
     # In place (SQLite has DROP COLUMN since 3.35): a batch rebuild of `reminders` would drop the
     # table the check-in links and the ledger refer to.
     op.drop_column('reminders', 'provider_id')
+    op.drop_column('patients', 'email_paused_at')
