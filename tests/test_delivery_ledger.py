@@ -179,3 +179,75 @@ def test_staff_see_the_timeline_in_the_outbox_and_on_the_patients_page(app, clie
     assert _ledger_cell(page, f"recent-reminder-{email.id}") == ["Sent", "Opened", "Answered"]
     inbox = _check_72h(patient, "in_app")
     assert _ledger_cell(page, f"recent-reminder-{inbox.id}") == ["Sent"]  # sent, never opened or answered
+
+
+class _RefusingSink:
+    """An SMTP server that refuses some recipients for good (550 to RCPT), like a real one for
+    a mailbox that does not exist, and takes the rest."""
+
+    def __init__(self, refused):
+        self.refused, self.messages = set(refused), []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd)
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def test_an_address_the_mail_server_refuses_fails_at_once_pauses_email_and_asks_staff(
+        app, client, due_now, make_user, login):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from recovery.models import CallTask
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = _RefusingSink({"gone@example.org"})
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=5)
+    try:
+        no_sms = {"mobile": None, "sms_consent_at": None, "sms_consent_method": None, "sms_reminders": False}
+        bounced = due_now(email="gone@example.org", **no_sms)
+        fine = due_now(email="here@example.org", **no_sms)
+        report = dispatch_due(utcnow())
+        email = _check_72h(bounced, "email")
+        assert email.status == "failed" and email.attempts == 1  # for good: not retried
+        assert "550" in email.last_error and email.id in report.failed
+        (failure,) = [s for s in ledger.timeline(email, ledger.steps_for([email.id])[email.id]) if s.step == "failed"]
+        assert (failure.status, failure.error_code) == ("refused", 550)
+        assert _check_72h(bounced, "in_app").status == "sent"  # the inbox still reaches them
+        assert _check_72h(fine, "email").status == "sent" and sink.messages == [["here@example.org"]]
+        db.session.expire_all()
+        assert bounced.email_paused_at is not None and fine.email_paused_at is None
+        (task,) = db.session.scalars(select(CallTask).where(CallTask.reason == "fix_email")).all()
+        assert task.patient_id == bounced.id
+        planned = db.session.scalars(select(Reminder.status).where(
+            Reminder.patient_id == bounced.id, Reminder.channel == "email", Reminder.kind != "check_72h")).all()
+        assert planned and set(planned) == {"cancelled"}  # no more e-mail until the address is fixed
+
+        login(make_user("staff"))
+        url = f"/staff/patients/{bounced.id}"
+        refused = client.post(f"{url}/email", data={"email": "not an address", "csrf_token": csrf_token(client, url)})
+        assert refused.status_code == 302
+        db.session.expire_all()
+        assert bounced.email == "gone@example.org" and bounced.email_paused_at is not None
+        assert "Please enter a valid e-mail address." in client.get(url).get_data(as_text=True)
+        page = client.get(url).get_data(as_text=True)
+        assert "E-mails to this address bounced and are paused" in page
+        fixed = client.post(f"{url}/email", data={"email": "Rosa@Example.org", "csrf_token": csrf_token(client, url)})
+        assert fixed.status_code == 302
+        db.session.expire_all()
+        assert bounced.email == "rosa@example.org" and bounced.email_paused_at is None
+        assert db.session.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.patient_id == bounced.id, Reminder.channel == "email", Reminder.status == "pending")) > 0
+    finally:
+        controller.stop()

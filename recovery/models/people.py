@@ -116,6 +116,9 @@ class Patient(db.Model):
     sms_reminders: Mapped[bool] = mapped_column(default=False, server_default=false())
     sms_opted_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     sms_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the mail server refused the address for good (5xx: no such mailbox); no reminder
+    # e-mail goes until staff save a working address (reminders/channels/email.py).
+    email_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

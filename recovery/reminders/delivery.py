@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, update
 
 from ..extensions import db
 from ..models import Reminder
-from . import channels, outbox, resets, rows
+from . import channels, ledger, outbox, resets, rows
 from .bulk import among
 from .channels import Refused, Unreachable
 from .rules import hold_for_quiet_hours
@@ -217,6 +217,7 @@ class Run:
                     self.defer([r.id for r in later if r.id in self.held])
                     return
                 except Refused as error:  # for good: failed now, never retried
+                    ledger.record(row.id, row.channel, "failed", "refused", self.now, error_code=error.code)
                     if error.settle is not None:
                         error.settle(self.now)
                     self._failed_attempt(row, error, final=True)

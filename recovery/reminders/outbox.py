@@ -120,6 +120,17 @@ def sync(ids: list[int], now: datetime) -> None:
                 db.session.expire(obj)
 
 
+def revive(patient_ids: list[int], channel: str, now: datetime) -> None:
+    """The channel reaches these patients again (a number back from STOP, an address fixed):
+    the reminders on it that were cancelled only because it did not, still ahead, are pending
+    again (they were never sent); `sync` then settles them as for any change."""
+    db.session.execute(update(Reminder).where(
+        Reminder.patient_id.in_(patient_ids), Reminder.channel == channel, Reminder.status == "cancelled",
+        Reminder.last_error == "no longer applies", Reminder.due_at > now)
+        .values(status="pending", last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+
+
 def sync_patient(patient: Patient, now: datetime) -> None:
     """sync for one patient (after anything about them changed)."""
     sync([patient.id], now)

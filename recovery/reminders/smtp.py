@@ -5,7 +5,34 @@ from email.message import Message
 
 from flask import current_app
 
-from .channels import Unreachable
+from .channels import Refused, Unreachable
+
+# A mailbox that does not exist or cannot take mail, when the server says so after the data.
+NO_MAILBOX = {550, 551, 553}
+
+
+class BadAddress(Refused):
+    """The server refused the recipient's address for good (a 5xx to RCPT, or a mailbox code
+    to DATA): the address does not work."""
+
+
+def _text(why) -> str:
+    return why.decode(errors="replace") if isinstance(why, bytes) else str(why)
+
+
+def classify(error: Exception) -> Exception:
+    """A permanent (5xx) refusal of the recipient or the message becomes Refused (BadAddress
+    when it is the address), failed at once and never retried; anything else (a 4xx, a dropped
+    connection, our own sender or login refused) stays as it is, retried with back-off."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        codes = [code for code, _ in error.recipients.values()]
+        if all(500 <= code < 600 for code in codes):
+            code, why = next(iter(error.recipients.values()))
+            return BadAddress(f"{code} {_text(why)}", code)
+    if isinstance(error, smtplib.SMTPDataError) and 500 <= error.smtp_code < 600:
+        kind = BadAddress if error.smtp_code in NO_MAILBOX else Refused
+        return kind(f"{error.smtp_code} {_text(error.smtp_error)}", error.smtp_code)
+    return error
 
 
 def _connect() -> smtplib.SMTP:
@@ -41,8 +68,11 @@ class Mailer:
                 raise Unreachable(f"{type(error).__name__}: {error}", tried=True) from error
         try:
             self._smtp.send_message(message)
-        except Exception:
+        except Exception as error:
             self.close()
+            refused = classify(error)
+            if refused is not error:
+                raise refused from error
             raise
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import CallTask, Patient, Reminder, SmsOptOut
+from ..models import CallTask, Patient, SmsOptOut
 from . import outbox
 
 MAX_SEGMENTS = 2
@@ -130,11 +130,7 @@ def _resync(number: str, now: datetime, revive: bool = False, **values) -> None:
     if not ids:
         return
     if revive:
-        db.session.execute(update(Reminder).where(
-            Reminder.patient_id.in_(ids), Reminder.channel == "sms", Reminder.status == "cancelled",
-            Reminder.last_error == "no longer applies", Reminder.due_at > now)
-            .values(status="pending", last_error=None, updated_at=now)
-            .execution_options(synchronize_session=False))
+        outbox.revive(ids, "sms", now)
     db.session.expire_all()  # the patients' (and reminders') rows changed under the session
     outbox.sync(ids, now)
 

@@ -19,6 +19,7 @@ REASONS = {
     "missed_72h": _l("Missed the 72-hour check-in"),
     "missed_visit": _l("Did not come to a booked visit: call to rebook"),
     "fix_mobile": _l("Texts to this patient's mobile number fail: check the number (texts are paused)"),
+    "fix_email": _l("E-mails to this patient's address bounce: check the address (e-mails are paused)"),
 }
 MISSED_VISIT_DEADLINE = timedelta(hours=24)
 

@@ -204,6 +204,23 @@ def account_status(patient: Patient, now: datetime) -> AccountStatus:
     return AccountStatus(user.active, bool(user.password_hash), open_link(user, now))
 
 
+def update_email(patient: Patient, data, actor: User, now: datetime) -> None:
+    """Staff save the patient's e-mail address (after a call, when e-mails to the old one
+    bounced). Saving ends a pause: staff have checked the address. Refused, by field, with
+    nothing changed: a malformed address, or one another account has."""
+    fields = Fields(data)
+    email = fields.email("email", required=True)
+    if email and email != patient.user.email and find_user(email):
+        fields.fail("email", _l("An account with this e-mail already exists."))
+    fields.done()
+    patient.user.email = email
+    if patient.email_paused_at is not None:  # the e-mails its pause cancelled come back
+        patient.email_paused_at = None
+        outbox.revive([patient.id], "email", now)
+    outbox.sync_patient(patient, now)
+    audit.record(actor, "patient.email", patient, now)
+
+
 def update_texts(patient: Patient, data, actor: User, now: datetime) -> None:
     """Staff set the patient's mobile number and consent to texts (after a call, say, when texts
     to the old number failed). Saving clears a pause: staff have checked the number. Consent is

@@ -66,6 +66,7 @@ AUDIT_ACTIONS = {
     "patient.reset_link": _l("Issued a password-reset link"),
     "patient.discharge": _l("Discharged the patient"),
     "patient.texts": _l("Changed the mobile number or consent to texts"),
+    "patient.email": _l("Changed the e-mail address"),
     "procedure.record": _l("Recorded a procedure"),
     "procedure.correct": _l("Corrected a procedure"),
     "checkin.phone_entry": _l("Entered a check-in taken by phone"),

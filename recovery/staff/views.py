@@ -253,6 +253,22 @@ def texts(patient_id: int):
     return redirect(url_for("staff.patient", patient_id=patient_id) + "#texts")
 
 
+@bp.route("/patients/<int:patient_id>/email", methods=["POST"])
+def email(patient_id: int):
+    """Save the patient's e-mail address (a pause for a bouncing address ends)."""
+    patient = patient_or_404(patient_id)
+    try:
+        enrolment.update_email(patient, request.form, current_user, utcnow())
+    except ValidationError as error:
+        db.session.rollback()
+        for message in error.errors.values():
+            flash(message)
+    else:
+        db.session.commit()
+        flash(_("The e-mail address of %(name)s is updated.", name=patient.name))
+    return redirect(url_for("staff.patient", patient_id=patient_id) + "#email")
+
+
 @bp.route("/patients/<int:patient_id>/discharge", methods=["POST"])
 def discharge(patient_id: int):
     """Discharge a patient from follow-up; their history stays."""

@@ -16,6 +16,7 @@ LINK = "/staff/patients/<int:patient_id>/link"
 CHECKIN = "/staff/patients/<int:patient_id>/checkin"
 DISCHARGE = "/staff/patients/<int:patient_id>/discharge"
 TEXTS = "/staff/patients/<int:patient_id>/texts"
+EMAIL = "/staff/patients/<int:patient_id>/email"
 BOOK = "/staff/patients/<int:patient_id>/appointments"
 RESCHEDULE = "/staff/appointments/<int:appointment_id>/reschedule"
 CANCEL = "/staff/appointments/<int:appointment_id>/cancel"
@@ -87,6 +88,8 @@ ROWS = [
         only("staff", 400)),
     Row(TEXTS, "POST", f"/staff/patients/{UNKNOWN}/texts", only("staff", 404)),
     Row(TEXTS, "POST", "/staff/patients/{patient_a}/texts", only("staff", 302)),
+    Row(EMAIL, "POST", f"/staff/patients/{UNKNOWN}/email", only("staff", 404)),
+    Row(EMAIL, "POST", "/staff/patients/{patient_a}/email", only("staff", 302)),  # refused: flashed
     Row(DISCHARGE, "POST", f"/staff/patients/{UNKNOWN}/discharge", only("staff", 404)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),
     Row(DISCHARGE, "POST", "/staff/patients/{patient_a}/discharge", only("staff", 302)),  # again

@@ -1,15 +1,17 @@
 """E-mail to the patient (reminders and the set-password invitation), over SMTP."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ...extensions import db
-from ...models import User
+from ...models import CallTask, Patient, User
 from ...set_password_links import issue_set_password_token
 from ...urls import external_url
-from .. import links, mail, rows, smtp
+from .. import links, mail, outbox, rows, smtp
 
 name = "email"
 label = _l("E-mail")
@@ -17,9 +19,12 @@ patient_facing = True
 local = False
 
 
+FIX_ADDRESS_DEADLINE = timedelta(hours=72)
+
+
 def reachable(contact) -> bool:
-    """The patient has an address and has not opted out of reminder e-mails."""
-    return bool(contact.email) and contact.email_reminders
+    """The patient has an address that works (not paused) and has not opted out of reminder e-mails."""
+    return bool(contact.email) and contact.email_reminders and contact.email_paused_at is None
 
 
 def prepare(batch: list, now: datetime) -> list:
@@ -45,9 +50,32 @@ def prepare(batch: list, now: datetime) -> list:
 
 
 def hand_over(run, message) -> str:
-    """Hand the e-mail to the SMTP server; its Message-ID is the ledger's provider id."""
-    run.connection("smtp", smtp.Mailer).send(message)
+    """Hand the e-mail to the SMTP server; its Message-ID is the ledger's provider id. An
+    address the server refused for good pauses the patient's e-mail (settled with the failure)."""
+    try:
+        run.connection("smtp", smtp.Mailer).send(message)
+    except smtp.BadAddress as error:
+        address, why = str(message["To"]), str(error)
+        error.settle = lambda now: pause(address, now, why)
+        raise
     return message["Message-ID"]
+
+
+def pause(address: str, now: datetime, reason: str) -> None:
+    """The mail server says `address` does not work: no more reminder e-mails to the patient
+    who has it, and a task on the staff home to fix it (once while it stays paused)."""
+    patient = db.session.scalar(select(Patient).join(User, User.id == Patient.user_id)
+                                .where(User.email == address.lower()))
+    if patient is None or patient.email_paused_at is not None:
+        return
+    patient.email_paused_at = now
+    outbox.sync_patient(patient, now)  # their pending e-mails are cancelled now
+    open_task = db.session.scalar(select(CallTask.id).where(
+        CallTask.patient_id == patient.id, CallTask.reason == "fix_email", CallTask.closed_at.is_(None)))
+    if open_task is None:
+        db.session.add(CallTask(patient_id=patient.id, reason="fix_email", created_at=now,
+                                due_by=now + FIX_ADDRESS_DEADLINE))
+    current_app.logger.warning("e-mail to patient %s paused: %s", patient.id, reason)
 
 
 def compose(reminder_id: int, now: datetime):
