@@ -314,3 +314,22 @@ def test_clinicians_see_check_ins_made_of_those_asked_for_per_patient_channel_an
     only = client.get("/clinic/cohort?type=vertebroplasty").get_data(as_text=True)
     assert _text(only, "completion-overall") == "50% of the check-ins asked for were made: 1 of 2."
     assert 'data-channel="in_app"' not in only
+
+
+def test_a_text_the_provider_refuses_at_hand_over_shows_failed_with_its_code_to_staff(
+        app, client, due_now, smtp_sink, make_user, login, tmp_path):
+    from .sms_helpers import MOBILE
+
+    with sms_sink(app, tmp_path, refuse={MOBILE: 21211}) as sink:  # "not a valid phone number"
+        patient = due_now()
+        dispatch_due(utcnow())
+        text = _check_72h(patient, "sms")
+        assert text.status == "failed" and text.provider_id is None and texts(sink) == []
+        assert _check_72h(patient, "email").status == "sent"  # the other channels still reach them
+    (failure,) = [s for s in ledger.timeline(text, ledger.steps_for([text.id])[text.id]) if s.step == "failed"]
+    assert (failure.status, failure.error_code) == ("refused", 21211)
+
+    login(make_user("staff"))
+    page = client.get(f"/staff/patients/{patient.id}").get_data(as_text=True)
+    assert _ledger_cell(page, f"recent-reminder-{text.id}") == ["Failed"]  # never sent: no "Sent"
+    assert "21211" in re.search(rf'<tr id="recent-reminder-{text.id}".*?</tr>', page, re.S).group(0)
