@@ -19,6 +19,7 @@ from recovery.extensions import db
 from recovery.models import CheckIn
 from recovery.services import patient_list
 from recovery.services.cohort import refresh_expected_bands
+from recovery.services.completion import refresh_summary as refresh_completion
 from recovery.services.patient_list import ListQuery
 
 from .generate import PASSWORD, TABLE_COLUMNS, build, load
@@ -76,7 +77,8 @@ def main(kind: str = "sqlite") -> None:
                 cohort["reminder_deliveries"] = ledger_rows(cohort["reminders"])
                 load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS,
                                          "reminder_deliveries": LEDGER_COLUMNS})
-                refresh_expected_bands(now)  # as the running scheduler keeps them
+                refresh_expected_bands(now)  # as the running scheduler keeps them, with the completion summary
+                refresh_completion(now)
                 db.session.commit()
                 db.session.remove()
             client = _signed_in(app, clinician[1])

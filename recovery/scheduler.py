@@ -18,6 +18,7 @@ from .jobs import dispatch_due
 from .models import utcnow
 from .reminders.dispatch import beat, default_worker
 from .services.cohort import refresh_expected_bands
+from .services.completion import refresh_summary as refresh_completion
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 30
@@ -41,12 +42,15 @@ def run_once(app: Flask, worker: str) -> None:
 
 
 def refresh_bands(app: Flask) -> None:
-    """Store the expected-recovery bands as the cohort gives them now (errors are logged)."""
+    """Store the expected-recovery bands and the completion summary as the cohort gives them now
+    (errors are logged)."""
     with app.app_context():
         from .extensions import db
 
         try:
-            refresh_expected_bands(utcnow())
+            now = utcnow()
+            refresh_expected_bands(now)
+            refresh_completion(now)
             db.session.commit()
         except Exception:  # the stored bands (or the computed ones) serve until the next run
             log.exception("expected-band refresh failed")

@@ -299,7 +299,12 @@ def test_clinicians_see_check_ins_made_of_those_asked_for_per_patient_channel_an
     assert patient_completion(ada.id, now).asked == 2
     assert patient_completion(ada.id, fresh.sent_at + timedelta(days=1, minutes=1)).asked == 3  # a day on: missed
 
+    from recovery.scheduler import refresh_bands
+
     login(make_user("clinician"))
+    assert "No check-in reminder to these patients had gone out" in client.get("/clinic/cohort").get_data(as_text=True)
+    refresh_bands(app)  # the scheduler's job, every few minutes: the bands and the completion summary
+    db.session.expire_all()
     page = client.get(f"/clinic/patients/{rosa.id}").get_data(as_text=True)
     assert _text(page, "completion") == "Check-ins made when asked: 1 of 2 (50%)."
     page = client.get(f"/clinic/patients/{ada.id}").get_data(as_text=True)

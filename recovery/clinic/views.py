@@ -74,7 +74,7 @@ def cohort_page():
         return _cohort(None, error.errors), 400  # nothing shown, nothing audited
     stats = cohort.cohort_statistics(filters)
     now = utcnow()
-    rates = completion.cohort_completion(filters, now)
+    rates = completion.cohort_completion(filters)
     audit.record(current_user, "cohort.view", None, now)
     page = _cohort(stats, {}, rates)
     db.session.commit()  # the audit event of this view

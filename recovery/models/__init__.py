@@ -43,7 +43,7 @@ from .procedures import (
 from .questionnaires import QuestionnaireResponse, QuestionnaireResponseRevision
 from .reminders import CALL_NOTE_MAX, CALL_OUTCOMES, CallTask, CheckinLink, Reminder, SchedulerHeartbeat
 from .signin import SignInFailure, UserSession
-from .sms import DELIVERY_STEPS, SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut
+from .sms import DELIVERY_STEPS, SMS_BODY_MAX, ReminderDelivery, SmsMessage, SmsOptOut, procedure_completion
 from .timeline import (
     current_procedure,
     is_current,
@@ -69,5 +69,5 @@ __all__ = [
     "ClinicCalendar", "ClosedDate", "OpeningHours", "ExpectedBand",
     "QuestionnaireResponse", "QuestionnaireResponseRevision",
     "MOBILE_MAX", "DELIVERY_STEPS", "SMS_BODY_MAX", "SMS_CONSENT_METHODS",
-    "ReminderDelivery", "SmsMessage", "SmsOptOut",
+    "ReminderDelivery", "SmsMessage", "SmsOptOut", "procedure_completion",
 ]

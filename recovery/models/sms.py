@@ -1,8 +1,19 @@
-"""Texts: opt-outs per number, the texts patients send us, and delivery events per reminder."""
+"""Texts: opt-outs per number, the texts patients send us, delivery events per reminder, and the
+completion summary derived from them."""
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import vocabulary
@@ -75,3 +86,18 @@ class ReminderDelivery(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     error_code: Mapped[int | None]
+
+
+# Check-ins made / asked for, per procedure, channel ("all" for every channel together) and week
+# since the procedure: derived from the reminders and their ledger by
+# services/completion.refresh_summary, which the scheduler runs every few minutes, so the cohort
+# page adds up one small row per procedure and week instead of every reminder of the clinic.
+procedure_completion = Table(
+    "procedure_completion", db.metadata,
+    Column("procedure_id", Integer, ForeignKey("procedures.id"), primary_key=True),
+    Column("channel", String(8), primary_key=True),
+    Column("week", Integer, primary_key=True),
+    Column("asked", Integer, nullable=False),
+    Column("made", Integer, nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+)

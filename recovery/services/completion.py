@@ -16,8 +16,11 @@ completion by channel and by week since the procedure.
 - **Weeks since the procedure** are elapsed time from the procedure to the hand-over: week 1 is
   the first seven days (no time zone enters, so the figure is the same on SQLite and PostgreSQL).
 
-Everything is counted in the database, in two grouped statements over the reminders of the
-cohort's filter, never a row per reminder in Python.
+A patient's figure is counted live from their reminders. The cohort's would have to read every
+reminder of the clinic (about 2.5 s at 10,000 patients on SQLite, bench/RESULTS.md), so
+`refresh_summary`, run by the scheduler with the expected-recovery bands, counts each procedure's
+asks once into `procedure_completion` (one row per procedure, channel and week), and the cohort page
+adds those rows up for its filter: its figures are at most one refresh old.
 """
 
 from dataclasses import dataclass
@@ -25,16 +28,32 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import String, case, cast, distinct, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Float
 
 from ..extensions import db
-from ..models import Patient, Procedure, Reminder, ReminderDelivery, is_current
+from ..models import Patient, Procedure, Reminder, ReminderDelivery, is_current, procedure_completion
+from ..models.types import UTCDateTime
 from ..reminders.mail import CHECKIN_KINDS
 from .cohort import CohortFilters, filtered
 
+ALL = "all"  # procedure_completion's channel for every channel together
 SETTLED_AFTER = timedelta(days=1)  # an unanswered ask this young is still open
 LAST_WEEK = 12  # the daily nudges end with week 12
 
@@ -81,6 +100,7 @@ class CohortCompletion:
     overall: Rate
     by_channel: dict[str, Rate]
     by_week: dict[int, Rate]  # week 1..LAST_WEEK; later asks fall in LAST_WEEK + 1 ("later")
+    computed_at: datetime | None = None  # the summary's last refresh
 
     @property
     def empty(self) -> bool:
@@ -97,7 +117,8 @@ def _asks(now: datetime, narrow=None):
     day = func.coalesce(cast(Reminder.for_date, String), literal("a") + cast(Reminder.appointment_id, String))
     key = cast(Reminder.patient_id, String) + literal(":") + day
     week = func.floor(_days_between(Reminder.sent_at, Procedure.performed_at) / 7) + 1
-    stmt = (select(Reminder.channel.label("channel"), key.label("ask"), Reminder.sent_at.label("sent_at"),
+    stmt = (select(Procedure.id.label("procedure_id"), Reminder.channel.label("channel"), key.label("ask"),
+                   Reminder.sent_at.label("sent_at"),
                    case((week > LAST_WEEK, LAST_WEEK + 1), else_=week).label("week"),
                    case((Reminder.id.in_(answered), 1), else_=0).label("answered"))
             .join(Procedure, Procedure.patient_id == Reminder.patient_id)
@@ -110,36 +131,70 @@ def _asks(now: datetime, narrow=None):
     return select(rows).where(rows.c.ask.in_(settled)).subquery()
 
 
-def _counts(asks, group=None, name: str = ""):
-    """(name, group value, asked, made) over `asks`, by `group` (a column name) or all together:
-    asked counts distinct asks, made those answered."""
+def _counts(asks):
+    """(asked, made) over `asks`: distinct asks, and those answered."""
     made = func.count(distinct(case((asks.c.answered == 1, asks.c.ask))))
-    value = cast(asks.c[group], String) if group else literal(None, String)
-    stmt = select(literal(name).label("name"), value.label("value"), func.count(distinct(asks.c.ask)), made)
-    return stmt.group_by(asks.c[group]) if group else stmt
+    return select(func.count(distinct(asks.c.ask)), made)
 
 
-def cohort_completion(filters: CohortFilters, now: datetime,
-                      clinic_tz: str | None = None) -> CohortCompletion:
+def _per_procedure(asks, channel=None):
+    """Each procedure's asks by week (the week of the ask's first reminder), over every channel
+    together ("all") or per channel: rows ready for procedure_completion."""
+    by = [asks.c.procedure_id, asks.c.ask] + ([asks.c.channel] if channel else [])
+    one = (select(*by, func.min(asks.c.week).label("week"), func.max(asks.c.answered).label("made"))
+           .group_by(*by).subquery())
+    keys = [one.c.procedure_id, one.c.week] + ([one.c.channel] if channel else [])
+    name = one.c.channel if channel else literal(ALL, String)
+    return (select(one.c.procedure_id, name.label("channel"), cast(one.c.week, Integer).label("week"),
+                   func.count().label("asked"), func.sum(one.c.made).label("made"))
+            .group_by(*keys))
+
+
+def refresh_summary(now: datetime) -> bool:
+    """Count every current procedure's settled asks into procedure_completion, replacing what it
+    held, in the caller's transaction. False when a second scheduler wrote it at the same moment
+    (its rows, of the same moment, stand)."""
+    asks = _asks(now)
+    rows = union_all(_per_procedure(asks), _per_procedure(asks, channel=True)).subquery()
+    columns = ("procedure_id", "channel", "week", "asked", "made", "computed_at")
+    try:
+        with db.session.begin_nested():
+            db.session.execute(delete(procedure_completion))
+            db.session.execute(insert(procedure_completion).from_select(
+                columns, select(rows.c.procedure_id, rows.c.channel, rows.c.week, rows.c.asked, rows.c.made,
+                                literal(now, UTCDateTime))))
+    except IntegrityError:
+        return False
+    return True
+
+
+def cohort_completion(filters: CohortFilters, clinic_tz: str | None = None) -> CohortCompletion:
     """Completion of the cohort page's filter (read as services/cohort.filtered reads it), all
-    channels, per channel and per week since the procedure, in one statement (three grouped
-    counts over the same asks, one after the other)."""
+    channels, per channel and per week since the procedure, added up from procedure_completion in
+    one statement."""
     zone = ZoneInfo(clinic_tz or current_app.config["CLINIC_TIMEZONE"])
-    asks = _asks(now, lambda stmt: filtered(stmt, filters, zone))
-    rows = db.session.execute(union_all(_counts(asks, name="all"), _counts(asks, "channel", "channel"),
-                                        _counts(asks, "week", "week"))).all()
-    groups: dict[str, dict] = {"all": {}, "channel": {}, "week": {}}
-    for name, value, asked, made in rows:
-        groups[name][value] = Rate(asked, made)
-    return CohortCompletion(
-        groups["all"].get(None, Rate(0, 0)),
-        groups["channel"],
-        dict(sorted((int(float(week)), rate) for week, rate in groups["week"].items())),
-    )
+    summary = procedure_completion.c
+    stmt = (select(summary.channel, summary.week, func.sum(summary.asked), func.sum(summary.made),
+                   func.max(summary.computed_at))
+            .join(Procedure, Procedure.id == summary.procedure_id)
+            .join(Patient, Patient.id == Procedure.patient_id)
+            .where(is_current(Procedure))
+            .group_by(summary.channel, summary.week))
+    overall, by_channel, by_week, computed = Rate(0, 0), {}, {}, None
+    for channel, week, asked, made, at in db.session.execute(filtered(stmt, filters, zone)):
+        rate = Rate(int(asked), int(made))
+        computed = max(filter(None, (computed, at)), default=None)
+        if channel == ALL:
+            overall = Rate(overall.asked + rate.asked, overall.made + rate.made)
+            by_week[week] = rate
+        else:
+            was = by_channel.get(channel, Rate(0, 0))
+            by_channel[channel] = Rate(was.asked + rate.asked, was.made + rate.made)
+    return CohortCompletion(overall, by_channel, dict(sorted(by_week.items())), computed)
 
 
 def patient_completion(patient_id: int, now: datetime) -> Rate:
     """One patient's check-ins made / asked for since their current procedure."""
     asks = _asks(now, lambda stmt: stmt.where(Reminder.patient_id == patient_id))
-    ((_, _, asked, made),) = db.session.execute(_counts(asks)).all()
+    ((asked, made),) = db.session.execute(_counts(asks)).all()
     return Rate(asked, made)
