@@ -10,7 +10,18 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import alerts, audit, clinic, cohort, figures, patient_list, questionnaires, texting, triage
+from ..services import (
+    alerts,
+    audit,
+    clinic,
+    cohort,
+    cohort_outcomes,
+    figures,
+    patient_list,
+    questionnaires,
+    texting,
+    triage,
+)
 from ..services.enrolment import clinicians
 from ..services.errors import NotFound, ValidationError
 from . import (
@@ -62,19 +73,22 @@ def cohort_page():
         filters = cohort.parse_filters(request.args)
     except ValidationError as error:
         return _cohort(None, error.errors), 400  # nothing shown, nothing audited
+    now = utcnow()
     stats = cohort.cohort_statistics(filters)
-    audit.record(current_user, "cohort.view", None, utcnow())
-    page = _cohort(stats, {})
+    outcomes = cohort_outcomes.outcome_statistics(filters, now)
+    audit.record(current_user, "cohort.view", None, now)
+    page = _cohort(stats, {}, outcomes)
     db.session.commit()  # the audit event of this view
     return page
 
 
-def _cohort(stats, errors):
+def _cohort(stats, errors, outcomes=None):
     figure = figures.cohort_chart(stats) if stats is not None and not stats.empty else None
     return render_template(
         "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
         clinician_options=[(user.id, user.display_name) for user in clinicians()],
         responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
+        outcomes=outcomes, outcomes_rule=cohort_outcomes.RULE,
     )
 
 
