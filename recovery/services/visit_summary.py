@@ -2,18 +2,21 @@
 
 What it holds, from the patient's record: the 72-hour check and the latest check-in against the
 baseline (change and responder status from the one `is_responder`), the recovery chart sized for
-paper, every alert with how it was handled, how pain medication changed over time, and the
-bone-health questions the trials asked of every patient (osteoporosis treatment, a DXA scan).
+paper, every alert with how it was handled, how pain medication changed over time, the outcome
+questionnaires' scores by time point with the change from baseline and whether it is a meaningful
+improvement (questionnaires.score_history, the patient page's one source, so page and paper agree),
+and the bone-health questions the trials asked of every patient (osteoporosis treatment, a DXA scan).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .. import charts
+from .. import charts, vocabulary
 from ..models import Alert, Appointment, CheckIn, User, recovery_day
 from . import audit, figures
 from .clinic import PatientRecord, patient_record
 from .errors import NotFound
+from .questionnaires import ScoreHistory, ScoreRow, score_history
 from .responder import is_responder
 
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
@@ -58,6 +61,18 @@ class VisitSummary:
     more_alerts: int
     medication: list[MedicationSpan]
     chart: figures.Chart | None
+    outcomes: list[ScoreHistory] = field(default_factory=list)
+
+    @property
+    def outcome_points(self) -> list[str]:
+        """The time points any questionnaire was answered at, in the schedule's order: the
+        columns of the printed table, one row per instrument."""
+        answered = {row.point for history in self.outcomes for row in history.rows}
+        return [key for key in vocabulary.OUTCOME_TIME_POINTS if key in answered]
+
+    @staticmethod
+    def outcome_cell(history: ScoreHistory, point: str) -> ScoreRow | None:
+        return next((row for row in history.rows if row.point == point), None)
 
     @property
     def procedure(self):
@@ -86,6 +101,7 @@ def visit_summary(patient_id, viewer: User, now: datetime, visit_id=None) -> Vis
         latest=_numbers(scored[-1], record) if scored else None,
         alerts=record.alerts[:MAX_ALERTS], more_alerts=max(0, len(record.alerts) - MAX_ALERTS),
         medication=medication_trend(own, record), chart=print_chart(record),
+        outcomes=score_history(record.patient),
     )
 
 
