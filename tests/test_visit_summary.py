@@ -161,17 +161,18 @@ def test_summary_shows_each_questionnaires_scores_with_change_and_meaningful_imp
     db.session.commit()
     client = client_as(app, {"clinician": make_user("clinician")}, "clinician")
     html = client.get(f"/clinic/patients/{patient.id}/summary").get_data(as_text=True)
-    assert _row_cells(html, "rmdq") == ["Roland-Morris Disability Questionnaire (RMDQ-24)", "18", "15 (-3)"]
+    assert _row_cells(html, "rmdq") == ["RMDQ (0-24)", "18", "15 (-3)"]
     assert _row_cells(html, "global_impression")[1:] == ["—", "Much better"]
     head = html[html.index('data-testid="outcomes"'):]
     assert "<th scope=\"col\">Before the procedure</th><th scope=\"col\">Week 1</th>" in head
-    assert "Meaningful improvement" not in head[:head.index("</table>")]  # 3 points is not
+    assert "meaningful" not in head[:head.index("</table>")]  # 3 points is not
     # Month 1: 9 is a fall of 9 points and 50%, meaningful; the clinician's page says the same.
     month1 = performed + timedelta(days=30)
     questionnaires.submit(patient, "rmdq", ticks(9), month1)
     db.session.commit()
     html = client.get(f"/clinic/patients/{patient.id}/summary").get_data(as_text=True)
-    assert _row_cells(html, "rmdq")[3] == "9 (-9) Meaningful improvement"
+    assert _row_cells(html, "rmdq")[3] == "9 (-9) meaningful"
+    assert "Lower is better." in html
 
 
 def _row_cells(html: str, instrument: str) -> list[str]:

@@ -11,6 +11,8 @@ and the bone-health questions the trials asked of every patient (osteoporosis tr
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
 from .. import charts, vocabulary
 from ..models import Alert, Appointment, CheckIn, User, recovery_day
 from . import audit, figures
@@ -19,9 +21,15 @@ from .errors import NotFound
 from .questionnaires import ScoreHistory, ScoreRow, score_history
 from .responder import is_responder
 
+# Short names for the printed table's first column: a full title wraps over three lines on paper.
+SHORT_TITLES = {"rmdq": _l("RMDQ (0-24)"), "global_impression": _l("Global impression"),
+                "odi": _l("ODI (0-100)"), "eq5d5l": _l("EQ-5D-5L")}
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
 # Sized to fit the printable width of both A4 and Letter portrait with 12 mm margins (~700 px).
 CHART_WIDTH, CHART_HEIGHT = 680, 290
+# With the outcome questionnaires' table the chart gives up 50 px, so the page stays one Letter
+# sheet (checked for every demo patient: tests/browser/test_visit_summary_outcomes_print.py).
+CHART_HEIGHT_WITH_OUTCOMES = 240
 PRINT_FONT = 10
 
 
@@ -71,6 +79,10 @@ class VisitSummary:
         return [key for key in vocabulary.OUTCOME_TIME_POINTS if key in answered]
 
     @staticmethod
+    def short_title(history: ScoreHistory) -> str:
+        return SHORT_TITLES.get(history.key, history.title)
+
+    @staticmethod
     def outcome_cell(history: ScoreHistory, point: str) -> ScoreRow | None:
         return next((row for row in history.rows if row.point == point), None)
 
@@ -94,14 +106,16 @@ def visit_summary(patient_id, viewer: User, now: datetime, visit_id=None) -> Vis
                      key=lambda c: c.local_date)
     check = next((c for c in own if c.is_72h_check), None)
     scored = [c for c in own if c.pain_now is not None]  # an incomplete check-in may have no pain
+    outcomes = score_history(record.patient)
     audit.record(viewer, "patient.visit_summary", record.patient, now)
     return VisitSummary(
         record=record, visit=visit,
         at_72h=_numbers(check, record) if check else None,
         latest=_numbers(scored[-1], record) if scored else None,
         alerts=record.alerts[:MAX_ALERTS], more_alerts=max(0, len(record.alerts) - MAX_ALERTS),
-        medication=medication_trend(own, record), chart=print_chart(record),
-        outcomes=score_history(record.patient),
+        medication=medication_trend(own, record),
+        chart=print_chart(record, CHART_HEIGHT_WITH_OUTCOMES if outcomes else CHART_HEIGHT),
+        outcomes=outcomes,
     )
 
 
@@ -142,7 +156,7 @@ def medication_trend(checkins: list[CheckIn], record: PatientRecord) -> list[Med
     return spans
 
 
-def print_chart(record: PatientRecord) -> figures.Chart | None:
+def print_chart(record: PatientRecord, height: int = CHART_HEIGHT) -> figures.Chart | None:
     """The clinician's recovery chart (pain above, walking below) at a fixed size for paper.
 
     On paper no label may cover another: the red flags stay as red triangles (their words are in
@@ -156,7 +170,7 @@ def print_chart(record: PatientRecord) -> figures.Chart | None:
     events = [a for a in layout.get("annotations", ()) if a.get("yref") == "paper"]
     labels, rows = charts.stack_event_labels(events, layout["xaxis"]["range"],
                                              CHART_WIDTH - margin["l"] - margin["r"], PRINT_FONT)
-    figure["layout"] = {**layout, "width": CHART_WIDTH, "height": CHART_HEIGHT, "autosize": False,
+    figure["layout"] = {**layout, "width": CHART_WIDTH, "height": height, "autosize": False,
                         "margin": {**margin, "t": 10 + max(1, rows) * (PRINT_FONT + 3)},
                         "annotations": labels,
                         "legend": {"orientation": "h", "x": 0, "y": -0.24, "yanchor": "top"},
