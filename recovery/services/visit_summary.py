@@ -27,9 +27,6 @@ SHORT_TITLES = {"rmdq": _l("RMDQ (0-24)"), "global_impression": _l("Global impre
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
 # Sized to fit the printable width of both A4 and Letter portrait with 12 mm margins (~700 px).
 CHART_WIDTH, CHART_HEIGHT = 680, 290
-# With the outcome questionnaires' table the chart gives up 50 px, so the page stays one Letter
-# sheet (checked for every demo patient: tests/browser/test_visit_summary_outcomes_print.py).
-CHART_HEIGHT_WITH_OUTCOMES = 240
 PRINT_FONT = 10
 
 
@@ -113,9 +110,7 @@ def visit_summary(patient_id, viewer: User, now: datetime, visit_id=None) -> Vis
         at_72h=_numbers(check, record) if check else None,
         latest=_numbers(scored[-1], record) if scored else None,
         alerts=record.alerts[:MAX_ALERTS], more_alerts=max(0, len(record.alerts) - MAX_ALERTS),
-        medication=medication_trend(own, record),
-        chart=print_chart(record, CHART_HEIGHT_WITH_OUTCOMES if outcomes else CHART_HEIGHT),
-        outcomes=outcomes,
+        medication=medication_trend(own, record), chart=print_chart(record), outcomes=outcomes,
     )
 
 
@@ -156,7 +151,7 @@ def medication_trend(checkins: list[CheckIn], record: PatientRecord) -> list[Med
     return spans
 
 
-def print_chart(record: PatientRecord, height: int = CHART_HEIGHT) -> figures.Chart | None:
+def print_chart(record: PatientRecord) -> figures.Chart | None:
     """The clinician's recovery chart (pain above, walking below) at a fixed size for paper.
 
     On paper no label may cover another: the red flags stay as red triangles (their words are in
@@ -170,7 +165,7 @@ def print_chart(record: PatientRecord, height: int = CHART_HEIGHT) -> figures.Ch
     events = [a for a in layout.get("annotations", ()) if a.get("yref") == "paper"]
     labels, rows = charts.stack_event_labels(events, layout["xaxis"]["range"],
                                              CHART_WIDTH - margin["l"] - margin["r"], PRINT_FONT)
-    figure["layout"] = {**layout, "width": CHART_WIDTH, "height": height, "autosize": False,
+    figure["layout"] = {**layout, "width": CHART_WIDTH, "height": CHART_HEIGHT, "autosize": False,
                         "margin": {**margin, "t": 10 + max(1, rows) * (PRINT_FONT + 3)},
                         "annotations": labels,
                         "legend": {"orientation": "h", "x": 0, "y": -0.24, "yanchor": "top"},

@@ -1,8 +1,9 @@
 """The printed visit summary still fits one sheet of A4 and of Letter once every demo patient has
 answered the RMDQ and the global impression at every time point open so far (worst case: an
 answer at each point, so the outcomes table is as wide and as long as it gets). Chromium's
-print-to-PDF counts the sheets; without the shorter chart (CHART_HEIGHT_WITH_OUTCOMES) four demo
-summaries took two Letter sheets."""
+print-to-PDF counts the sheets (with a visible heading and a two-line note four demo summaries
+took two Letter sheets; a 240 px chart instead made its labels collide), and the chart's labels
+are measured as in test_visit_summary_layout."""
 
 import re
 from datetime import timedelta
@@ -16,6 +17,7 @@ from recovery.models import Patient, utcnow
 from recovery.services import questionnaires
 from recovery.services.timepoints import window
 
+from .test_visit_summary_layout import LABEL_BOXES, PAPER, overlaps
 from .world import sign_in
 
 pytestmark = pytest.mark.browser
@@ -51,15 +53,19 @@ def test_every_demo_summary_with_outcomes_prints_on_one_sheet(live, mail, journe
     assert answered >= len(ids)  # most patients have at least their baseline and 72 hours
     clinician = journey("clinician", bypass_csp=False)
     page = sign_in(clinician, CLINICIAN_EMAIL, PASSWORD)
-    too_long = []
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": PAPER["A4"], "height": 1100})
+    too_long, covered = [], []
     for n, patient_id in enumerate(ids):
         path = f"/clinic/patients/{patient_id}/summary"
         page = clinician.open(path) if n else clinician.go(path, f"summary-outcomes-{patient_id}")  # axe: the first
-        if page.locator("[data-chart=summary-chart]").count():
+        if page.locator("[data-chart=summary-chart]").count():  # the shorter chart: still no label on another
             page.wait_for_selector("[data-chart=summary-chart][data-chart-drawn=true]")
+            covered += [(patient_id, pair) for pair in overlaps(page.evaluate(LABEL_BOXES, "summary-chart"))]
         for paper in ("A4", "Letter"):
             pdf = page.pdf(format=paper, print_background=False)
             sheets = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
             if sheets != 1:
                 too_long.append((patient_id, paper, sheets))
     assert too_long == [], too_long
+    assert covered == [], covered
