@@ -32,7 +32,7 @@ instance/config.py:
 
 setup-db: $(VENV)/.runtime instance/config.py
 	$(FLASK) init-db
-	$(FLASK) seed-demo --if-empty
+	$(SMS_SINK_ENV) $(FLASK) seed-demo --if-empty  # with the SMS sink's settings, so texting patients get texts
 
 # The SMTP sink (mail lands in instance/mail/), the SMS sink (texts land in instance/sms/; a
 # patient's reply: curl -d From=+1... -d Body=5 http://127.0.0.1:$(SMS_PORT)/_sink/reply)

@@ -21,7 +21,8 @@ from recovery.services import patient_list
 from recovery.services.cohort import refresh_expected_bands
 from recovery.services.patient_list import ListQuery
 
-from .generate import PASSWORD, build, load
+from .generate import PASSWORD, TABLE_COLUMNS, build, load
+from .outbox import LEDGER_COLUMNS, REMINDER_COLUMNS, ledger_rows, outbox_rows
 from .support import bench_app, fresh_database
 
 RUNS, WARMUP = 20, 2
@@ -71,7 +72,10 @@ def main(kind: str = "sqlite") -> None:
             with app.app_context():
                 cohort = build(patients, now)
                 clinician = next(u for u in cohort["users"] if u[3] == "clinician")
-                load(db.engine, cohort)
+                cohort["reminders"] = outbox_rows(cohort, now)  # the completion figures read these
+                cohort["reminder_deliveries"] = ledger_rows(cohort["reminders"])
+                load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS,
+                                         "reminder_deliveries": LEDGER_COLUMNS})
                 refresh_expected_bands(now)  # as the running scheduler keeps them
                 db.session.commit()
                 db.session.remove()

@@ -20,13 +20,15 @@ from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 from recovery.extensions import db
+from recovery.reminders.mail import CHECKIN_KINDS
 from recovery.reminders.rules import nudge_days
 
 from .generate import PASSWORD, TABLE_COLUMNS, build, load
 from .support import bench_app, fresh_database
 
 REMINDER_COLUMNS = ("id", "idempotency_key", "patient_id", "kind", "channel", "due_at", "status", "attempts",
-                    "last_error", "sent_at", "created_at", "updated_at")
+                    "last_error", "sent_at", "created_at", "updated_at", "for_date", "appointment_id")
+LEDGER_COLUMNS = ("id", "reminder_id", "channel", "step", "status", "at")
 RUNS, WARMUP = 20, 2
 TARGET_MS, TARGET_KB = 300, 200
 
@@ -53,14 +55,18 @@ def outbox_rows(cohort: dict[str, list[tuple]], now: datetime, seed: int = 7) ->
     rows: list[tuple] = []
     performed = {p[1]: p[3] for p in cohort["procedures"]}
 
-    def add(pid, kind, ref, channel, due, future_status="pending", past_status="sent"):
+    visits = {(a[1], a[3]): a[0] for a in cohort["appointments"]}  # (patient, kind) -> id
+
+    def add(pid, kind, ref, channel, due, future_status="pending", past_status="sent", for_date=None):
         status = future_status if due > naive_now else past_status
         failed = status == "sent" and channel == "email" and rng.random() < 0.002
         status = "failed" if failed else status
+        visit = visits.get((pid, "check_72h" if kind.startswith("check_72h") or kind == "escalation" else "follow_up"))
         rows.append((len(rows) + 1, f"{kind}:{pid}:{ref}:{channel}", pid, kind, channel, due, status,
                      5 if failed else (1 if status == "sent" else 0),
                      "SMTPServerDisconnected: Connection unexpectedly closed" if failed else None,
-                     due if status == "sent" else None, due - timedelta(days=1), due))
+                     due if status == "sent" else None, due - timedelta(days=1), due, for_date,
+                     None if kind in ("invite", "daily_nudge") else visit))
 
     days = nudge_days()
     for patient in cohort["patients"]:
@@ -78,12 +84,23 @@ def outbox_rows(cohort: dict[str, list[tuple]], now: datetime, seed: int = 7) ->
                 if due > naive_now + timedelta(days=7):
                     break  # the rules plan a week ahead
                 add(pid, "daily_nudge", f"d{local_day + timedelta(days=n)}", channel, due,
-                    past_status="sent" if rng.random() < 0.1 else "cancelled")
+                    past_status="sent" if rng.random() < 0.1 else "cancelled", for_date=local_day + timedelta(days=n))
             visit = datetime.combine(local_day + timedelta(days=28), clock(10, 0), tzinfo=zone)
             for kind, due in (("follow_up_before", visit - timedelta(days=2)),
                               ("follow_up_morning", visit.replace(hour=8))):
                 add(pid, kind, "a2r1", channel, due.astimezone(UTC).replace(tzinfo=None))
         add(pid, "escalation", "a1r1", "staff", at + timedelta(hours=96), past_status="cancelled")
+    return rows
+
+
+def ledger_rows(reminders: list[tuple], seed: int = 8) -> list[tuple]:
+    """Each sent check-in reminder's "answered" step for about four in five e-mails (the in-app
+    copy of the same ask is then never the one credited), as the delivery ledger records them."""
+    rng = random.Random(seed)
+    rows: list[tuple] = []
+    for r in reminders:  # REMINDER_COLUMNS order
+        if r[3] in CHECKIN_KINDS and r[4] == "email" and r[6] == "sent" and rng.random() < 0.8:
+            rows.append((len(rows) + 1, r[0], r[4], "answered", "checkin", r[9] + timedelta(hours=1)))
     return rows
 
 
@@ -131,7 +148,9 @@ def main(kind: str = "sqlite") -> None:
                                           if not (a[3] == "follow_up" and a[1] % 10 == 0)]
                 reminders = outbox_rows(cohort, now)
                 cohort["reminders"] = reminders
-                load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS})
+                cohort["reminder_deliveries"] = ledger_rows(reminders)
+                load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS,
+                                         "reminder_deliveries": LEDGER_COLUMNS})
                 db.session.remove()
                 if kind == "postgresql":  # as autovacuum leaves a table that has been there a while
                     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

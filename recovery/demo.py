@@ -8,6 +8,7 @@ to `now`, and the same `now` always gives the same cohort.
 
 import math
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -29,10 +30,10 @@ from .models import (
     User,
     sqlite_triggers_lifted,
 )
-from .reminders import outbox
+from .reminders import ledger, outbox, rules
 from .reminders.channels import staff
 from .services import alerts, appointments, booking_checks, calls, enrolment, procedures
-from .services.checkins import save_checkin
+from .services.checkins import day_start, save_checkin
 
 SEED = 20261125
 PASSWORD = "recovery-demo"  # noqa: S105  (the published demo password)
@@ -96,14 +97,17 @@ def seed(now: datetime, if_empty: bool = False) -> str:
     clinician = _staff_user(CLINICIAN_EMAIL, "clinician", "Dr Priya Shah", now)
     colleague = _staff_user(COLLEAGUE_EMAIL, "clinician", "Dr Marcus Okafor", now)
     diary = Diary(random.Random(SEED + 1), staff, (clinician, colleague), now)  # its own draws
+    reach = random.Random(SEED + 2)  # who takes texts, and how the texts fared: draws of their own
     _demo_patient(staff, clinician, now, diary)
     for index in range(COHORT):
-        _cohort_patient(rng, index, staff, clinician, now, diary)
+        _cohort_patient(rng, index, staff, clinician, now, diary, reach)
     _acknowledge_old_alerts(clinician, now)
     procedures.mark_missed_72h_checks(now)
     for patient in db.session.scalars(select(Patient).where(Patient.demo.is_(True)).order_by(Patient.id)):
         outbox.sync_patient(patient, now)  # the outbox as of now, as the scheduler's sweep leaves it
+    _past_nudges(now)
     _sent_while_due(now)
+    _ledger(reach, now)
     db.session.flush()
     return _summary()
 
@@ -121,6 +125,66 @@ def _sent_while_due(now: datetime) -> None:
         .values(status="sent", sent_at=Reminder.due_at, attempts=1, last_error=None,
                 updated_at=Reminder.due_at)
         .execution_options(synchronize_session=False))
+
+
+def _past_nudges(now: datetime) -> None:
+    """The nudges the scheduler would have sent on the days gone by. The rules plan a nudge only
+    from the day they run on (a nudge for a past day is no use), and the seed saves check-ins
+    without a running scheduler, so each past day is planned as the scheduler would have planned
+    it that morning, knowing only the check-ins made before it; a nudge whose day was checked in
+    before its time would have been cancelled, and one after a discharge (the last check-in of a
+    discharged patient) never planned. Each is written sent at its time, under the engine's key."""
+    db.session.flush()
+    ids = list(db.session.scalars(select(Patient.id).where(Patient.demo.is_(True)).order_by(Patient.id)))
+    made: dict[int, dict[date, datetime]] = {pid: {} for pid in ids}
+    for pid, day, at in db.session.execute(select(CheckIn.patient_id, CheckIn.local_date, CheckIn.created_at)
+                                           .where(CheckIn.patient_id.in_(ids))):
+        made[pid][day] = at
+    discharged = set(db.session.scalars(
+        select(Patient.id).where(Patient.id.in_(ids), Patient.discharged.is_(True))))
+    have = set(db.session.scalars(select(Reminder.idempotency_key).where(Reminder.patient_id.in_(ids))))
+    policy = outbox.policy()
+    for facts in outbox.load_facts(ids, now):
+        if facts.procedure_at is None:
+            continue
+        tz = ZoneInfo(facts.timezone)
+        days = made[facts.patient_id]
+        end = max(days.values(), default=facts.procedure_at) if facts.patient_id in discharged else now
+        day = facts.procedure_at.astimezone(tz).date()
+        while (morning := datetime.combine(day, time(0), tz)) < end:
+            known = frozenset(d for d, at in days.items() if at < morning)
+            before = replace(facts, active=True, checkin_dates=known)
+            for nudge in rules.plan(before, max(morning, facts.procedure_at), policy):
+                if (nudge.kind != "daily_nudge" or nudge.for_date != day or nudge.key in have
+                        or nudge.due_at >= end or (day in days and days[day] <= nudge.due_at)):
+                    continue
+                have.add(nudge.key)
+                db.session.add(Reminder(
+                    idempotency_key=nudge.key, patient_id=facts.patient_id, kind=nudge.kind,
+                    channel=nudge.channel, for_date=day, due_at=nudge.due_at, status="sent",
+                    sent_at=nudge.due_at, attempts=1, created_at=morning, updated_at=nudge.due_at))
+            day += timedelta(days=1)
+
+
+def _ledger(rng: random.Random, now: datetime) -> None:
+    """The delivery ledger the past would have left: each check-in answers the reminder sent that
+    day before it (as a check-in does when it is saved, reminders/ledger.answered), and the
+    phone network reports most texts delivered and a few failed (Twilio's 30003, unreachable
+    handset), so the Outbox, the patient pages and the cohort's completion show real figures."""
+    db.session.flush()
+    for patient, day, at in db.session.execute(
+            select(Patient, CheckIn.local_date, CheckIn.created_at)
+            .join(CheckIn, CheckIn.patient_id == Patient.id)
+            .where(Patient.demo.is_(True)).order_by(CheckIn.created_at, CheckIn.id)):
+        ledger.answered(patient.id, day_start(patient, day, at), at)
+    for text in db.session.scalars(select(Reminder).where(
+            Reminder.channel == "sms", Reminder.status == "sent",
+            Reminder.sent_at < now - timedelta(minutes=5),
+            Reminder.patient_id.in_(select(Patient.id).where(Patient.demo.is_(True)))).order_by(Reminder.id)):
+        failed = rng.random() < 0.03
+        step, status = ("failed", "undelivered") if failed else ("delivered", "delivered")
+        ledger.record(text.id, "sms", step, status, text.sent_at + timedelta(seconds=rng.randint(3, 40)),
+                      error_code=30003 if failed else None)
 
 
 def _delete_demo_rows() -> None:
@@ -226,8 +290,9 @@ def _flags(flag: str | None) -> dict:
     return {f: f == flag for f in ("flag_neuro", "flag_chest", "flag_infection", "flag_calf")}
 
 
-def _cohort_patient(rng: random.Random, index: int, staff, clinician, now, diary) -> None:
-    """One patient with a procedure 0-90 days ago and the check-ins their profile implies."""
+def _cohort_patient(rng: random.Random, index: int, staff, clinician, now, diary, reach) -> None:
+    """One patient with a procedure 0-90 days ago and the check-ins their profile implies; about
+    two in five take texts on a mobile (consent given at enrolment), the rest the app's inbox."""
     profile = PROFILES[(index * 7) % len(PROFILES)]  # spread the profiles over the days below
     days_ago = index if index < 6 else rng.randint(6, 90)
     tz = rng.choice(TIMEZONES)
@@ -244,6 +309,8 @@ def _cohort_patient(rng: random.Random, index: int, staff, clinician, now, diary
         "phone": f"({rng.choice(('219', '312', '708', '773'))}) 555-{rng.randint(200, 999):04d}",
         "caregiver_name": f"{rng.choice(FIRST)} {name.split()[1]}" if rng.random() < 0.5 else None,
         "preferred_language": language, "timezone": tz,
+        **({"mobile": f"(312) 555-{1000 + index:04d}", "sms_consent": "verbal"}
+           if reach.random() < 0.4 else {}),
     })
     kind = "kyphoplasty" if (index * 5) % 9 < 5 else "vertebroplasty"  # five in nine
     level = rng.choice(LEVELS)

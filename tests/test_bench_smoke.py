@@ -74,3 +74,40 @@ def test_the_durable_floor_writes_one_row_for_a_signed_in_patient_with_a_valid_t
             db.session.remove()
             db.engine.dispose()
         sys.modules.pop("bench.app", None)
+
+
+def test_completion_over_the_benchmarks_outbox_matches_a_plain_count_of_its_rows(app):
+    """The cohort's check-ins made / asked for (services/completion.py, in SQL) against the same
+    definition counted in Python over the generated reminders and ledger."""
+    from collections import defaultdict
+    from datetime import timedelta
+
+    from bench.generate import TABLE_COLUMNS
+    from bench.outbox import LEDGER_COLUMNS, REMINDER_COLUMNS, ledger_rows, outbox_rows
+    from recovery.reminders.mail import CHECKIN_KINDS
+    from recovery.services.cohort import CohortFilters
+    from recovery.services.completion import cohort_completion
+
+    now = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    cohort = build(60, now)
+    cohort["reminders"] = outbox_rows(cohort, now)
+    cohort["reminder_deliveries"] = ledger_rows(cohort["reminders"])
+    load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS, "reminder_deliveries": LEDGER_COLUMNS})
+
+    answered = {d[1] for d in cohort["reminder_deliveries"]}
+    asks = defaultdict(list)  # ask -> [(channel, sent_at, answered)]
+    for r in (dict(zip(REMINDER_COLUMNS, row, strict=True)) for row in cohort["reminders"]):
+        if r["kind"] in CHECKIN_KINDS and r["status"] == "sent":
+            day = str(r["for_date"]) if r["for_date"] else f"a{r['appointment_id']}"
+            asks[(r["patient_id"], day)].append((r["channel"], r["sent_at"], r["id"] in answered))
+    cutoff = now.replace(tzinfo=None) - timedelta(days=1)
+    settled = {k: v for k, v in asks.items() if any(a for *_, a in v) or min(s for _, s, _ in v) <= cutoff}
+    with app.test_request_context():
+        result = cohort_completion(CohortFilters(), now)
+    assert result.overall.asked == len(settled) > 50
+    assert result.overall.made == sum(any(a for *_, a in v) for v in settled.values()) > 0
+    email = [v for v in settled.values() if any(c == "email" for c, *_ in v)]
+    assert result.by_channel["email"].asked == len(email)
+    assert result.by_channel["email"].made == sum(any(c == "email" and a for c, _, a in v) for v in email)
+    assert result.by_channel["in_app"].made == 0  # the generated ledger credits e-mails only
+    assert sum(r.asked for r in result.by_week.values()) >= result.overall.asked

@@ -251,3 +251,85 @@ def test_an_address_the_mail_server_refuses_fails_at_once_pauses_email_and_asks_
             Reminder.patient_id == bounced.id, Reminder.channel == "email", Reminder.status == "pending")) > 0
     finally:
         controller.stop()
+
+
+def _sent(patient, kind, channel, at, for_date=None) -> Reminder:
+    reminder = Reminder(idempotency_key=f"{kind}:{patient.id}:{channel}:{at.isoformat()}", patient_id=patient.id,
+                        kind=kind, channel=channel, due_at=at, status="sent", sent_at=at, for_date=for_date)
+    db.session.add(reminder)
+    db.session.flush()
+    return reminder
+
+
+def _text(html: str, testid: str) -> str:
+    block = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</(?:p|section)>', html, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", block).split())
+
+
+def _row(html: str, attribute: str, value: str) -> list[str]:
+    row = re.search(rf'<tr {attribute}="{value}">(.*?)</tr>', html, re.S).group(1)
+    return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+
+
+def test_clinicians_see_check_ins_made_of_those_asked_for_per_patient_channel_and_week(
+        app, client, due_now, smtp_sink, make_patient, make_user, login):
+    from recovery.models import Procedure
+    from recovery.services.completion import patient_completion
+
+    now = utcnow()
+    rosa = due_now(mobile=None, sms_consent_at=None, sms_consent_method=None, sms_reminders=False)
+    dispatch_due(now)  # the 72-hour check, by e-mail and in the inbox: one ask
+    link = _link(smtp_sink.messages[0])
+    client.get(link)
+    client.post(link, data={**ANSWERS, "csrf_token": csrf_token(client, link)})  # made, from the e-mail
+    two_days_ago = now - timedelta(days=2)
+    for channel in ("email", "in_app"):  # a day asked on both channels and never answered
+        _sent(rosa, "daily_nudge", channel, two_days_ago, for_date=two_days_ago.date())
+
+    # A vertebroplasty patient three weeks out: asked on days 1 and 15 by e-mail, answered on day 15.
+    performed = now - timedelta(days=21)
+    ada = make_patient(performed_at=performed, recorded_at=performed + timedelta(minutes=30))
+    db.session.scalar(select(Procedure).where(Procedure.patient_id == ada.id)).type = "vertebroplasty"
+    _sent(ada, "daily_nudge", "email", performed + timedelta(days=1), (performed + timedelta(days=1)).date())
+    day15 = _sent(ada, "daily_nudge", "email", performed + timedelta(days=15), (performed + timedelta(days=15)).date())
+    ledger.record(day15.id, "email", "answered", "checkin", day15.sent_at + timedelta(hours=2))
+    # Asked an hour ago and not answered yet: still open, so neither made nor missed.
+    fresh = _sent(ada, "daily_nudge", "in_app", now - timedelta(hours=1), now.date())
+    db.session.commit()
+    assert patient_completion(ada.id, now).asked == 2
+    assert patient_completion(ada.id, fresh.sent_at + timedelta(days=1, minutes=1)).asked == 3  # a day on: missed
+
+    login(make_user("clinician"))
+    page = client.get(f"/clinic/patients/{rosa.id}").get_data(as_text=True)
+    assert _text(page, "completion") == "Check-ins made when asked: 1 of 2 (50%)."
+    page = client.get(f"/clinic/patients/{ada.id}").get_data(as_text=True)
+    assert _text(page, "completion") == "Check-ins made when asked: 1 of 2 (50%)."
+
+    cohort = client.get("/clinic/cohort").get_data(as_text=True)
+    assert _text(cohort, "completion-overall") == "50% of the check-ins asked for were made: 2 of 4."
+    assert _row(cohort, "data-channel", "email") == ["E-mail", "4", "2 (50%)"]
+    assert _row(cohort, "data-channel", "in_app") == ["In the app", "2", "0 (0%)"]  # asked twice, never the one answered
+    assert _row(cohort, "data-week", "1") == ["Week 1", "3", "1 (33%)"]  # Rosa's two asks and Ada's day 1
+    assert _row(cohort, "data-week", "3") == ["Week 3", "1", "1 (100%)"]  # Ada's day 15
+    only = client.get("/clinic/cohort?type=vertebroplasty").get_data(as_text=True)
+    assert _text(only, "completion-overall") == "50% of the check-ins asked for were made: 1 of 2."
+    assert 'data-channel="in_app"' not in only
+
+
+def test_a_text_the_provider_refuses_at_hand_over_shows_failed_with_its_code_to_staff(
+        app, client, due_now, smtp_sink, make_user, login, tmp_path):
+    from .sms_helpers import MOBILE
+
+    with sms_sink(app, tmp_path, refuse={MOBILE: 21211}) as sink:  # "not a valid phone number"
+        patient = due_now()
+        dispatch_due(utcnow())
+        text = _check_72h(patient, "sms")
+        assert text.status == "failed" and text.provider_id is None and texts(sink) == []
+        assert _check_72h(patient, "email").status == "sent"  # the other channels still reach them
+    (failure,) = [s for s in ledger.timeline(text, ledger.steps_for([text.id])[text.id]) if s.step == "failed"]
+    assert (failure.status, failure.error_code) == ("refused", 21211)
+
+    login(make_user("staff"))
+    page = client.get(f"/staff/patients/{patient.id}").get_data(as_text=True)
+    assert _ledger_cell(page, f"recent-reminder-{text.id}") == ["Failed"]  # never sent: no "Sent"
+    assert "21211" in re.search(rf'<tr id="recent-reminder-{text.id}".*?</tr>', page, re.S).group(0)

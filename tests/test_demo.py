@@ -287,3 +287,30 @@ def _expect_follow_ups_past_and_ahead_with_their_reminders(now):
     assert any(t.reason.startswith("Did not come") for t in calls.open_tasks(now))
     assert db.session.scalar(select(func.count()).select_from(CallTask).where(
         CallTask.reason == "missed_visit", CallTask.closed_at.is_not(None)))  # older ones were called
+
+
+def test_the_demo_shows_check_ins_made_when_asked_by_channel_and_week_with_texts_delivered(app, client, login,
+                                                                                          make_user):
+    from recovery.models import ReminderDelivery
+
+    from .sms_helpers import ACCOUNT, TOKEN
+
+    app.config.update(TWILIO_ACCOUNT_SID=ACCOUNT, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_FROM="+12195550100",
+                      TWILIO_API_BASE="http://127.0.0.1:9")  # as make run seeds it: texts to the sink
+    demo.seed(NOW)
+    db.session.commit()
+    steps = dict(db.session.execute(select(ReminderDelivery.step, func.count()).group_by(ReminderDelivery.step)).all())
+    assert steps["answered"] > 100 and steps["delivered"] > 50 and 0 < steps.get("failed", 0) < steps["delivered"] / 5
+
+    login(make_user("clinician"))
+    page = client.get("/clinic/cohort").get_data(as_text=True)
+    made, asked = map(int, re.search(r"were made: (\d+) of (\d+)\.", page).groups())
+    assert 0.6 < made / asked < 0.95  # most check-ins asked for are made, not all
+    channels = set(re.findall(r'<tr data-channel="(\w+)">', page))
+    assert {"in_app", "sms"} <= channels
+    weeks = [int(w) for w in re.findall(r'<tr data-week="(\d+)">', page)]
+    assert weeks[:12] == list(range(1, 13))  # every week of the daily and weekly nudges has asks
+    # A patient's page says how many of theirs were made.
+    patient = db.session.scalar(select(Patient).where(Patient.record_number == "DEMO-0010"))
+    line = client.get(f"/clinic/patients/{patient.id}").get_data(as_text=True)
+    assert re.search(r"Check-ins made when asked: \d+ of [1-9]\d* \(\d+%\)\.", line)

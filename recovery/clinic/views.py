@@ -16,6 +16,7 @@ from ..services import (
     clinic,
     cohort,
     cohort_outcomes,
+    completion,
     figures,
     patient_list,
     questionnaires,
@@ -54,13 +55,12 @@ def home():
 
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
+    now = utcnow()
     try:
-        record = clinic.view_patient(patient_id, current_user, utcnow())
+        record = clinic.view_patient(patient_id, current_user, now)
     except NotFound:
         abort(404)
-    page = render_template("clinic/patient.html", record=record, chart=figures.patient_chart(record),
-                           errors={}, notes={}, texts=texting.patient_messages(record.patient),
-                           outcomes=questionnaires.score_history(record.patient))
+    page = _patient_page(record, now)
     # Render first: a commit expires every loaded row, and the page would reload them one by one.
     db.session.commit()  # the audit event of this view
     return page
@@ -75,21 +75,32 @@ def cohort_page():
         return _cohort(None, error.errors), 400  # nothing shown, nothing audited
     now = utcnow()
     stats = cohort.cohort_statistics(filters)
+    rates = completion.cohort_completion(filters, now)
     outcomes = cohort_outcomes.outcome_statistics(filters, now)
     audit.record(current_user, "cohort.view", None, now)
-    page = _cohort(stats, {}, outcomes)
+    page = _cohort(stats, {}, rates, outcomes)
     db.session.commit()  # the audit event of this view
     return page
 
 
-def _cohort(stats, errors, outcomes=None):
+def _cohort(stats, errors, rates=None, outcomes=None):
     figure = figures.cohort_chart(stats) if stats is not None and not stats.empty else None
     return render_template(
         "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
         clinician_options=[(user.id, user.display_name) for user in clinicians()],
-        responder_rule=cohort.RESPONDER_RULE, no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
+        completion=rates, last_week=completion.LAST_WEEK, responder_rule=cohort.RESPONDER_RULE,
+        no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
         outcomes=outcomes, outcomes_rule=cohort_outcomes.RULE,
     )
+
+
+def _patient_page(record, now, errors=None, notes=None) -> str:
+    """The clinician's patient page: the record, its chart, texts, scores and completion."""
+    return render_template("clinic/patient.html", record=record, chart=figures.patient_chart(record),
+                           errors=errors or {}, notes=notes or {},
+                           texts=texting.patient_messages(record.patient),
+                           outcomes=questionnaires.score_history(record.patient),
+                           completion=completion.patient_completion(record.patient.id, now))
 
 
 @bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
@@ -101,12 +112,10 @@ def acknowledge_alert(alert_id: int):
         abort(404)
     except ValidationError as error:
         db.session.rollback()  # nothing written: the page is shown again, not viewed anew
-        record = clinic.patient_record(clinic.alert_patient_id(alert_id), utcnow())
-        return render_template(
-            "clinic/patient.html", record=record, chart=figures.patient_chart(record),
-            errors={alert_id: error.errors.get("note")}, notes={alert_id: note or ""},
-            outcomes=questionnaires.score_history(record.patient),
-        ), 400
+        now = utcnow()
+        record = clinic.patient_record(clinic.alert_patient_id(alert_id), now)
+        return _patient_page(record, now, errors={alert_id: error.errors.get("note")},
+                             notes={alert_id: note or ""}), 400
     patient_id = done.alert.patient_id
     # Worded before the commit: someone else acknowledged it first, and this note is kept beside theirs.
     message = done.conflict_message() if done.already_closed else _("Alert acknowledged.")
