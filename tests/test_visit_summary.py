@@ -146,3 +146,37 @@ def test_summary_of_a_patient_without_procedure_or_checkins_still_prints(app, ma
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert _row(html, "latest")[1] == "No check-in" and 'data-testid="responder">No check-in yet<' in html
+
+
+def test_summary_shows_each_questionnaires_scores_with_change_and_meaningful_improvement(app, make_patient,
+                                                                                         make_user):
+    from recovery.services import questionnaires
+
+    patient, _ = _known_patient(make_patient, make_user)
+    performed = patient.current_procedure.performed_at
+    ticks = lambda n: {str(i): "yes" for i in range(1, n + 1)}  # noqa: E731
+    questionnaires.submit(patient, "rmdq", ticks(18), performed - timedelta(days=1))  # baseline
+    questionnaires.submit(patient, "rmdq", ticks(15), performed + timedelta(days=7))  # week 1: -3, no
+    questionnaires.submit(patient, "global_impression", {"change": "much_better"}, performed + timedelta(days=7))
+    db.session.commit()
+    client = client_as(app, {"clinician": make_user("clinician")}, "clinician")
+    html = client.get(f"/clinic/patients/{patient.id}/summary").get_data(as_text=True)
+    assert _row_cells(html, "rmdq") == ["RMDQ (0-24)", "18", "15 (-3)"]
+    assert _row_cells(html, "global_impression")[1:] == ["—", "Much better"]
+    head = html[html.index('data-testid="outcomes"'):]
+    assert "<th scope=\"col\">Before the procedure</th><th scope=\"col\">Week 1</th>" in head
+    assert "meaningful" not in head[:head.index("</table>")]  # 3 points is not
+    # Month 1: 9 is a fall of 9 points and 50%, meaningful; the clinician's page says the same.
+    month1 = performed + timedelta(days=30)
+    questionnaires.submit(patient, "rmdq", ticks(9), month1)
+    db.session.commit()
+    html = client.get(f"/clinic/patients/{patient.id}/summary").get_data(as_text=True)
+    assert _row_cells(html, "rmdq")[3] == "9 (-9) meaningful"
+    assert "Lower is better." in html
+
+
+def _row_cells(html: str, instrument: str) -> list[str]:
+    match = re.search(rf'<tr data-instrument="{instrument}">(.*?)</tr>', html, re.S)
+    assert match, instrument
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", match.group(1), re.S)]

@@ -65,6 +65,7 @@ def labels() -> dict:
         "reminder_kind_label": vocabulary.REMINDER_KINDS,
         "channel_label": channels.LABELS,
         "reminder_status_label": vocabulary.REMINDER_STATUSES,
+        "time_point_label": vocabulary.OUTCOME_TIME_POINTS,
         "signed": signed,
         "number": number,
         "percent": percent,

@@ -15,6 +15,7 @@ from ..services import (
     audit,
     clinic,
     cohort,
+    cohort_outcomes,
     completion,
     figures,
     patient_list,
@@ -72,22 +73,24 @@ def cohort_page():
         filters = cohort.parse_filters(request.args)
     except ValidationError as error:
         return _cohort(None, error.errors), 400  # nothing shown, nothing audited
-    stats = cohort.cohort_statistics(filters)
     now = utcnow()
+    stats = cohort.cohort_statistics(filters)
     rates = completion.cohort_completion(filters)
+    outcomes = cohort_outcomes.outcome_statistics(filters, now)
     audit.record(current_user, "cohort.view", None, now)
-    page = _cohort(stats, {}, rates)
+    page = _cohort(stats, {}, rates, outcomes)
     db.session.commit()  # the audit event of this view
     return page
 
 
-def _cohort(stats, errors, rates=None):
+def _cohort(stats, errors, rates=None, outcomes=None):
     figure = figures.cohort_chart(stats) if stats is not None and not stats.empty else None
     return render_template(
         "clinic/cohort.html", stats=stats, figure=figure, errors=errors, values=request.args,
         clinician_options=[(user.id, user.display_name) for user in clinicians()],
         completion=rates, last_week=completion.LAST_WEEK, responder_rule=cohort.RESPONDER_RULE,
         no_data=cohort.NO_DATA, min_point_n=cohort.MIN_POINT_N,
+        outcomes=outcomes, outcomes_rule=cohort_outcomes.RULE,
     )
 
 

@@ -37,6 +37,7 @@ class Option:
     code: str
     display: str
     points: int
+    system: str | None = None  # the valueCoding's system in the file, for exports (FHIR)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _item(raw) -> Item:
             value = ordinal.valueDecimal if ordinal is not None else None
             if value is None or value != int(value):
                 raise DefinitionError(f"{where}: answer {coding.code!r} needs a whole-number {ORDINAL_VALUE}")
-            options.append(Option(coding.code, coding.display, int(value)))
+            options.append(Option(coding.code, coding.display, int(value), coding.system))
         codes = [o.code for o in options]
         if len(codes) < 2 or len(set(codes)) != len(codes):
             raise DefinitionError(f"{where} needs at least two answer options with distinct codes")

@@ -12,6 +12,7 @@ from ..models import Appointment, CheckIn, Patient, Procedure, procedure_day, re
 from ..services import figures
 from ..services.checkins import local_today, patient_checkins
 from ..services.procedures import CHECK_WINDOW, check_72h
+from ..services.questionnaires import score_history
 from ..services.responder import is_responder
 
 # Stages of recovery by the last day (since the procedure) each covers: relief comes at once or
@@ -112,3 +113,45 @@ def chart(summary: Summary) -> figures.ProgressChart | None:
     if summary.procedure is None or summary.latest is None:  # no pain answered since the procedure
         return None
     return figures.progress_chart(summary.patient, summary.procedure, summary.checkins)
+
+
+# The outcome questionnaire a patient reads their own history of, in plain words: the RMDQ counts
+# the everyday things their back makes hard (services/responder.meaningful_improvement says when
+# the fall is big enough to call it a big improvement, the one rule the clinician sees too).
+BACK_INSTRUMENT = "rmdq"
+BACK_MAX = 24
+
+
+@dataclass(frozen=True)
+class BackScores:
+    """The patient's back-function scores, as the home page words them."""
+
+    sentence: object  # a lazy, translatable string
+    big_improvement: bool  # a meaningful improvement from before the procedure
+    points: tuple[tuple[object, int], ...]  # (time point's words, score), oldest first
+
+
+def back_scores(patient: Patient | None) -> BackScores | None:
+    """The patient's RMDQ history in one plain sentence and a short list; None before any answer."""
+    if patient is None:
+        return None
+    history = next((h for h in score_history(patient) if h.key == BACK_INSTRUMENT), None)
+    rows = [r for r in history.rows if r.score is not None] if history else []
+    if not rows:
+        return None
+    points = tuple((r.label, int(r.score)) for r in rows)
+    latest = rows[-1]
+    before = history.baseline
+    if before is None or latest.point == "baseline":
+        sentence = _l("Your back-function score is %(now)s out of %(max)s.", now=int(latest.score),
+                      max=BACK_MAX)
+        return BackScores(sentence, False, points)
+    before, now = int(before), int(latest.score)
+    if now < before:
+        sentence = _l("Your back-function score went from %(before)s to %(now)s.", before=before, now=now)
+    elif now > before:
+        sentence = _l("Your back-function score went from %(before)s up to %(now)s. If your back worries "
+                      "you, call the clinic.", before=before, now=now)
+    else:
+        sentence = _l("Your back-function score is %(now)s, the same as before your procedure.", now=now)
+    return BackScores(sentence, bool(latest.meaningful), points)

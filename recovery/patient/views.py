@@ -51,6 +51,7 @@ def home():
     opened = questionnaires.open_now(patient, now) if patient is not None else None
     return render_template("patient/home.html", s=summary, chart=progress.chart(summary),
                            pain_sentence=progress.pain_sentence(summary), next_visit=visit,
+                           back=progress.back_scores(patient),
                            notice=notice, clinic_hours=hours, questionnaires_open=opened,
                            instruments=questionnaires.catalogue(),
                            **checkin_form.choices())

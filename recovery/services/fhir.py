@@ -5,6 +5,13 @@ not in the receiving system. The Bundle is a `collection` whose entries link to 
 `urn:uuid:` ids derived from the record (uuid5), so exporting the same record twice gives the
 same ids and a receiver can de-duplicate.
 
+Outcome questionnaires (issue 21): each answered one is a QuestionnaireResponse pointing at the
+instrument's own canonical URL (recovery/instruments/*.json) plus, when it has a score, an
+Observation of that score. No LOINC code is claimed for these scores: none for the RMDQ-24 total
+(or the other instruments' scores) could be found and checked in published LOINC material, so the
+score Observation is coded in Recovery's own code system OUTCOME_SCORE_SYSTEM (README,
+"Exports"), code = the instrument's key. Both carry the time point (TIME_POINT_EXTENSION).
+
 Codes: the pain score is LOINC 72514-3 (0-10 numeric rating, patient-reported). Procedures carry
 the CPT code of their first level (vertebroplasty 22510 thoracic / 22511 lumbar, kyphoplasty
 22513 / 22514) and the vertebral levels as body sites in plain text: no SNOMED codes are
@@ -31,13 +38,20 @@ from sqlalchemy import select
 from .. import vocabulary
 from ..extensions import db
 from ..models import Alert, Appointment, CheckIn, Patient, utcnow
-from . import audit
+from ..models import QuestionnaireResponse as Answered
+from . import audit, questionnaires
 from .alerts import FLAG_LABELS
 from .checkins import WALKING_LEVELS
 from .errors import NotFound
 from .triage import KIND_LABELS
 
 LOINC = "http://loinc.org"
+# Recovery's own code system for outcome scores, and its time points: URNs, as every canonical
+# URL of Recovery's (README, "Outcome questionnaires"), so they are the same in every clinic.
+OUTCOME_SCORE_SYSTEM = "urn:recovery:outcome-score"
+TIME_POINT_SYSTEM = "urn:recovery:time-point"
+TIME_POINT_EXTENSION = "urn:recovery:extension:time-point"
+UCUM = "http://unitsofmeasure.org"
 CPT = "http://www.ama-assn.org/go/cpt"
 PAIN_CODE = "72514-3"
 PAIN_DISPLAY = "Pain severity - 0-10 verbal numeric rating [Score] - Reported"
@@ -123,6 +137,17 @@ class _Builder:
             self.add(self.response(checkin), self.ref("QuestionnaireResponse", checkin.id))
             if checkin.pain_now is not None:  # no observation of a pain that was not reported
                 self.add(self.pain(checkin), self.ref("Observation", checkin.id))
+        answered = db.session.scalars(
+            select(Answered).where(Answered.patient_id == patient.id)
+            .order_by(Answered.submitted_at, Answered.id))
+        defined = questionnaires.catalogue()
+        for response in answered:
+            definition = defined.get(response.instrument)
+            self.add(self.outcome_response(response, definition),
+                     self.ref("QuestionnaireResponse", f"outcome-{response.id}"))
+            if response.score is not None:  # an ODI with too many sections missing has no score
+                self.add(self.outcome_score(response, definition),
+                         self.ref("Observation", f"outcome-{response.id}"))
         appointments = db.session.scalars(
             select(Appointment).where(Appointment.patient_id == patient.id)
             .order_by(Appointment.scheduled_for, Appointment.id))
@@ -237,6 +262,67 @@ class _Builder:
             performer=[self.subject()], valueInteger=checkin.pain_now,
             derivedFrom=[{"reference": self.ref("QuestionnaireResponse", checkin.id)}],
             focus=[{"reference": self.ref("Procedure", checkin.procedure_id)}],
+        )
+
+    def time_point(self, response: Answered) -> list[dict]:
+        """The time point an outcome answer belongs to, as an extension (FHIR has no field for it)."""
+        label = vocabulary.OUTCOME_TIME_POINTS.get(response.time_point, response.time_point)
+        coding = {"system": TIME_POINT_SYSTEM, "code": response.time_point, "display": str(label)}
+        return [{"url": TIME_POINT_EXTENSION, "valueCoding": coding}]
+
+    def outcome_response(self, response: Answered, definition) -> QuestionnaireResponse:
+        """The answers as given: a ticked statement true, a choice its coding, a number itself;
+        an item not answered (a statement left unticked) is left out, never answered for."""
+        items = []
+        for link_id, value in response.answers.items():
+            item = definition.item(link_id) if definition is not None else None
+            if isinstance(value, bool):
+                answer = {"valueBoolean": value}
+            elif isinstance(value, int):
+                answer = {"valueInteger": value}
+            else:
+                option = item.option(value) if item is not None else None
+                coding = ({"system": option.system, "code": option.code, "display": option.display}
+                          if option is not None else {"code": str(value)})
+                answer = {"valueCoding": coding}
+            items.append({"linkId": link_id, "text": item.text if item is not None else None,
+                          "answer": [answer]})
+        # An instrument no longer defined (a drop-in removed) keeps a URN naming it.
+        url = definition.url if definition else f"urn:recovery:questionnaire:{response.instrument}"
+        return QuestionnaireResponse(
+            extension=self.time_point(response), questionnaire=url, status="completed",
+            subject=self.subject(), authored=self.when(response.updated_at), source=self.subject(),
+            item=items or None,
+        )
+
+    def outcome_score(self, response: Answered, definition) -> Observation:
+        title = definition.title if definition is not None else response.instrument
+        score = response.score
+        value = int(score) if float(score).is_integer() else score
+        parts = response.score_parts or {}
+        components = []  # EQ-5D-5L: the EQ VAS and the profile beside the level sum
+
+        def part(code: str, display: str) -> dict:
+            return {"coding": [{"system": OUTCOME_SCORE_SYSTEM, "code": f"{response.instrument}-{code}",
+                                "display": display}]}
+
+        if parts.get("vas") is not None:
+            components.append({"code": part("vas", "EQ VAS"), "valueInteger": parts["vas"]})
+        if parts.get("profile"):
+            components.append({"code": part("profile", "Health profile (five levels)"),
+                               "valueString": parts["profile"]})
+        return Observation(
+            extension=self.time_point(response), status="final",
+            category=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                   "code": "survey", "display": "Survey"}]}],
+            code={"coding": [{"system": OUTCOME_SCORE_SYSTEM, "code": response.instrument,
+                              "display": f"{title} score"}], "text": f"{title} score"},
+            subject=self.subject(), effectiveDateTime=self.when(response.updated_at),
+            performer=[self.subject()],
+            valueQuantity={"value": value, "unit": "score", "system": UCUM, "code": "{score}"},
+            derivedFrom=[{"reference": self.ref("QuestionnaireResponse", f"outcome-{response.id}")}],
+            focus=[{"reference": self.ref("Procedure", response.procedure_id)}],
+            component=components or None,
         )
 
     def appointment(self, appointment: Appointment) -> FhirAppointment:

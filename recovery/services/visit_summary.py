@@ -2,20 +2,28 @@
 
 What it holds, from the patient's record: the 72-hour check and the latest check-in against the
 baseline (change and responder status from the one `is_responder`), the recovery chart sized for
-paper, every alert with how it was handled, how pain medication changed over time, and the
-bone-health questions the trials asked of every patient (osteoporosis treatment, a DXA scan).
+paper, every alert with how it was handled, how pain medication changed over time, the outcome
+questionnaires' scores by time point with the change from baseline and whether it is a meaningful
+improvement (questionnaires.score_history, the patient page's one source, so page and paper agree),
+and the bone-health questions the trials asked of every patient (osteoporosis treatment, a DXA scan).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .. import charts
+from flask_babel import lazy_gettext as _l
+
+from .. import charts, vocabulary
 from ..models import Alert, Appointment, CheckIn, User, recovery_day
 from . import audit, figures
 from .clinic import PatientRecord, patient_record
 from .errors import NotFound
+from .questionnaires import ScoreHistory, ScoreRow, score_history
 from .responder import is_responder
 
+# Short names for the printed table's first column: a full title wraps over three lines on paper.
+SHORT_TITLES = {"rmdq": _l("RMDQ (0-24)"), "global_impression": _l("Global impression"),
+                "odi": _l("ODI (0-100)"), "eq5d5l": _l("EQ-5D-5L")}
 MAX_ALERTS = 6  # more would push the page past one sheet; the patient page lists them all
 # Sized to fit the printable width of both A4 and Letter portrait with 12 mm margins (~700 px).
 CHART_WIDTH, CHART_HEIGHT = 680, 290
@@ -58,6 +66,22 @@ class VisitSummary:
     more_alerts: int
     medication: list[MedicationSpan]
     chart: figures.Chart | None
+    outcomes: list[ScoreHistory] = field(default_factory=list)
+
+    @property
+    def outcome_points(self) -> list[str]:
+        """The time points any questionnaire was answered at, in the schedule's order: the
+        columns of the printed table, one row per instrument."""
+        answered = {row.point for history in self.outcomes for row in history.rows}
+        return [key for key in vocabulary.OUTCOME_TIME_POINTS if key in answered]
+
+    @staticmethod
+    def short_title(history: ScoreHistory) -> str:
+        return SHORT_TITLES.get(history.key, history.title)
+
+    @staticmethod
+    def outcome_cell(history: ScoreHistory, point: str) -> ScoreRow | None:
+        return next((row for row in history.rows if row.point == point), None)
 
     @property
     def procedure(self):
@@ -79,13 +103,14 @@ def visit_summary(patient_id, viewer: User, now: datetime, visit_id=None) -> Vis
                      key=lambda c: c.local_date)
     check = next((c for c in own if c.is_72h_check), None)
     scored = [c for c in own if c.pain_now is not None]  # an incomplete check-in may have no pain
+    outcomes = score_history(record.patient)
     audit.record(viewer, "patient.visit_summary", record.patient, now)
     return VisitSummary(
         record=record, visit=visit,
         at_72h=_numbers(check, record) if check else None,
         latest=_numbers(scored[-1], record) if scored else None,
         alerts=record.alerts[:MAX_ALERTS], more_alerts=max(0, len(record.alerts) - MAX_ALERTS),
-        medication=medication_trend(own, record), chart=print_chart(record),
+        medication=medication_trend(own, record), chart=print_chart(record), outcomes=outcomes,
     )
 
 

@@ -195,3 +195,27 @@ def test_todays_pain_chart_is_drawn_without_scripts_on_a_phone(live, journey, pa
     assert scripts == []  # no plotly.js, no charts.js: nothing to download or run for the chart
     page.get_by_text("Show your pain as a table").click()
     expect(page.get_by_test_id("pain-table")).to_be_visible()
+
+
+def test_the_back_score_history_reads_on_a_320_px_phone_and_at_200_percent_zoom(live, journey,
+                                                                                patient_with_history):
+    """RMDQ 18 before the procedure and 9 at the 72-hour point: the plain sentence, lower-is-better
+    and the list fit a 320 px screen (and 160 CSS px at 200% zoom) with 16 px text."""
+    from recovery.models import Patient
+    from recovery.services import questionnaires
+
+    with live.context():
+        patient = db.session.get(Patient, patient_with_history)
+        performed = patient.current_procedure.performed_at
+        questionnaires.submit(patient, "rmdq", {str(n): "yes" for n in range(1, 19)}, performed - timedelta(days=1))
+        questionnaires.submit(patient, "rmdq", {str(n): "yes" for n in range(1, 10)}, utcnow())
+        db.session.commit()
+    tab = journey("patient", phone=True)
+    sign_in(tab, "rosa@example.org")
+    for width, height in ((320, 568), (160, 284)):
+        tab.page.set_viewport_size({"width": width, "height": height})
+        page = tab.go("/patient/")
+        card = page.get_by_test_id("back-scores")
+        expect(card).to_contain_text("Your back-function score went from 18 to 9.")
+        expect(card).to_contain_text("A lower score is better.")
+        assert page.evaluate(MEASURE) == [], width
