@@ -78,7 +78,10 @@ def main(kind: str = "sqlite") -> None:
                 load(db.engine, cohort, {**TABLE_COLUMNS, "reminders": REMINDER_COLUMNS,
                                          "reminder_deliveries": LEDGER_COLUMNS})
                 refresh_expected_bands(now)  # as the running scheduler keeps them, with the completion summary
+                started = time.perf_counter()
                 refresh_completion(now)
+                print(f"{kind} {patients:>6} completion summary refreshed in "
+                      f"{(time.perf_counter() - started) * 1000:.0f} ms", flush=True)
                 db.session.commit()
                 db.session.remove()
             client = _signed_in(app, clinician[1])
