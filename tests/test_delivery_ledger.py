@@ -247,6 +247,7 @@ def test_an_address_the_mail_server_refuses_fails_at_once_pauses_email_and_asks_
         assert fixed.status_code == 302
         db.session.expire_all()
         assert bounced.email == "rosa@example.org" and bounced.email_paused_at is None
+        assert f"The e-mail address of {bounced.name} is updated." in client.get(url).get_data(as_text=True)
         assert db.session.scalar(select(func.count()).select_from(Reminder).where(
             Reminder.patient_id == bounced.id, Reminder.channel == "email", Reminder.status == "pending")) > 0
     finally:
@@ -338,3 +339,68 @@ def test_a_text_the_provider_refuses_at_hand_over_shows_failed_with_its_code_to_
     page = client.get(f"/staff/patients/{patient.id}").get_data(as_text=True)
     assert _ledger_cell(page, f"recent-reminder-{text.id}") == ["Failed"]  # never sent: no "Sent"
     assert "21211" in re.search(rf'<tr id="recent-reminder-{text.id}".*?</tr>', page, re.S).group(0)
+
+
+def test_two_schedulers_refreshing_the_completion_summary_at_once_leave_it_whole(app, make_patient):
+    """Up to two schedulers run the band job; when both refresh the summary at the same moment,
+    neither fails and the summary holds one refresh's rows, not both or neither."""
+    import logging
+    import threading
+
+    from recovery.models import procedure_completion
+    from recovery.scheduler import refresh_bands
+    from recovery.services.completion import refresh_summary
+
+    failures = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = failures.append
+    logging.getLogger("recovery.scheduler").addHandler(handler)
+
+    now = utcnow()
+    for n in range(12):
+        performed = now - timedelta(days=20 + n)
+        patient = make_patient(performed_at=performed, recorded_at=performed + timedelta(minutes=30))
+        for day in (1, 2, 9, 16):
+            sent = _sent(patient, "daily_nudge", "email", performed + timedelta(days=day),
+                         (performed + timedelta(days=day)).date())
+            if day != 2:
+                ledger.record(sent.id, "email", "answered", "checkin", sent.sent_at + timedelta(hours=1))
+    db.session.commit()
+
+    def rows():
+        db.session.expire_all()
+        return sorted(tuple(r) for r in db.session.execute(select(
+            procedure_completion.c.procedure_id, procedure_completion.c.channel, procedure_completion.c.week,
+            procedure_completion.c.asked, procedure_completion.c.made)))
+
+    refresh_bands(app)
+    alone = rows()
+    assert len(alone) == 12 * 2 * 3  # each procedure: weeks 1, 2, 3, for all channels and for e-mail
+    start = threading.Barrier(2)
+
+    def scheduler():
+        for _ in range(5):
+            start.wait(5)
+            refresh_bands(app)  # the job as it runs: the bands' refresh first, then the summary
+            start.wait(5)
+            with app.app_context():  # the summary's refresh alone, both at once
+                refresh_summary(utcnow())
+                db.session.commit()
+
+    errors = []
+
+    def guarded():
+        try:
+            scheduler()
+        except Exception as error:  # noqa: BLE001 (reported below, with the job's own log)
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=guarded) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    logging.getLogger("recovery.scheduler").removeHandler(handler)
+    assert [f.getMessage() for f in failures] == []  # the job logs (and swallows) a failed refresh
+    assert rows() == alone

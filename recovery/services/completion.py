@@ -51,11 +51,12 @@ from ..extensions import db
 from ..models import Patient, Procedure, Reminder, ReminderDelivery, is_current, procedure_completion
 from ..models.types import UTCDateTime
 from ..reminders.mail import CHECKIN_KINDS
+from ..reminders.rules import Policy
 from .cohort import CohortFilters, filtered
 
 ALL = "all"  # procedure_completion's channel for every channel together
 SETTLED_AFTER = timedelta(days=1)  # an unanswered ask this young is still open
-LAST_WEEK = 12  # the daily nudges end with week 12
+LAST_WEEK = Policy().weekly_until_day // 7  # the nudges end with week 12
 
 
 class _days_between(FunctionElement):  # noqa: N801 (an SQL function's name)

@@ -240,33 +240,30 @@ def _checkin_form(patient, form, errors, now, saved=None):
 @bp.route("/patients/<int:patient_id>/texts", methods=["POST"])
 def texts(patient_id: int):
     """Set the patient's mobile number and consent to texts (a pause for a failing number ends)."""
-    patient = patient_or_404(patient_id)
-    try:
-        enrolment.update_texts(patient, request.form, current_user, utcnow())
-    except ValidationError as error:
-        db.session.rollback()
-        for message in error.errors.values():
-            flash(message)
-    else:
-        db.session.commit()
-        flash(_("Texts for %(name)s are updated.", name=patient.name))
-    return redirect(url_for("staff.patient", patient_id=patient_id) + "#texts")
+    return _contact_form(patient_id, enrolment.update_texts, _("Texts for %(name)s are updated."), "texts")
 
 
 @bp.route("/patients/<int:patient_id>/email", methods=["POST"])
 def email(patient_id: int):
     """Save the patient's e-mail address (a pause for a bouncing address ends)."""
+    return _contact_form(patient_id, enrolment.update_email, _("The e-mail address of %(name)s is updated."),
+                         "email")
+
+
+def _contact_form(patient_id: int, update, done: str, section: str):
+    """Save one of the patient's contact forms with `update` (a service), then back to its
+    section of the patient's page: refused with its messages and nothing written, or `done`."""
     patient = patient_or_404(patient_id)
     try:
-        enrolment.update_email(patient, request.form, current_user, utcnow())
+        update(patient, request.form, current_user, utcnow())
     except ValidationError as error:
         db.session.rollback()
         for message in error.errors.values():
             flash(message)
     else:
         db.session.commit()
-        flash(_("The e-mail address of %(name)s is updated.", name=patient.name))
-    return redirect(url_for("staff.patient", patient_id=patient_id) + "#email")
+        flash(done % {"name": patient.name})
+    return redirect(url_for("staff.patient", patient_id=patient_id) + f"#{section}")
 
 
 @bp.route("/patients/<int:patient_id>/discharge", methods=["POST"])
